@@ -1,0 +1,83 @@
+/* average.c -- the ICASSP benchmark: unweighted mean, full feedback.
+ *
+ * SPEC §2: A_j = (1/n) sum_h r_hj over the n heard workers; no update, so
+ * every weight stays w_i = 1 and the shares stay 1/N.  It has no memory of
+ * who was right, which is why its regret does not vanish when a minority
+ * is accurate.
+ *
+ * Legend: N workers, m prompts in the slot, n = n_heard rows of reports
+ * r [n][m] (rows in ts_slot.sel order), A labels [m].
+ *
+ * The same functions serve the limited-feedback subset baseline (k random
+ * workers), which passes sel.  Left out: nothing; pv is ignored. */
+#include "games.h"
+#include "mech_util.h"
+
+static const char name[] = "average";
+
+/* Pointer-free, as game.h asks; N is kept because log_weights gets no
+ * shape. */
+typedef struct average_state {
+    int N, m;
+} average_state;
+
+static size_t state_size(const ts_shape *g)
+{
+    (void)g;
+    return sizeof(average_state);
+}
+
+static int init(void *st, const ts_shape *g, const ts_params *p, ts_err *e)
+{
+    (void)p;
+    int rc = mech_check_shape(g, name, e);
+    if (rc)
+        return rc;
+    average_state *a = st;
+    a->N = g->N;
+    a->m = g->m;
+    return TS_OK;
+}
+
+static int aggregate(void *st, const ts_slot *s, double *A, ts_err *e)
+{
+    const average_state *a = st;
+    int rc = mech_check_slot(s, a->N, a->m, name, e);
+    if (rc)
+        return rc;
+    mech_mean(s, NULL, A);
+    return TS_OK;
+}
+
+static int update(void *st, const ts_slot *s, const double *pv, ts_err *e)
+{
+    (void)pv;
+    const average_state *a = st;
+    return mech_check_slot(s, a->N, a->m, name, e);
+}
+
+static void log_weights(const void *st, double *logw)
+{
+    const average_state *a = st;
+    mech_logw_uniform(a->N, logw);
+}
+
+const ts_mechanism_type ts_mech_average = {
+    .name = name,
+    .label = name,
+    .feedback = TS_FULL,
+    .params = NULL,
+    .n_params = 0,
+    .defaults = mech_defaults_none,
+    .check = NULL,
+    .state_size = state_size,
+    .init = init,
+    .aggregate = aggregate,
+    .update = update,
+    .log_weights = log_weights,
+    .theta = NULL,
+    .n_heard = NULL,
+    .n_diag = 0,
+    .diag_names = NULL,
+    .diag = NULL,
+};

@@ -1,0 +1,334 @@
+/* em.c -- benchmark 1: EM-based weight estimation (one-coin Dawid-Skene).
+ *
+ * SPEC §2 (paper benchmark 1; Lemma 1, App. A), with soft reports.  The
+ * true state p_j is latent.  Given p = 1 a report r of worker i has
+ * likelihood a_i^r (1 - a_i)^(1-r); given p = 0, a_i^(1-r) (1 - a_i)^r; the
+ * prior P(p = 1) is pi = 1/2.  Per slot, over the heard workers h:
+ *
+ *   start    a_i = A_i / (A_i + B_i)       (counts carried across slots)
+ *   E-step   gamma_j = sigma(logit pi + sum_h (2 r_hj - 1) logit a_h)
+ *   M-step   a_i = (A_i + c_i) / (A_i + B_i + m),
+ *            c_i = sum_j [gamma_j r_ij + (1 - gamma_j)(1 - r_ij)]
+ *   repeat E, M until max_i |delta a_i| <= tol or max_iter iterations;
+ *   labels   A_j = gamma_j of the final E-step;
+ *   update   A_i += c_i, B_i += d_i = m - c_i   (c_i of the final E-step)
+ *
+ * so after the update a_i = A_i / (A_i + B_i) equals the last M-step's a_i,
+ * and a worker's weight (what he values) is that a_i.  The counts start at
+ * A = a0 = 2, B = b0 = 1, a prior reliability 2/3 > 1/2: App. A's "standard
+ * reliability assumption".  One E-M pair is one iteration.
+ *
+ * EM runs in aggregate (Stage II, before verification) because its labels
+ * need it; it never looks at pv.  aggregate leaves c_i, d_i and gamma in
+ * the state, and update (Stage III) adds the counts, so a clone taken
+ * between the two carries the pending slot with it.  Hitting max_iter
+ * returns TS_ENOCONV with a usable result (STYLE §4).
+ *
+ * Legend: N workers, m prompts in the slot, n = n_heard heard rows, r
+ * reports [n][m] (rows in ts_slot.sel order), pv verified states [m],
+ * A labels [m] (in the code `label`; A_i, B_i below are the counts),
+ * a_i reliability, lo_i = logit a_i, gamma_j posterior P(p_j = 1),
+ * c_i / d_i expected agreements / disagreements in this slot.
+ *
+ * Numerics.  logit a_i is computed from the counts as log(A_i + c_i) -
+ * log(B_i + d_i), with d_i = sum_j [gamma_j (1 - r_ij) + (1 - gamma_j)
+ * r_ij] summed on its own rather than as m - c_i: both arguments are then
+ * at least the (positive) prior counts, so logit a_i is finite and a_i
+ * stays strictly inside (0,1) without any clipping, even where the ratio
+ * a_i would round to 1.0.  Mathematically c_i + d_i = m, so this is the
+ * M-step above.  gamma and 1 - gamma are each computed as a logistic of
+ * their own log-odds, so neither loses digits near 0 or 1.
+ *
+ * Diagnostics (which stationary point EM reached, App. A):
+ *   em_iter_max        most E-M iterations any slot took
+ *   em_slots_capped    slots that stopped at max_iter (TS_ENOCONV)
+ *   em_majority_agree  fraction of prompts on which EM's rounded label
+ *                      (gamma >= 1/2 -> 1) equals the unweighted majority
+ *                      of the rounded reports (r >= 1/2 -> 1, a tie -> 1,
+ *                      the same "1/2 rounds up" rule); 1 on App. A's
+ *                      majority-flip construction
+ *   em_label_wrong     fraction of prompts on which EM's rounded label
+ *                      differs from the verified state pv; 1 when EM sits
+ *                      at App. A's flipped point (label = 1 - p)
+ * The two fractions are NaN before the first update.
+ *
+ * Only heard rows (ts_slot.sel) take part and have their counts updated,
+ * so the same functions serve the limited-feedback subset baseline.  Left
+ * out: the two-coin (confusion-matrix) model, a learnt prior pi, and
+ * random restarts; EM starts from the carried counts every slot, which is
+ * what makes it follow a majority (App. A). */
+#include <assert.h>
+#include <math.h>
+
+#include "games.h"
+#include "mech_util.h"
+
+static const char name[] = "em";
+
+static const ts_param_spec params[] = {
+    {"tol", 0.0, INFINITY, 0,
+     "EM stops when max_i |delta a_i| <= tol [1e-12]"},
+    {"max_iter", 1.0, 1e9, TS_PARAM_INT,
+     "EM iteration cap per slot; reaching it is TS_ENOCONV [10000]"},
+    {"a0", 0.0, INFINITY, TS_PARAM_LO_OPEN,
+     "prior agreement count A_i at the start [2]"},
+    {"b0", 0.0, INFINITY, TS_PARAM_LO_OPEN,
+     "prior disagreement count B_i at the start [1]"},
+};
+enum { P_TOL, P_MAX_ITER, P_A0, P_B0, N_PARAMS };
+
+static const char *const diag_names[] = {
+    "em_iter_max",
+    "em_slots_capped",
+    "em_majority_agree",
+    "em_label_wrong",
+};
+enum { D_ITER_MAX, D_SLOTS_CAPPED, D_MAJORITY_AGREE, D_LABEL_WRONG, N_DIAG };
+
+typedef struct em_state {
+    int N, m;
+    double tol;
+    long max_iter;
+
+    /* The slot aggregate() last ran EM on, for update(). */
+    int pend_valid;
+    long pend_t;
+    int pend_n, pend_m;
+    long pend_iter;     /* E-M iterations it took                         */
+    int pend_capped;    /* 1 if it stopped at max_iter                    */
+    long pend_agree;    /* prompts where EM agreed with the majority vote */
+
+    /* Diagnostics, summed over updated slots. */
+    long iter_max;
+    long slots_capped;
+    double prompts, agree, wrong;
+
+    /* data = A[N] B[N] (counts, by worker id), then per heard row h:
+     * lo[N] a[N] c[N] d[N], then gamma1[m] gamma0[m] (gamma, 1 - gamma). */
+    double data[];
+} em_state;
+
+static double *cnt_a(em_state *s) { return s->data; }
+static double *cnt_b(em_state *s) { return s->data + s->N; }
+static double *row_lo(em_state *s) { return s->data + 2 * (size_t)s->N; }
+static double *row_a(em_state *s) { return s->data + 3 * (size_t)s->N; }
+static double *row_c(em_state *s) { return s->data + 4 * (size_t)s->N; }
+static double *row_d(em_state *s) { return s->data + 5 * (size_t)s->N; }
+static double *gamma1(em_state *s) { return s->data + 6 * (size_t)s->N; }
+static double *gamma0(em_state *s)
+{
+    return s->data + 6 * (size_t)s->N + (size_t)s->m;
+}
+
+static void defaults(const ts_shape *g, ts_params *p)
+{
+    (void)g;
+    static const double dflt[N_PARAMS] = {
+        [P_TOL] = 1e-12, [P_MAX_ITER] = 10000, [P_A0] = 2, [P_B0] = 1,
+    };
+    for (int k = 0; k < N_PARAMS; k++)
+        if (!p->set[k])
+            p->v[k] = dflt[k];
+}
+
+static size_t state_size(const ts_shape *g)
+{
+    return sizeof(em_state) +
+           (6 * (size_t)g->N + 2 * (size_t)g->m) * sizeof(double);
+}
+
+static int init(void *st, const ts_shape *g, const ts_params *p, ts_err *e)
+{
+    int rc = mech_check_shape(g, name, e);
+    if (!rc)
+        rc = ts_params_check(p, params, N_PARAMS, name, e);
+    if (rc)
+        return rc;
+    em_state *s = st;
+    *s = (em_state){
+        .N = g->N,
+        .m = g->m,
+        .tol = p->v[P_TOL],
+        .max_iter = (long)p->v[P_MAX_ITER],
+    };
+    for (size_t k = 0; k < 6 * (size_t)g->N + 2 * (size_t)g->m; k++)
+        s->data[k] = 0.0;
+    for (int i = 0; i < g->N; i++) {
+        cnt_a(s)[i] = p->v[P_A0];
+        cnt_b(s)[i] = p->v[P_B0];
+    }
+    return TS_OK;
+}
+
+/* sigma(x) = 1 / (1 + e^-x) without overflow for either sign. */
+static double logistic(double x)
+{
+    if (x >= 0.0)
+        return 1.0 / (1.0 + exp(-x));
+    double z = exp(x);
+    return z / (1.0 + z);
+}
+
+static int aggregate(void *st, const ts_slot *sl, double *label, ts_err *e)
+{
+    em_state *s = st;
+    int rc = mech_check_slot(sl, s->N, s->m, name, e);
+    if (rc)
+        return rc;
+    const int n = sl->n_heard, m = sl->m;
+    const double *r = sl->r;
+    for (size_t k = 0; k < (size_t)n * (size_t)m; k++)
+        if (!(r[k] >= 0.0 && r[k] <= 1.0))
+            return TS_ERROR(e, TS_EINVAL,
+                            "%s: slot %ld: worker %d's report %g on prompt "
+                            "%zu is outside [0,1]", name, sl->t,
+                            mech_worker(sl, (int)(k / (size_t)m)), r[k],
+                            k % (size_t)m);
+
+    double *A = cnt_a(s), *B = cnt_b(s), *lo = row_lo(s), *a = row_a(s);
+    double *c = row_c(s), *d = row_d(s), *g1 = gamma1(s), *g0 = gamma0(s);
+
+    for (int h = 0; h < n; h++) {
+        int i = mech_worker(sl, h);
+        /* Positive prior counts plus non-negative expected counts: a_i is
+         * strictly inside (0,1) and its logit finite (see the header). */
+        assert(A[i] > 0.0 && B[i] > 0.0 && isfinite(A[i]) && isfinite(B[i]));
+        a[h] = A[i] / (A[i] + B[i]);
+        lo[h] = log(A[i]) - log(B[i]);
+    }
+
+    long iter = 0;
+    double delta = INFINITY;
+    while (iter < s->max_iter) {
+        iter++;
+        /* E-step: log-odds of p_j = 1; logit pi = 0 at pi = 1/2. */
+        for (int j = 0; j < m; j++) {
+            double x = 0.0;
+            for (int h = 0; h < n; h++)
+                x += (2.0 * r[(size_t)h * (size_t)m + (size_t)j] - 1.0) * lo[h];
+            g1[j] = logistic(x);
+            g0[j] = logistic(-x);
+        }
+        /* M-step. */
+        delta = 0.0;
+        for (int h = 0; h < n; h++) {
+            int i = mech_worker(sl, h);
+            const double *rh = r + (size_t)h * (size_t)m;
+            double ch = 0.0, dh = 0.0;
+            for (int j = 0; j < m; j++) {
+                ch += g1[j] * rh[j] + g0[j] * (1.0 - rh[j]);
+                dh += g1[j] * (1.0 - rh[j]) + g0[j] * rh[j];
+            }
+            double num = A[i] + ch, den = B[i] + dh;
+            double a_new = num / (num + den);
+            double da = fabs(a_new - a[h]);
+            if (da > delta)
+                delta = da;
+            a[h] = a_new;
+            lo[h] = log(num) - log(den);
+            assert(isfinite(lo[h]));
+            c[h] = ch;
+            d[h] = dh;
+        }
+        if (delta <= s->tol)
+            break;
+    }
+    const int capped = !(delta <= s->tol);
+
+    long agree = 0;
+    for (int j = 0; j < m; j++) {
+        label[j] = g1[j];
+        int ones = 0;
+        for (int h = 0; h < n; h++)
+            ones += r[(size_t)h * (size_t)m + (size_t)j] >= 0.5;
+        int majority = 2 * ones >= n; /* a tie rounds up, like r = 1/2 */
+        agree += (g1[j] >= 0.5) == majority;
+    }
+
+    s->pend_valid = 1;
+    s->pend_t = sl->t;
+    s->pend_n = n;
+    s->pend_m = m;
+    s->pend_iter = iter;
+    s->pend_capped = capped;
+    s->pend_agree = agree;
+
+    if (capped)
+        return TS_ERROR(e, TS_ENOCONV,
+                        "%s: slot %ld: EM stopped at max_iter = %ld with "
+                        "max |delta a| = %g > tol = %g; labels are those of "
+                        "the last E-step", name, sl->t, s->max_iter, delta,
+                        s->tol);
+    return TS_OK;
+}
+
+static int update(void *st, const ts_slot *sl, const double *pv, ts_err *e)
+{
+    em_state *s = st;
+    int rc = mech_check_slot(sl, s->N, s->m, name, e);
+    if (rc)
+        return rc;
+    if (!s->pend_valid || s->pend_t != sl->t || s->pend_n != sl->n_heard ||
+        s->pend_m != sl->m)
+        return TS_ERROR(e, TS_EINVAL,
+                        "%s: update for slot %ld without a matching aggregate "
+                        "(EM runs in aggregate, SPEC §2)", name, sl->t);
+
+    double *A = cnt_a(s), *B = cnt_b(s), *c = row_c(s), *d = row_d(s);
+    const double *g1 = gamma1(s);
+    for (int h = 0; h < sl->n_heard; h++) {
+        int i = mech_worker(sl, h);
+        A[i] += c[h];
+        B[i] += d[h];
+    }
+
+    long wrong = 0;
+    for (int j = 0; j < sl->m; j++)
+        wrong += (g1[j] >= 0.5) != (pv[j] >= 0.5);
+    if (s->pend_iter > s->iter_max)
+        s->iter_max = s->pend_iter;
+    s->slots_capped += s->pend_capped;
+    s->prompts += sl->m;
+    s->agree += (double)s->pend_agree;
+    s->wrong += (double)wrong;
+    s->pend_valid = 0;
+    return TS_OK;
+}
+
+/* The weight is a_i = A_i / (A_i + B_i); log a_i = -log(1 + B_i/A_i). */
+static void log_weights(const void *st, double *logw)
+{
+    const em_state *s = st;
+    const double *A = s->data, *B = s->data + s->N;
+    for (int i = 0; i < s->N; i++)
+        logw[i] = -log1p(B[i] / A[i]);
+}
+
+static void diag(const void *st, double *out)
+{
+    const em_state *s = st;
+    out[D_ITER_MAX] = (double)s->iter_max;
+    out[D_SLOTS_CAPPED] = (double)s->slots_capped;
+    out[D_MAJORITY_AGREE] = s->prompts > 0 ? s->agree / s->prompts : NAN;
+    out[D_LABEL_WRONG] = s->prompts > 0 ? s->wrong / s->prompts : NAN;
+}
+
+const ts_mechanism_type ts_mech_em = {
+    .name = name,
+    .label = name,
+    .feedback = TS_FULL,
+    .params = params,
+    .n_params = N_PARAMS,
+    .defaults = defaults,
+    .check = NULL,
+    .state_size = state_size,
+    .init = init,
+    .aggregate = aggregate,
+    .update = update,
+    .log_weights = log_weights,
+    .theta = NULL,
+    .n_heard = NULL,
+    .n_diag = N_DIAG,
+    .diag_names = diag_names,
+    .diag = diag,
+};

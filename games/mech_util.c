@@ -1,0 +1,168 @@
+/* mech_util.c -- see mech_util.h. */
+#include "mech_util.h"
+
+#include <math.h>
+
+int mech_check_slot(const ts_slot *s, int N, int m_max, const char *who,
+                    ts_err *e)
+{
+    if (s->N != N)
+        return TS_ERROR(e, TS_EINVAL, "%s: slot %ld has N = %d, state has %d",
+                        who, s->t, s->N, N);
+    if (s->m < 1 || s->m > m_max)
+        return TS_ERROR(e, TS_EINVAL,
+                        "%s: slot %ld has m = %d prompts, state holds 1..%d",
+                        who, s->t, s->m, m_max);
+    if (s->n_heard < 1 || s->n_heard > N)
+        return TS_ERROR(e, TS_EINVAL,
+                        "%s: slot %ld hears %d workers, expected 1..%d", who,
+                        s->t, s->n_heard, N);
+    if (!s->sel && s->n_heard != N)
+        return TS_ERROR(e, TS_EINVAL,
+                        "%s: slot %ld hears %d of %d workers but gives no sel",
+                        who, s->t, s->n_heard, N);
+    if (s->sel)
+        for (int h = 0; h < s->n_heard; h++)
+            if (s->sel[h] < 0 || s->sel[h] >= N ||
+                (h > 0 && s->sel[h] <= s->sel[h - 1]))
+                return TS_ERROR(e, TS_EINVAL,
+                                "%s: slot %ld: sel[%d] = %d is not an "
+                                "increasing worker id in [0, %d)",
+                                who, s->t, h, s->sel[h], N);
+    return TS_OK;
+}
+
+void mech_mean(const ts_slot *s, const double *logw, double *A)
+{
+    const int m = s->m, n = s->n_heard;
+    /* The shift M = max logw cancels in the ratio; it only keeps exp() in
+     * range (SPEC §1, "Weights underflow"). */
+    double M = -INFINITY;
+    if (logw)
+        for (int h = 0; h < n; h++) {
+            double lw = logw[mech_worker(s, h)];
+            if (lw > M)
+                M = lw;
+        }
+    const int unweighted = !logw || M == -INFINITY;
+
+    for (int j = 0; j < m; j++)
+        A[j] = 0.0;
+    double W = 0.0;
+    for (int h = 0; h < n; h++) {
+        double w = unweighted ? 1.0 : exp(logw[mech_worker(s, h)] - M);
+        if (w == 0.0)
+            continue; /* weight 0: the worker has dropped out */
+        const double *r = s->r + (size_t)h * (size_t)m;
+        W += w;
+        for (int j = 0; j < m; j++)
+            A[j] += w * r[j];
+    }
+    /* W >= 1: the row holding the maximum contributes exp(0). */
+    for (int j = 0; j < m; j++)
+        A[j] /= W;
+}
+
+double mech_sq_loss(const double *r_row, const double *pv, int m)
+{
+    double sum = 0.0;
+    for (int j = 0; j < m; j++) {
+        double d = r_row[j] - pv[j];
+        sum += d * d;
+    }
+    return sum / m;
+}
+
+double mech_alpha_default(const ts_shape *g)
+{
+    if (g->N < 2 || g->T < 1)
+        return NAN;
+    return (2.0 / 3.0) * sqrt(2.0 * log((double)g->N) / (double)g->T);
+}
+
+void mech_logw_uniform(int N, double *logw)
+{
+    for (int i = 0; i < N; i++)
+        logw[i] = 0.0;
+}
+
+void mech_defaults_none(const ts_shape *g, ts_params *p)
+{
+    (void)g;
+    (void)p;
+}
+
+int mech_check_shape(const ts_shape *g, const char *who, ts_err *e)
+{
+    if (g->N < 1 || g->m < 1)
+        return TS_ERROR(e, TS_EINVAL, "%s: shape N = %d, m = %d: need N >= 1 "
+                        "and m >= 1", who, g->N, g->m);
+    return TS_OK;
+}
+
+size_t mech_lw_state_size(const ts_shape *g)
+{
+    return sizeof(mech_lw_state) + 2 * (size_t)g->N * sizeof(double);
+}
+
+void mech_lw_init(mech_lw_state *st, const ts_shape *g, double step)
+{
+    st->N = g->N;
+    st->m = g->m;
+    st->step = step;
+    for (int i = 0; i < 2 * g->N; i++)
+        st->data[i] = 0.0;
+}
+
+int mech_lw_aggregate(const mech_lw_state *st, const ts_slot *s, double *A,
+                      const char *who, ts_err *e)
+{
+    int rc = mech_check_slot(s, st->N, st->m, who, e);
+    if (rc)
+        return rc;
+    mech_mean(s, st->data, A);
+    return TS_OK;
+}
+
+int mech_lw_update(mech_lw_state *st, const ts_slot *s, const double *pv,
+                   mech_log_factor log_factor, const char *who, ts_err *e)
+{
+    int rc = mech_check_slot(s, st->N, st->m, who, e);
+    if (rc)
+        return rc;
+    double *logw = st->data, *loss = st->data + st->N;
+    const int n = s->n_heard;
+
+    for (int h = 0; h < n; h++) {
+        loss[h] = mech_sq_loss(s->r + (size_t)h * (size_t)s->m, pv, s->m);
+        /* Reports and verified states lie in [0,1], hence l in [0,1]; a
+         * loss outside it (or NaN) means the caller passed bad data, and
+         * Def. 4's factor 1 - alpha l could turn negative. */
+        if (!(loss[h] >= 0.0 && loss[h] <= 1.0))
+            return TS_ERROR(e, TS_EINVAL,
+                            "%s: slot %ld: worker %d has loss %g outside "
+                            "[0,1] (a report or verified state outside [0,1])",
+                            who, s->t, mech_worker(s, h), loss[h]);
+    }
+    for (int h = 0; h < n; h++) {
+        double f = log_factor(st->step, loss[h]);
+        if (isnan(f))
+            return TS_ERROR(e, TS_ENONFINITE,
+                            "%s: slot %ld: worker %d's weight factor is NaN "
+                            "(step %g, loss %g)",
+                            who, s->t, mech_worker(s, h), st->step, loss[h]);
+        loss[h] = f;
+    }
+    /* Only now, with every factor known to be a number, touch the weights;
+     * -inf (a weight of 0 under Def. 4 with alpha l = 1) stays -inf. */
+    for (int h = 0; h < n; h++)
+        logw[mech_worker(s, h)] += loss[h];
+    return TS_OK;
+}
+
+void mech_lw_log_weights(const void *st, double *logw)
+{
+    const mech_lw_state *lw = st;
+    for (int i = 0; i < lw->N; i++)
+        logw[i] = lw->data[i];
+}

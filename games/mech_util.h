@@ -1,0 +1,96 @@
+/* mech_util.h -- pieces every full-feedback mechanism of SPEC §2 shares.
+ *
+ * One copy of the logic that is the same across games/ours.c, hedge.c,
+ * median.c, average.c and em.c: which worker a heard row belongs to, the
+ * slot sanity check, the (weighted) mean of the heard reports with weights
+ * kept as logarithms, the per-worker squared loss of SPEC §1, and the
+ * default step size of Def. 4 that `hedge` borrows (Fig. 7).
+ *
+ * Symbols: N workers, m prompts in the slot, n_heard rows of reports
+ * (r[h*m + j], row h belongs to worker sel[h], or to worker h when sel is
+ * NULL), logw log weights [N], A labels [m], pv verified states [m].
+ *
+ * Internal to games/: nothing here is exported under the ts_ prefix, and
+ * nothing here allocates, prints or keeps state. */
+#ifndef TS_MECH_UTIL_H
+#define TS_MECH_UTIL_H
+
+#include "game.h"
+
+/* Worker id of heard row h (ts_slot: rows are in sel order, sel == NULL
+ * means all N workers in order). */
+static inline int mech_worker(const ts_slot *s, int h)
+{
+    return s->sel ? s->sel[h] : h;
+}
+
+/* Refuse a slot the state was not sized for: TS_EINVAL (a programmer error
+ * in the caller) unless 1 <= m <= m_max, 1 <= n_heard <= N == s->N and
+ * every sel entry lies in [0, N) and increases.  `who` names the mechanism
+ * in the message. */
+int mech_check_slot(const ts_slot *s, int N, int m_max, const char *who,
+                    ts_err *e);
+
+/* Labels A[m] as the mean of the heard reports weighted by w = exp(logw)
+ * (SPEC §1 Stage II: A_j = sum_i w_i r_ij / sum_i w_i, over the heard rows).
+ * logw == NULL means every weight is 1 (`average`).  The weights are
+ * shifted by their maximum before exp, so log weights of -10^6 keep their
+ * ratios; a weight of 0 (logw = -inf) drops its worker out, and if every
+ * heard worker has weight 0 the label is the unweighted mean.  Sums run in
+ * heard-row order. */
+void mech_mean(const ts_slot *s, const double *logw, double *A);
+
+/* Worker loss of SPEC §1, l = (1/m) sum_j (r_j - pv_j)^2, for one row of
+ * reports.  Summed in prompt order and divided (not multiplied by 1/m), so
+ * reports and states in [0,1] give l in [0,1] exactly, which Def. 4 relies
+ * on (alpha l <= 1). */
+double mech_sq_loss(const double *r_row, const double *pv, int m);
+
+/* Def. 4's step size (2/3) sqrt(2 ln N / T) (Thm. 1), also hedge's default
+ * eta (SPEC §2: eta = alpha of `ours`, as in Fig. 7).  NaN when T < 1 or
+ * N < 2, so the range check refuses it rather than a mechanism running on
+ * a meaningless step. */
+double mech_alpha_default(const ts_shape *g);
+
+/* The log weights of a mechanism whose weights never change: all 0. */
+void mech_logw_uniform(int N, double *logw);
+
+/* defaults() for a mechanism without parameters: nothing to fill. */
+void mech_defaults_none(const ts_shape *g, ts_params *p);
+
+/* Refuse a shape no mechanism can be sized for (N < 1 or m < 1). */
+int mech_check_shape(const ts_shape *g, const char *who, ts_err *e);
+
+/* ------------------------------------------------------------------ */
+/* Multiplicative-weights mechanisms kept in the log domain: `ours`
+ * (Def. 4, log w += log1p(-alpha l)) and `hedge` (log w -= eta l).  They
+ * share state, aggregation and bookkeeping and differ only in the factor,
+ * which each file passes in.  Log weights never underflow: after 10^7
+ * slots they are about -10^4, and mech_mean shifts them before exp. */
+
+typedef struct mech_lw_state {
+    int N, m;      /* shape the state was sized for                        */
+    double step;   /* alpha (ours) or eta (hedge)                          */
+    double data[]; /* logw[N] (log w_i, 0 at start), then loss[N] scratch  */
+} mech_lw_state;
+
+/* log of the factor w_i is multiplied by, given the step and l_i. */
+typedef double (*mech_log_factor)(double step, double l);
+
+size_t mech_lw_state_size(const ts_shape *g);
+/* Weights start at w_i = 1 (SPEC §2). */
+void mech_lw_init(mech_lw_state *st, const ts_shape *g, double step);
+/* Weighted mean of the heard reports (SPEC §1 Stage II). */
+int mech_lw_aggregate(const mech_lw_state *st, const ts_slot *s, double *A,
+                      const char *who, ts_err *e);
+/* log w_i += log_factor(step, l_i) for every heard worker i; the others
+ * keep their weights (subset baselines).  All losses are checked before
+ * any weight changes: a report or state outside [0,1] (l outside [0,1])
+ * gives TS_EINVAL, a NaN weight TS_ENONFINITE, and the state is left as
+ * it was. */
+int mech_lw_update(mech_lw_state *st, const ts_slot *s, const double *pv,
+                   mech_log_factor log_factor, const char *who, ts_err *e);
+/* Vtable-compatible: copies logw[N]. */
+void mech_lw_log_weights(const void *st, double *logw);
+
+#endif
