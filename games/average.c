@@ -9,7 +9,8 @@
  * r [n][m] (rows in ts_slot.sel order), A labels [m].
  *
  * The same functions serve the limited-feedback subset baseline (k random
- * workers), which passes sel.  Left out: nothing; pv is ignored. */
+ * workers), which passes sel.  Left out: nothing; pv is only checked,
+ * never used. */
 #include "games.h"
 #include "mech_util.h"
 
@@ -51,9 +52,9 @@ static int aggregate(void *st, const ts_slot *s, double *A, ts_err *e)
 
 static int update(void *st, const ts_slot *s, const double *pv, ts_err *e)
 {
-    (void)pv;
     const average_state *a = st;
-    return mech_check_slot(s, a->N, a->m, name, e);
+    int rc = mech_check_slot(s, a->N, a->m, name, e);
+    return rc ? rc : mech_check_pv(s, pv, name, e);
 }
 
 static void log_weights(const void *st, double *logw)

@@ -66,13 +66,13 @@
 static const char name[] = "em";
 
 static const ts_param_spec params[] = {
-    {"tol", 0.0, INFINITY, 0,
+    {"tol", 0.0, INFINITY, TS_PARAM_HI_OPEN,
      "EM stops when max_i |delta a_i| <= tol [1e-12]"},
     {"max_iter", 1.0, 1e9, TS_PARAM_INT,
      "EM iteration cap per slot; reaching it is TS_ENOCONV [10000]"},
-    {"a0", 0.0, INFINITY, TS_PARAM_LO_OPEN,
+    {"a0", 0.0, INFINITY, TS_PARAM_LO_OPEN | TS_PARAM_HI_OPEN,
      "prior agreement count A_i at the start [2]"},
-    {"b0", 0.0, INFINITY, TS_PARAM_LO_OPEN,
+    {"b0", 0.0, INFINITY, TS_PARAM_LO_OPEN | TS_PARAM_HI_OPEN,
      "prior disagreement count B_i at the start [1]"},
 };
 enum { P_TOL, P_MAX_ITER, P_A0, P_B0, N_PARAMS };
@@ -177,13 +177,6 @@ static int aggregate(void *st, const ts_slot *sl, double *label, ts_err *e)
         return rc;
     const int n = sl->n_heard, m = sl->m;
     const double *r = sl->r;
-    for (size_t k = 0; k < (size_t)n * (size_t)m; k++)
-        if (!(r[k] >= 0.0 && r[k] <= 1.0))
-            return TS_ERROR(e, TS_EINVAL,
-                            "%s: slot %ld: worker %d's report %g on prompt "
-                            "%zu is outside [0,1]", name, sl->t,
-                            mech_worker(sl, (int)(k / (size_t)m)), r[k],
-                            k % (size_t)m);
 
     double *A = cnt_a(s), *B = cnt_b(s), *lo = row_lo(s), *a = row_a(s);
     double *c = row_c(s), *d = row_d(s), *g1 = gamma1(s), *g0 = gamma0(s);
@@ -266,6 +259,8 @@ static int update(void *st, const ts_slot *sl, const double *pv, ts_err *e)
 {
     em_state *s = st;
     int rc = mech_check_slot(sl, s->N, s->m, name, e);
+    if (!rc)
+        rc = mech_check_pv(sl, pv, name, e);
     if (rc)
         return rc;
     if (!s->pend_valid || s->pend_t != sl->t || s->pend_n != sl->n_heard ||
@@ -284,7 +279,7 @@ static int update(void *st, const ts_slot *sl, const double *pv, ts_err *e)
 
     long wrong = 0;
     for (int j = 0; j < sl->m; j++)
-        wrong += (g1[j] >= 0.5) != (pv[j] >= 0.5);
+        wrong += (g1[j] >= 0.5) != (pv[j] == 1.0);
     if (s->pend_iter > s->iter_max)
         s->iter_max = s->pend_iter;
     s->slots_capped += s->pend_capped;

@@ -25,7 +25,7 @@
 static const char name[] = "hedge";
 
 static const ts_param_spec params[] = {
-    {"eta", 0.0, INFINITY, TS_PARAM_LO_OPEN,
+    {"eta", 0.0, INFINITY, TS_PARAM_LO_OPEN | TS_PARAM_HI_OPEN,
      "step size of the exponential update [alpha of ours, "
      "(2/3) sqrt(2 ln N / T), as in Fig. 7]"},
 };

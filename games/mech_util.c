@@ -1,6 +1,7 @@
 /* mech_util.c -- see mech_util.h. */
 #include "mech_util.h"
 
+#include <assert.h>
 #include <math.h>
 
 int mech_check_slot(const ts_slot *s, int N, int m_max, const char *who,
@@ -29,6 +30,28 @@ int mech_check_slot(const ts_slot *s, int N, int m_max, const char *who,
                                 "%s: slot %ld: sel[%d] = %d is not an "
                                 "increasing worker id in [0, %d)",
                                 who, s->t, h, s->sel[h], N);
+    /* Reports are probabilities (SPEC §1); the engine and replay check user
+     * input, so one outside [0,1] here is a caller's bug, caught before it
+     * can turn a weight factor negative or a logit into NaN. */
+    const size_t nm = (size_t)s->n_heard * (size_t)s->m;
+    for (size_t k = 0; k < nm; k++)
+        if (!(s->r[k] >= 0.0 && s->r[k] <= 1.0))
+            return TS_ERROR(e, TS_EINVAL,
+                            "%s: slot %ld: worker %d's report %g on prompt "
+                            "%zu is outside [0,1]", who, s->t,
+                            mech_worker(s, (int)(k / (size_t)s->m)), s->r[k],
+                            k % (size_t)s->m);
+    return TS_OK;
+}
+
+int mech_check_pv(const ts_slot *s, const double *pv, const char *who,
+                  ts_err *e)
+{
+    for (int j = 0; j < s->m; j++)
+        if (!(pv[j] == 0.0 || pv[j] == 1.0))
+            return TS_ERROR(e, TS_EINVAL,
+                            "%s: slot %ld: verified state %g on prompt %d is "
+                            "not 0 or 1", who, s->t, pv[j], j);
     return TS_OK;
 }
 
@@ -128,6 +151,8 @@ int mech_lw_update(mech_lw_state *st, const ts_slot *s, const double *pv,
                    mech_log_factor log_factor, const char *who, ts_err *e)
 {
     int rc = mech_check_slot(s, st->N, st->m, who, e);
+    if (!rc)
+        rc = mech_check_pv(s, pv, who, e);
     if (rc)
         return rc;
     double *logw = st->data, *loss = st->data + st->N;
@@ -135,14 +160,9 @@ int mech_lw_update(mech_lw_state *st, const ts_slot *s, const double *pv,
 
     for (int h = 0; h < n; h++) {
         loss[h] = mech_sq_loss(s->r + (size_t)h * (size_t)s->m, pv, s->m);
-        /* Reports and verified states lie in [0,1], hence l in [0,1]; a
-         * loss outside it (or NaN) means the caller passed bad data, and
-         * Def. 4's factor 1 - alpha l could turn negative. */
-        if (!(loss[h] >= 0.0 && loss[h] <= 1.0))
-            return TS_ERROR(e, TS_EINVAL,
-                            "%s: slot %ld: worker %d has loss %g outside "
-                            "[0,1] (a report or verified state outside [0,1])",
-                            who, s->t, mech_worker(s, h), loss[h]);
+        /* Reports and states were checked to lie in [0,1], so l is in
+         * [0,1] (mech_sq_loss) and Def. 4's factor 1 - alpha l >= 0. */
+        assert(loss[h] >= 0.0 && loss[h] <= 1.0);
     }
     for (int h = 0; h < n; h++) {
         double f = log_factor(st->step, loss[h]);

@@ -24,12 +24,17 @@ static inline int mech_worker(const ts_slot *s, int h)
     return s->sel ? s->sel[h] : h;
 }
 
-/* Refuse a slot the state was not sized for: TS_EINVAL (a programmer error
- * in the caller) unless 1 <= m <= m_max, 1 <= n_heard <= N == s->N and
- * every sel entry lies in [0, N) and increases.  `who` names the mechanism
- * in the message. */
+/* Refuse a slot the state was not sized for, or bad data: TS_EINVAL (a
+ * programmer error in the caller) unless 1 <= m <= m_max,
+ * 1 <= n_heard <= N == s->N, every sel entry lies in [0, N) and increases,
+ * and every report lies in [0,1].  `who` names the mechanism in the
+ * message. */
 int mech_check_slot(const ts_slot *s, int N, int m_max, const char *who,
                     ts_err *e);
+
+/* TS_EINVAL unless every verified state pv[j], j < s->m, is 0 or 1. */
+int mech_check_pv(const ts_slot *s, const double *pv, const char *who,
+                  ts_err *e);
 
 /* Labels A[m] as the mean of the heard reports weighted by w = exp(logw)
  * (SPEC §1 Stage II: A_j = sum_i w_i r_ij / sum_i w_i, over the heard rows).
@@ -85,8 +90,8 @@ int mech_lw_aggregate(const mech_lw_state *st, const ts_slot *s, double *A,
                       const char *who, ts_err *e);
 /* log w_i += log_factor(step, l_i) for every heard worker i; the others
  * keep their weights (subset baselines).  All losses are checked before
- * any weight changes: a report or state outside [0,1] (l outside [0,1])
- * gives TS_EINVAL, a NaN weight TS_ENONFINITE, and the state is left as
+ * any weight changes: a report outside [0,1] or a state other than 0 or
+ * 1 gives TS_EINVAL, a NaN factor TS_ENONFINITE, and the state is left as
  * it was. */
 int mech_lw_update(mech_lw_state *st, const ts_slot *s, const double *pv,
                    mech_log_factor log_factor, const char *who, ts_err *e);

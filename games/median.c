@@ -16,7 +16,8 @@
  * glibc's qsort may call malloc for large arrays, so a plain insertion sort
  * is used: n is at most N, tens of workers).  The same functions serve the
  * limited-feedback subset baseline (k random workers), which passes sel.
- * Left out: nothing; pv is ignored. */
+ * Left out: nothing; pv is only checked,
+ * never used. */
 #include "games.h"
 #include "mech_util.h"
 
@@ -78,9 +79,9 @@ static int aggregate(void *st, const ts_slot *s, double *A, ts_err *e)
 
 static int update(void *st, const ts_slot *s, const double *pv, ts_err *e)
 {
-    (void)pv;
     const median_state *md = st;
-    return mech_check_slot(s, md->N, md->m, name, e);
+    int rc = mech_check_slot(s, md->N, md->m, name, e);
+    return rc ? rc : mech_check_pv(s, pv, name, e);
 }
 
 static void log_weights(const void *st, double *logw)
