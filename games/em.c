@@ -36,8 +36,8 @@
  * at least the (positive) prior counts, so logit a_i is finite and a_i
  * stays strictly inside (0,1) without any clipping, even where the ratio
  * a_i would round to 1.0.  Mathematically c_i + d_i = m, so this is the
- * M-step above.  gamma and 1 - gamma are each computed as a logistic of
- * their own log-odds, so neither loses digits near 0 or 1.
+ * M-step above.  gamma and 1 - gamma are each computed directly from the
+ * log-odds (logistic_pair), so neither loses digits near 0 or 1.
  *
  * Diagnostics (which stationary point EM reached, App. A):
  *   em_iter_max        most E-M iterations any slot took
@@ -160,13 +160,15 @@ static int init(void *st, const ts_shape *g, const ts_params *p, ts_err *e)
     return TS_OK;
 }
 
-/* sigma(x) = 1 / (1 + e^-x) without overflow for either sign. */
-static double logistic(double x)
+/* gamma = sigma(x) and 1 - gamma = sigma(-x), each to full relative
+ * precision and with one exp: with z = e^-|x| in (0, 1], the larger is
+ * 1/(1 + z) and the smaller z/(1 + z); nothing overflows for any x. */
+static void logistic_pair(double x, double *g1, double *g0)
 {
-    if (x >= 0.0)
-        return 1.0 / (1.0 + exp(-x));
-    double z = exp(x);
-    return z / (1.0 + z);
+    double z = exp(-fabs(x));
+    double big = 1.0 / (1.0 + z), small = z * big;
+    *g1 = x >= 0.0 ? big : small;
+    *g0 = x >= 0.0 ? small : big;
 }
 
 static int aggregate(void *st, const ts_slot *sl, double *label, ts_err *e)
@@ -199,8 +201,7 @@ static int aggregate(void *st, const ts_slot *sl, double *label, ts_err *e)
             double x = 0.0;
             for (int h = 0; h < n; h++)
                 x += (2.0 * r[(size_t)h * (size_t)m + (size_t)j] - 1.0) * lo[h];
-            g1[j] = logistic(x);
-            g0[j] = logistic(-x);
+            logistic_pair(x, &g1[j], &g0[j]);
         }
         /* M-step. */
         delta = 0.0;

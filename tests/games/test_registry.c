@@ -105,9 +105,13 @@ static void play(const mt_mech *M, void *st, long t, int variant,
         if (isnan(out->logw[i]) || out->logw[i] == INFINITY)
             fail_msg("%s N=%d slot %ld: log w_%d = %g", T->name, N, t, i,
                      out->logw[i]);
-    mt_shares(N, out->logw, share);
+    /* the engine's shares (game.c), checked against the test's own */
+    double mine[MAX_N];
+    ts_shares_from_log(N, out->logw, share);
+    mt_shares(N, out->logw, mine);
     for (int i = 0; i < N; i++) {
         assert_true(share[i] >= 0.0 && share[i] <= 1.0);
+        MT_CLOSE(share[i], mine[i], 1e-15);
         sum += share[i];
     }
     if (!(fabs(sum - 1.0) <= 1e-12))
