@@ -1,0 +1,27 @@
+/* games.h -- the mechanism and population registries (STYLE §1, §8). */
+#ifndef TS_GAMES_H
+#define TS_GAMES_H
+
+#include "game.h"
+
+/* Mechanisms, full feedback (SPEC §2, first table). */
+extern const ts_mechanism_type ts_mech_ours;
+extern const ts_mechanism_type ts_mech_hedge;
+extern const ts_mechanism_type ts_mech_median;
+extern const ts_mechanism_type ts_mech_average;
+extern const ts_mechanism_type ts_mech_em;
+
+/* Populations (SPEC §3). */
+extern const ts_population_type ts_pop_bands;
+
+/* NULL-terminated tables, one line per entry. */
+extern const ts_mechanism_type *const ts_mechanism_types[];
+extern const ts_population_type *const ts_population_types[];
+
+/* Find by name and feedback mode; NULL and a message listing the valid
+ * names if there is none. */
+const ts_mechanism_type *ts_mechanism_find(const char *name,
+                                           ts_feedback feedback, ts_err *e);
+const ts_population_type *ts_population_find(const char *name, ts_err *e);
+
+#endif

@@ -1,0 +1,49 @@
+/* registry.c -- every mechanism and population, one line each.
+ * A mechanism under both feedback modes appears twice (two vtables, one
+ * name); lookup matches name and mode. */
+#include "games.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "registry_util.h"
+
+const ts_mechanism_type *const ts_mechanism_types[] = {
+    &ts_mech_ours,
+    &ts_mech_hedge,
+    &ts_mech_median,
+    &ts_mech_average,
+    &ts_mech_em,
+    NULL,
+};
+
+const ts_population_type *const ts_population_types[] = {
+    &ts_pop_bands,
+    NULL,
+};
+
+const ts_mechanism_type *ts_mechanism_find(const char *name,
+                                           ts_feedback feedback, ts_err *e)
+{
+    char valid[512] = "";
+    size_t used = 0;
+    for (int k = 0; ts_mechanism_types[k]; k++) {
+        const ts_mechanism_type *t = ts_mechanism_types[k];
+        if (t->feedback != feedback)
+            continue;
+        if (strcmp(t->name, name) == 0)
+            return t;
+        int w = snprintf(valid + used, sizeof valid - used, "%s%s",
+                         used ? ", " : "", t->name);
+        if (w > 0 && (size_t)w < sizeof valid - used)
+            used += (size_t)w;
+    }
+    TS_ERROR(e, TS_EINPUT, "unknown %s-feedback mechanism '%s' (valid: %s)",
+             feedback == TS_FULL ? "full" : "limited", name, valid);
+    return NULL;
+}
+
+const ts_population_type *ts_population_find(const char *name, ts_err *e)
+{
+    TS_REGISTRY_FIND(ts_population_types, name, "population", e);
+}

@@ -1,0 +1,526 @@
+/* engine.c -- the slot loop of SPEC §1 (paper Sec. III), full feedback.
+ *
+ * Per replica r and slot t (0-based here, the paper's t+1):
+ *   Stage I    population draws true states p[m] and beliefs q[N][m];
+ *              each worker's strategy turns q into reports r.
+ *   Stage II   the mechanism aggregates r into labels A[m];
+ *              platform loss L_t = (1/m) sum_j (A_j - p_j)^2.
+ *   Stage III  verification gives pv = p, each entry flipped with
+ *              probability epsilon (Prop. 3); the mechanism reweighs on pv.
+ * Regret, eq. (5): R(T) = sum_t L_t - min_i sum_t (1/m) sum_j (q_ij - p_j)^2,
+ * the comparator on true beliefs and true p, never on pv (SPEC §1).
+ *
+ * Symbols: N workers, m prompts this slot, T slots, p true states, pv
+ * verified states, q beliefs, r reports, A labels, w weights. */
+#include "engine.h"
+
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+#include "ts_config.h"
+
+#define ALIGN 64
+
+static size_t round_up(size_t n)
+{
+    return (n + ALIGN - 1) / ALIGN * ALIGN;
+}
+
+uint32_t ts_mech_stream_id(uint32_t env_id, const char *mech_name)
+{
+    uint32_t h = ts_hash_bytes(TS_HASH_INIT, &env_id, sizeof env_id);
+    return ts_hash_str(h, mech_name);
+}
+
+/* ------------------------------------------------------------------ */
+/* Results                                                             */
+
+void ts_point_result_free(ts_point_result *res)
+{
+    if (!res)
+        return;
+    free(res->regret);
+    free(res->loss);
+    free(res->best);
+    free(res->share);
+    free(res->status);
+    free(res->diag);
+    free(res->share_traj);
+    free(res->weight_traj);
+    free(res->regret_traj);
+    free(res->errmsg);
+    memset(res, 0, sizeof *res);
+}
+
+static double *nan_array(size_t n)
+{
+    double *a = malloc((n ? n : 1) * sizeof *a);
+    if (a)
+        for (size_t k = 0; k < n; k++)
+            a[k] = NAN; /* an unwritten value fails loudly (STYLE §6) */
+    return a;
+}
+
+int ts_point_result_alloc(ts_point_result *res, const ts_experiment *x,
+                          const ts_point *pt, ts_err *e)
+{
+    memset(res, 0, sizeof *res);
+    res->n_cell = x->n_mech * x->n_strat;
+    res->R = x->replicas;
+    res->N = pt->shape.N;
+    res->T = pt->shape.T;
+    res->traj = x->trajectory;
+    for (int k = 0; k < x->n_mech; k++)
+        if (x->mech[k]->n_diag > res->n_diag)
+            res->n_diag = x->mech[k]->n_diag;
+    size_t cr = (size_t)res->n_cell * (size_t)res->R;
+    size_t rows = (size_t)res->T + 1;
+    if (res->traj) {
+        double bytes = (double)cr * (double)rows * (2.0 * res->N + 1) * 8.0;
+        if (bytes > 8e9)
+            return TS_ERROR(e, TS_EINPUT,
+                            "%s: trajectories would need %.1f GB at N = %d, T = %ld "
+                            "(%ld replicas): drop 'trajectory' or reduce T or replicas",
+                            x->path, bytes / 1e9, res->N, res->T, res->R);
+    }
+    res->regret = nan_array(cr);
+    res->loss = nan_array(cr);
+    res->best = nan_array(cr);
+    res->share = nan_array(cr * (size_t)res->N);
+    res->status = calloc(cr ? cr : 1, sizeof *res->status);
+    res->diag = nan_array(cr * (size_t)res->n_diag);
+    res->errmsg = calloc(cr ? cr : 1, sizeof *res->errmsg);
+    int ok = res->regret && res->loss && res->best && res->share &&
+             res->status && res->diag && res->errmsg;
+    if (ok && res->traj) {
+        res->share_traj = nan_array(cr * rows * (size_t)res->N);
+        res->weight_traj = nan_array(cr * rows * (size_t)res->N);
+        res->regret_traj = nan_array(cr * rows);
+        ok = res->share_traj && res->weight_traj && res->regret_traj;
+    }
+    if (!ok) {
+        ts_point_result_free(res);
+        return TS_ERROR(e, TS_ENOMEM, "out of memory for the results of a point");
+    }
+    return TS_OK;
+}
+
+/* ------------------------------------------------------------------ */
+/* Per-thread workspace: one block, carved into named arrays.           */
+
+typedef struct workspace {
+    void *block;
+    double *p;        /* [m]     true states                               */
+    double *pv;       /* [m]     verified states                           */
+    double *q;        /* [N][m]  beliefs                                   */
+    double *r;        /* [N][m]  reports of the current cell               */
+    double *A;        /* [m]     labels                                    */
+    double *logw;     /* [N]                                               */
+    double *share;    /* [N]                                               */
+    double *bl;       /* [N]     belief loss before this slot, eq. (5)     */
+    double *blt;      /* [N]     belief loss of this slot                  */
+    double *u;        /* [m]     verification uniforms                     */
+    double *cum_loss; /* [cell]  sum_t L_t                                 */
+    int *failed;      /* [cell]                                            */
+    unsigned char *mst; /* [cell] mechanism states, mst_stride bytes each  */
+    unsigned char *sst; /* [cell][N] strategy states, sst_stride each      */
+    unsigned char *pop; /* population state                                */
+    size_t mst_stride, sst_stride;
+} workspace;
+
+static int workspace_alloc(workspace *w, const ts_experiment *x,
+                           const ts_point *pt, ts_err *e)
+{
+    const size_t N = (size_t)pt->shape.N, m = (size_t)pt->shape.m;
+    const size_t n_cell = (size_t)x->n_mech * (size_t)x->n_strat;
+    memset(w, 0, sizeof *w);
+    w->mst_stride = 0;
+    for (int k = 0; k < x->n_mech; k++) {
+        size_t s = round_up(x->mech[k]->state_size(&pt->shape));
+        if (s > w->mst_stride)
+            w->mst_stride = s;
+    }
+    w->sst_stride = ALIGN;
+    for (int s = 0; s < x->n_strat; s++)
+        if (x->strat[s]->state_size) {
+            size_t z = round_up(x->strat[s]->state_size(&pt->shape));
+            if (z > w->sst_stride)
+                w->sst_stride = z;
+        }
+    /* The size table (llm.c's fill_in_parameter_sizes, in bytes). */
+    size_t sizes[] = {
+        round_up(m * sizeof(double)),     round_up(m * sizeof(double)),
+        round_up(N * m * sizeof(double)), round_up(N * m * sizeof(double)),
+        round_up(m * sizeof(double)),     round_up(N * sizeof(double)),
+        round_up(N * sizeof(double)),     round_up(N * sizeof(double)),
+        round_up(N * sizeof(double)),
+        round_up(m * sizeof(double)),     round_up(n_cell * sizeof(double)),
+        round_up(n_cell * sizeof(int)),   n_cell * w->mst_stride,
+        n_cell * N * w->sst_stride,
+        round_up(x->pop->state_size(&pt->shape)),
+    };
+    size_t total = 0;
+    for (size_t k = 0; k < sizeof sizes / sizeof sizes[0]; k++)
+        total += sizes[k];
+    w->block = aligned_alloc(ALIGN, round_up(total));
+    if (!w->block)
+        return TS_ERROR(e, TS_ENOMEM, "out of memory for a worker workspace "
+                        "(%zu bytes)", total);
+    unsigned char *c = w->block;
+    void **ptrs[] = {
+        (void **)&w->p,  (void **)&w->pv,    (void **)&w->q,
+        (void **)&w->r,  (void **)&w->A,     (void **)&w->logw,
+        (void **)&w->share, (void **)&w->bl, (void **)&w->blt,
+        (void **)&w->u, (void **)&w->cum_loss, (void **)&w->failed,
+        (void **)&w->mst, (void **)&w->sst, (void **)&w->pop,
+    };
+    for (size_t k = 0; k < sizeof sizes / sizeof sizes[0]; k++) {
+        *ptrs[k] = c;
+        c += sizes[k];
+    }
+    return TS_OK;
+}
+
+/* ------------------------------------------------------------------ */
+/* One replica                                                         */
+
+static void fail(ts_point_result *res, size_t idx, int code, const char *msg)
+{
+    if (res->status[idx] == TS_OK || res->status[idx] == TS_ENOCONV) {
+        res->status[idx] = code;
+        /* Keep the head of the message: the slot holds 256 bytes. */
+        size_t n = strlen(msg);
+        if (n >= sizeof res->errmsg[idx])
+            n = sizeof res->errmsg[idx] - 1;
+        memcpy(res->errmsg[idx], msg, n);
+        res->errmsg[idx][n] = '\0';
+    }
+}
+
+static void record_traj(const ts_point_result *res, size_t cr, long t,
+                        const double *logw, const double *share, double R_t)
+{
+    const size_t N = (size_t)res->N, rows = (size_t)res->T + 1;
+    double *sh = res->share_traj + (cr * rows + (size_t)t) * N;
+    double *wt = res->weight_traj + (cr * rows + (size_t)t) * N;
+    for (size_t i = 0; i < N; i++) {
+        sh[i] = share[i];
+        wt[i] = exp(logw[i]);
+    }
+    res->regret_traj[cr * rows + (size_t)t] = R_t;
+}
+
+static double min_of(const double *a, int n)
+{
+    double mn = a[0];
+    for (int i = 1; i < n; i++)
+        if (a[i] < mn)
+            mn = a[i];
+    return mn;
+}
+
+static int run_replica(const ts_experiment *x, const ts_point *pt, long rep,
+                       workspace *w, ts_point_result *res,
+                       volatile sig_atomic_t *stop)
+{
+    const ts_shape *g = &pt->shape;
+    const int N = g->N, n_strat = x->n_strat, n_cell = x->n_mech * x->n_strat;
+    const long T = g->T;
+    ts_err err;
+
+    unsigned char *pop_state = w->pop;
+
+    ts_err_clear(&err);
+    int rc = x->pop->init(pop_state, g, &pt->pop_par, &err);
+    for (int c = 0; c < n_cell; c++) {
+        size_t idx = (size_t)c * (size_t)res->R + (size_t)rep;
+        res->status[idx] = TS_OK;
+        res->errmsg[idx][0] = '\0';
+        w->failed[c] = 0;
+        w->cum_loss[c] = 0;
+        if (rc) {
+            fail(res, idx, rc, err.msg);
+            w->failed[c] = 1;
+        }
+    }
+    if (rc)
+        return rc;
+    for (int c = 0; c < n_cell; c++) {
+        int k = c / n_strat, s = c % n_strat;
+        size_t idx = (size_t)c * (size_t)res->R + (size_t)rep;
+        ts_err_clear(&err);
+        rc = x->mech[k]->init(w->mst + (size_t)c * w->mst_stride, g,
+                              &pt->mech_par[k], &err);
+        for (int i = 0; !rc && i < N && x->strat[s]->init; i++)
+            rc = x->strat[s]->init(
+                w->sst + ((size_t)c * N + (size_t)i) * w->sst_stride, g,
+                &pt->strat_par[s], i, &err);
+        if (rc) {
+            fail(res, idx, rc, err.msg);
+            w->failed[c] = 1;
+        }
+    }
+    for (int i = 0; i < N; i++)
+        w->bl[i] = 0;
+
+    ts_rng rs, rb, rv, rx;
+    ts_rng_init(&rs, x->seed, pt->env_id, (uint32_t)rep, TS_STREAM_STATE);
+    ts_rng_init(&rb, x->seed, pt->env_id, (uint32_t)rep, TS_STREAM_BELIEF);
+    ts_rng_init(&rv, x->seed, pt->env_id, (uint32_t)rep, TS_STREAM_VERIFY);
+    ts_rng_init(&rx, x->seed, pt->env_id, (uint32_t)rep, TS_STREAM_AUX);
+
+    for (long t = 0; t < T; t++) {
+        if (stop && *stop)
+            return TS_EINTR;
+        ts_rng_seek(&rs, (uint64_t)t);
+        ts_rng_seek(&rb, (uint64_t)t);
+        ts_rng_seek(&rv, (uint64_t)t);
+        ts_rng_seek(&rx, (uint64_t)t);
+        int m = g->m;
+        if (pt->m_min < g->m)
+            m = pt->m_min + (int)ts_rng_below(&rx, (uint32_t)(g->m - pt->m_min + 1));
+
+        ts_err_clear(&err);
+        rc = x->pop->draw(pop_state, t, m, &rs, &rb, w->p, w->q);
+        if (rc) {
+            for (int c = 0; c < n_cell; c++) {
+                fail(res, (size_t)c * (size_t)res->R + (size_t)rep, rc,
+                     "the population failed to draw a slot");
+                w->failed[c] = 1;
+            }
+            return rc;
+        }
+        /* Prop. 3: each verified state is flipped with probability epsilon,
+         * independently.  The uniforms are drawn even when they cannot
+         * matter, so that points differing in epsilon are coupled. */
+        if (pt->epsilon > 0) {
+            ts_rng_fill_u01(&rv, w->u, (size_t)m);
+            for (int j = 0; j < m; j++)
+                w->pv[j] = w->u[j] < pt->epsilon ? 1.0 - w->p[j] : w->p[j];
+        } else {
+            memcpy(w->pv, w->p, (size_t)m * sizeof *w->pv);
+        }
+        /* The comparator of eq. (5): true beliefs against true p. */
+        for (int i = 0; i < N; i++) {
+            const double *qi = w->q + (size_t)i * m;
+            double sum = 0;
+            for (int j = 0; j < m; j++) {
+                double d = qi[j] - w->p[j];
+                sum += d * d;
+            }
+            w->blt[i] = sum / m;
+        }
+
+        for (int c = 0; c < n_cell; c++) {
+            if (w->failed[c])
+                continue;
+            const int k = c / n_strat, s = c % n_strat;
+            const ts_mechanism_type *mt = x->mech[k];
+            const ts_strategy_type *stt = x->strat[s];
+            void *mst = w->mst + (size_t)c * w->mst_stride;
+            size_t idx = (size_t)c * (size_t)res->R + (size_t)rep;
+            int need_share = res->traj || !stt->identity;
+            if (need_share) {
+                mt->log_weights(mst, w->logw);
+                ts_shares_from_log(N, w->logw, w->share);
+            }
+            if (res->traj) /* row t: before slot t; R(0) = 0 */
+                record_traj(res, idx, t, w->logw, w->share,
+                            w->cum_loss[c] - min_of(w->bl, N));
+            const double *r = w->q;
+            if (!stt->identity) {
+                for (int i = 0; i < N; i++) {
+                    ts_strategy_ctx ctx = {
+                        .mech = mt, .mech_state = mst,
+                        .mech_params = &pt->mech_par[k], .shape = g, .t = t,
+                        .i = i, .share = w->share[i], .theta = 1.0,
+                        .epsilon = pt->epsilon,
+                    };
+                    ts_rng sr;
+                    ts_rng_init(&sr, x->seed,
+                                ts_hash_str(ts_mech_stream_id(pt->env_id, mt->name),
+                                            stt->name),
+                                (uint32_t)rep, TS_STREAM_STRATEGY);
+                    ts_rng_seek(&sr, ((uint64_t)t << 20) ^ (uint64_t)i);
+                    ts_err_clear(&err);
+                    rc = stt->report(
+                        w->sst + ((size_t)c * N + (size_t)i) * w->sst_stride,
+                        &pt->strat_par[s], &ctx, m, w->q + (size_t)i * m,
+                        w->r + (size_t)i * m, &sr, &err);
+                    if (rc)
+                        break;
+                }
+                if (rc) {
+                    fail(res, idx, rc, err.msg);
+                    w->failed[c] = 1;
+                    continue;
+                }
+                r = w->r;
+            }
+            ts_slot slot = {.t = t, .N = N, .m = m, .r = r, .n_heard = N,
+                            .sel = NULL};
+            ts_err_clear(&err);
+            rc = mt->aggregate(mst, &slot, w->A, &err);
+            if (rc == TS_ENOCONV) {
+                fail(res, idx, rc, err.msg); /* noted; the label is usable */
+            } else if (rc) {
+                fail(res, idx, rc, err.msg);
+                w->failed[c] = 1;
+                continue;
+            }
+            double L = 0;
+            for (int j = 0; j < m; j++) {
+                double d = w->A[j] - w->p[j];
+                L += d * d;
+            }
+            L /= m;
+            if (!isfinite(L)) {
+                fail(res, idx, TS_ENONFINITE, "a label became non-finite");
+                w->failed[c] = 1;
+                continue;
+            }
+            w->cum_loss[c] += L;
+            ts_err_clear(&err);
+            rc = mt->update(mst, &slot, w->pv, &err);
+            if (rc) {
+                fail(res, idx, rc, err.msg);
+                w->failed[c] = 1;
+            }
+        }
+        for (int i = 0; i < N; i++)
+            w->bl[i] += w->blt[i];
+    }
+
+    const double best = min_of(w->bl, N);
+    for (int c = 0; c < n_cell; c++) {
+        const int k = c / n_strat;
+        const ts_mechanism_type *mt = x->mech[k];
+        void *mst = w->mst + (size_t)c * w->mst_stride;
+        size_t idx = (size_t)c * (size_t)res->R + (size_t)rep;
+        if (w->failed[c])
+            continue;
+        mt->log_weights(mst, w->logw);
+        ts_shares_from_log(N, w->logw, w->share);
+        int finite = 1;
+        for (int i = 0; i < N; i++)
+            if (isnan(w->logw[i]) || w->logw[i] == INFINITY)
+                finite = 0;
+        if (!finite) {
+            fail(res, idx, TS_ENONFINITE, "a weight became NaN or infinite");
+            continue;
+        }
+        res->regret[idx] = w->cum_loss[c] - best;
+        res->loss[idx] = w->cum_loss[c];
+        res->best[idx] = best;
+        memcpy(res->share + idx * (size_t)N, w->share, (size_t)N * sizeof(double));
+        if (mt->diag && res->n_diag)
+            mt->diag(mst, res->diag + idx * (size_t)res->n_diag);
+        if (res->traj)
+            record_traj(res, idx, T, w->logw, w->share, w->cum_loss[c] - best);
+    }
+    return TS_OK;
+}
+
+/* ------------------------------------------------------------------ */
+/* A point: replicas in parallel                                       */
+
+static int check_supported(const ts_experiment *x, ts_err *e)
+{
+    if (x->feedback != TS_FULL)
+        return TS_ERROR(e, TS_EUNSUPP,
+                        "%s: limited feedback is not in the engine yet", x->path);
+    return TS_OK;
+}
+
+int ts_engine_run_replica(const ts_experiment *x, const ts_point *pt, long r,
+                          ts_point_result *res, ts_err *e)
+{
+    int rc = check_supported(x, e);
+    if (rc)
+        return rc;
+    workspace w;
+    rc = workspace_alloc(&w, x, pt, e);
+    if (rc)
+        return rc;
+    rc = run_replica(x, pt, r, &w, res, NULL);
+    free(w.block);
+    return rc == TS_EINTR ? TS_ERROR(e, TS_EINTR, "interrupted") : TS_OK;
+}
+
+int ts_engine_run_point(const ts_experiment *x, const ts_point *pt,
+                        const ts_run_opts *o, ts_point_result *res, ts_err *e)
+{
+    int rc = check_supported(x, e);
+    if (rc)
+        return rc;
+    int nt = 1;
+#ifdef _OPENMP
+    nt = o && o->threads > 0 ? o->threads : omp_get_max_threads();
+#endif
+    if (nt > x->replicas)
+        nt = (int)x->replicas;
+    if (nt < 1)
+        nt = 1;
+    workspace *ws = calloc((size_t)nt, sizeof *ws);
+    if (!ws)
+        return TS_ERROR(e, TS_ENOMEM, "out of memory");
+    for (int k = 0; k < nt; k++) {
+        rc = workspace_alloc(&ws[k], x, pt, e);
+        if (rc) {
+            for (int j = 0; j < k; j++)
+                free(ws[j].block);
+            free(ws);
+            return rc;
+        }
+    }
+    volatile sig_atomic_t *stop = o ? o->stop : NULL;
+    long done = 0;
+    int interrupted = 0;
+    const long R = x->replicas;
+    /* Each replica writes only its own result slots; the schedule decides
+     * who computes a replica, never what it computes. */
+#ifdef _OPENMP
+#pragma omp parallel for num_threads(nt) schedule(dynamic, 1)
+#endif
+    for (long r = 0; r < R; r++) {
+        int tid = 0;
+#ifdef _OPENMP
+        tid = omp_get_thread_num();
+#endif
+        if (stop && *stop) {
+#ifdef _OPENMP
+#pragma omp atomic write
+#endif
+            interrupted = 1;
+            continue;
+        }
+        int rrc = run_replica(x, pt, r, &ws[tid], res, stop);
+        if (rrc == TS_EINTR) {
+#ifdef _OPENMP
+#pragma omp atomic write
+#endif
+            interrupted = 1;
+        }
+#ifdef _OPENMP
+#pragma omp critical(ts_progress)
+#endif
+        {
+            done++;
+            if (o && o->progress)
+                o->progress(o->progress_ctx, done);
+        }
+    }
+    for (int k = 0; k < nt; k++)
+        free(ws[k].block);
+    free(ws);
+    if (interrupted)
+        return TS_ERROR(e, TS_EINTR, "interrupted");
+    return TS_OK;
+}

@@ -1,0 +1,117 @@
+/* game.h -- the interfaces the engine drives: mechanisms and populations.
+ *
+ * The repeated game of SPEC §1 (paper Sec. III).  The engine owns the loop
+ * (STYLE §1): per slot t it asks the population for true states p and
+ * beliefs q, the strategies for reports r, the mechanism for labels A
+ * (Stage II), and after verification (p~, here `pv`) for the update
+ * (Stage III).  The engine never knows a mechanism or population by name:
+ * it calls through these const vtables, resolved once in games/registry.c.
+ *
+ * Symbols (paper notation): N workers, m prompts in this slot, T slots,
+ * q beliefs, r reports, w weights, A labels, p true states, pv verified
+ * states, theta draw probabilities (limited feedback, eq. 12).
+ *
+ * Mechanism state is flat and pointer-free: the engine allocates
+ * state_size() bytes, so a clone is one memcpy (best responses clone it).
+ * Slot functions never allocate; scratch space belongs in the state. */
+#ifndef TS_GAME_H
+#define TS_GAME_H
+
+#include <stddef.h>
+
+#include "err.h"
+#include "params.h"
+#include "rng.h"
+
+typedef enum { TS_FULL = 0, TS_LIMITED = 1 } ts_feedback;
+
+/* What a mechanism or population is sized for.  m is the largest number of
+ * prompts in any slot (slots may have fewer). */
+typedef struct ts_shape {
+    int N;
+    int m;
+    long T;
+    ts_feedback feedback;
+} ts_shape;
+
+/* One slot as the mechanism sees it. */
+typedef struct ts_slot {
+    long t;          /* 0-based slot index (the paper's t-1)                 */
+    int N;           /* workers in the game                                  */
+    int m;           /* prompts in this slot, 1 <= m <= shape.m              */
+    const double *r; /* reports [n_heard][m], r[h*m + j], rows in sel order  */
+    int n_heard;     /* full feedback: N; limited: the workers heard         */
+    const int *sel;  /* [n_heard] worker ids, increasing; NULL means 0..N-1  */
+} ts_slot;
+
+/* ------------------------------------------------------------------ */
+/* Mechanisms (SPEC §2).                                               */
+
+typedef struct ts_mechanism_type {
+    const char *name;   /* registry key: "ours", "hedge", ...                */
+    const char *label;  /* for outputs and plots: "omoe (stand-in)"          */
+    ts_feedback feedback;
+    const ts_param_spec *params;
+    int n_params;
+
+    /* Fill every entry of p that the user left unset (p->set[k] == 0) with
+     * the SPEC §2 default for this shape, e.g. alpha = (2/3) sqrt(2 ln N/T). */
+    void (*defaults)(const ts_shape *g, ts_params *p);
+    /* Preconditions beyond the spec's ranges (e.g. Def. 5's alpha < theta_i);
+     * NULL if there are none.  Message says which bound fails, by how much. */
+    int (*check)(const ts_shape *g, const ts_params *p, ts_err *e);
+
+    size_t (*state_size)(const ts_shape *g);
+    /* Weights start at w_i = 1 (SPEC §2). */
+    int (*init)(void *st, const ts_shape *g, const ts_params *p, ts_err *e);
+
+    /* Stage II: labels A[m] from the reports heard.  May cache work for
+     * update() in the state (EM runs here).  Returns TS_OK, TS_ENOCONV
+     * (result usable, but an iteration hit its cap) or an error. */
+    int (*aggregate)(void *st, const ts_slot *s, double *A, ts_err *e);
+    /* Stage III: reweigh after verification; pv[m] in {0,1}. */
+    int (*update)(void *st, const ts_slot *s, const double *pv, ts_err *e);
+
+    /* The quantity a worker values, as a natural log: log w_i for `ours` and
+     * `hedge`, log a_i for `em`, log v_i for `omoe`, ...  -inf is allowed
+     * (a zero weight).  share_i = w_i / sum_k w_k is derived from these
+     * generically (uniform if every weight is zero). */
+    void (*log_weights)(const void *st, double *logw /* [N] */);
+
+    /* Limited feedback only (Sec. VI), NULL otherwise.
+     * theta: the draw probabilities of eq. (12), sum 1.  NULL for mechanisms
+     * that hear a uniform random subset (the subset baselines).
+     * n_heard: workers heard per slot (1 for Def. 5, k for a subset). */
+    void (*theta)(const void *st, double *theta /* [N] */);
+    int (*n_heard)(const ts_shape *g, const ts_params *p);
+
+    /* Optional per-replica diagnostics (e.g. which stationary point EM
+     * reached); n_diag names, written as mean over replicas. */
+    int n_diag;
+    const char *const *diag_names;
+    void (*diag)(const void *st, double *out /* [n_diag] */);
+} ts_mechanism_type;
+
+/* ------------------------------------------------------------------ */
+/* Worker populations (SPEC §3): where p and q come from.               */
+
+typedef struct ts_population_type {
+    const char *name;
+    const ts_param_spec *params;
+    int n_params;
+    void (*defaults)(const ts_shape *g, ts_params *p);
+    int (*check)(const ts_shape *g, const ts_params *p, ts_err *e);
+    size_t (*state_size)(const ts_shape *g);
+    int (*init)(void *st, const ts_shape *g, const ts_params *p, ts_err *e);
+    /* Draw slot t: true states p[m] in {0,1} and beliefs q[N][m] (q[i*m+j]).
+     * The engine has positioned both streams at slot t: `state` for p
+     * (TS_STREAM_STATE) and `belief` for q (TS_STREAM_BELIEF). */
+    int (*draw)(void *st, long t, int m, ts_rng *state, ts_rng *belief,
+                double *p, double *q);
+} ts_population_type;
+
+/* Shares from log weights: share_i = exp(logw_i - lse(logw)); uniform when
+ * every logw_i is -inf.  Summed in index order. */
+void ts_shares_from_log(int N, const double *logw, double *share);
+
+#endif

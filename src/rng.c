@@ -1,0 +1,190 @@
+/* rng.c -- Philox4x32-10 streams.  See rng.h for the counter layout.
+ *
+ * The round function and constants are those of Salmon, Moraes, Dror and
+ * Shaw, "Parallel random numbers: as easy as 1, 2, 3" (SC'11), as in
+ * Random123's philox.h; tests/src/test_rng.c checks this code against
+ * Random123's own philox4x32 on the published known-answer vectors.
+ * ts_rng_fill_u01 runs many counters side by side so the compiler can put
+ * them in vector lanes; its results equal the scalar path bit for bit. */
+#include "rng.h"
+
+#include <string.h>
+
+#define PHILOX_M0 0xD2511F53u
+#define PHILOX_M1 0xCD9E8D57u
+#define PHILOX_W0 0x9E3779B9u /* golden ratio */
+#define PHILOX_W1 0xBB67AE85u /* sqrt(3) - 1 */
+
+void ts_philox4x32_10(const uint32_t ctr[4], const uint32_t key[2],
+                      uint32_t out[4])
+{
+    uint32_t c0 = ctr[0], c1 = ctr[1], c2 = ctr[2], c3 = ctr[3];
+    uint32_t k0 = key[0], k1 = key[1];
+    for (int round = 0; round < 10; round++) {
+        uint64_t p0 = (uint64_t)PHILOX_M0 * c0;
+        uint64_t p1 = (uint64_t)PHILOX_M1 * c2;
+        uint32_t n0 = (uint32_t)(p1 >> 32) ^ c1 ^ k0;
+        uint32_t n1 = (uint32_t)p1;
+        uint32_t n2 = (uint32_t)(p0 >> 32) ^ c3 ^ k1;
+        uint32_t n3 = (uint32_t)p0;
+        c0 = n0; c1 = n1; c2 = n2; c3 = n3;
+        k0 += PHILOX_W0;
+        k1 += PHILOX_W1;
+    }
+    out[0] = c0; out[1] = c1; out[2] = c2; out[3] = c3;
+}
+
+void ts_rng_init(ts_rng *g, uint64_t seed, uint32_t point, uint32_t replica,
+                 unsigned stream)
+{
+    g->key[0] = (uint32_t)seed;
+    g->key[1] = (uint32_t)(seed >> 32);
+    g->ctr[0] = (uint32_t)(stream & 0xffu) << TS_RNG_BLOCK_BITS;
+    g->ctr[1] = 0;
+    g->ctr[2] = replica;
+    g->ctr[3] = point;
+    g->avail = 0;
+    g->overflow = 0;
+}
+
+void ts_rng_seek(ts_rng *g, uint64_t slot)
+{
+    g->ctr[0] &= ~((1u << TS_RNG_BLOCK_BITS) - 1u);
+    g->ctr[1] = (uint32_t)slot;
+    g->avail = 0;
+}
+
+static void next_block(ts_rng *g)
+{
+    const uint32_t mask = (1u << TS_RNG_BLOCK_BITS) - 1u;
+    ts_philox4x32_10(g->ctr, g->key, g->buf);
+    if ((g->ctr[0] & mask) == mask)
+        g->overflow = 1; /* the next block would wrap into a used one */
+    g->ctr[0] = (g->ctr[0] & ~mask) | ((g->ctr[0] + 1u) & mask);
+    g->avail = 4;
+}
+
+uint32_t ts_rng_u32(ts_rng *g)
+{
+    if (g->avail == 0)
+        next_block(g);
+    return g->buf[4 - g->avail--];
+}
+
+#define TWO_M32 2.3283064365386963e-10 /* 2^-32 */
+#define TWO_M53 1.1102230246251565e-16 /* 2^-53 */
+
+double ts_rng_u01(ts_rng *g)
+{
+    return ((double)ts_rng_u32(g) + 0.5) * TWO_M32;
+}
+
+double ts_rng_u01_53(ts_rng *g)
+{
+    uint64_t hi = ts_rng_u32(g) >> 5; /* 27 bits */
+    uint64_t lo = ts_rng_u32(g) >> 6; /* 26 bits */
+    return ((double)((hi << 26) | lo) + 0.5) * TWO_M53;
+}
+
+uint32_t ts_rng_below(ts_rng *g, uint32_t n)
+{
+    uint64_t m = (uint64_t)ts_rng_u32(g) * n;
+    uint32_t l = (uint32_t)m;
+    if (l < n) {
+        uint32_t t = -n % n;
+        while (l < t) {
+            m = (uint64_t)ts_rng_u32(g) * n;
+            l = (uint32_t)m;
+        }
+    }
+    return (uint32_t)(m >> 32);
+}
+
+/* Lanes of counters advance together; LANES blocks per pass.  The inner
+ * loop is straight-line 32x32->64 multiplies and xors, which GCC turns into
+ * vpmuludq on AVX2/AVX-512; target_clones picks the widest the CPU has at
+ * run time, so the binary stays portable. */
+#define LANES 16
+
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && \
+    !defined(__SANITIZE_ADDRESS__) && !defined(TS_NO_TARGET_CLONES)
+#define TS_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define TS_CLONES
+#endif
+
+TS_CLONES
+static void philox_lanes(uint32_t c0base, uint32_t c1, uint32_t c2,
+                         uint32_t c3, uint32_t key0, uint32_t key1,
+                         double *out /* [LANES*4], lane-major per word */)
+{
+    uint32_t x0[LANES], x1[LANES], x2[LANES], x3[LANES];
+    for (int l = 0; l < LANES; l++) {
+        x0[l] = c0base + (uint32_t)l;
+        x1[l] = c1;
+        x2[l] = c2;
+        x3[l] = c3;
+    }
+    uint32_t k0 = key0, k1 = key1;
+    for (int round = 0; round < 10; round++) {
+        for (int l = 0; l < LANES; l++) {
+            uint64_t p0 = (uint64_t)PHILOX_M0 * x0[l];
+            uint64_t p1 = (uint64_t)PHILOX_M1 * x2[l];
+            uint32_t n0 = (uint32_t)(p1 >> 32) ^ x1[l] ^ k0;
+            uint32_t n2 = (uint32_t)(p0 >> 32) ^ x3[l] ^ k1;
+            x1[l] = (uint32_t)p1;
+            x3[l] = (uint32_t)p0;
+            x0[l] = n0;
+            x2[l] = n2;
+        }
+        k0 += PHILOX_W0;
+        k1 += PHILOX_W1;
+    }
+    for (int l = 0; l < LANES; l++) {
+        out[4 * l + 0] = ((double)x0[l] + 0.5) * TWO_M32;
+        out[4 * l + 1] = ((double)x1[l] + 0.5) * TWO_M32;
+        out[4 * l + 2] = ((double)x2[l] + 0.5) * TWO_M32;
+        out[4 * l + 3] = ((double)x3[l] + 0.5) * TWO_M32;
+    }
+}
+
+void ts_rng_fill_u01(ts_rng *g, double *out, size_t n)
+{
+    const uint32_t mask = (1u << TS_RNG_BLOCK_BITS) - 1u;
+    size_t k = 0;
+    /* Drain what the scalar path left buffered, so both paths agree. */
+    while (k < n && g->avail > 0)
+        out[k++] = ts_rng_u01(g);
+    while (n - k >= LANES * 4 && (g->ctr[0] & mask) <= mask - LANES) {
+        philox_lanes(g->ctr[0], g->ctr[1], g->ctr[2], g->ctr[3], g->key[0],
+                     g->key[1], out + k);
+        g->ctr[0] += LANES;
+        k += LANES * 4;
+    }
+    while (k < n)
+        out[k++] = ts_rng_u01(g);
+}
+
+uint32_t ts_hash_bytes(uint32_t h, const void *data, size_t len)
+{
+    const unsigned char *b = data;
+    for (size_t k = 0; k < len; k++) {
+        h ^= b[k];
+        h *= 16777619u;
+    }
+    return h;
+}
+
+uint32_t ts_hash_str(uint32_t h, const char *s)
+{
+    return ts_hash_bytes(h, s, strlen(s) + 1); /* the NUL separates fields */
+}
+
+uint32_t ts_hash_double(uint32_t h, double x)
+{
+    if (x == 0)
+        x = 0; /* -0 and +0 are one coordinate */
+    unsigned char b[sizeof x];
+    memcpy(b, &x, sizeof x);
+    return ts_hash_bytes(h, b, sizeof b);
+}

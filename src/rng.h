@@ -1,0 +1,76 @@
+/* rng.h -- counter-based random streams (Philox4x32-10, Salmon et al. SC'11).
+ *
+ * Every draw is a pure function of where it is used (SPEC §1, "Random
+ * streams never repeat"):
+ *
+ *   key     = seed (64 bits)
+ *   ctr[3]  = grid point id (a hash of the point's coordinates, see
+ *             ts_point_id, so adding a value to a grid leaves the others'
+ *             draws unchanged)
+ *   ctr[2]  = replica
+ *   ctr[1]  = slot (or another outer index the stream's user chooses)
+ *   ctr[0]  = stream id (high 8 bits) | block index (low 24 bits)
+ *
+ * A stream thus holds 2^24 blocks = 2^26 32-bit words per slot; ts_rng_u32
+ * reports TS_ENOMEM-like exhaustion through g->overflow rather than wrapping
+ * (wrapping would silently repeat draws, the gsl_microrng trap of SPEC §1).
+ * Doubles have 32-bit resolution (ts_rng_u01) unless built from two words
+ * (ts_rng_u01_53) where a probability can be tiny. */
+#ifndef TS_RNG_H
+#define TS_RNG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Stream ids: fixed constants, never reused for another purpose. */
+enum {
+    TS_STREAM_STATE = 1,    /* population: true states p                    */
+    TS_STREAM_BELIEF = 2,   /* population: beliefs q                        */
+    TS_STREAM_VERIFY = 3,   /* verification noise (Prop. 3)                 */
+    TS_STREAM_SELECT = 4,   /* limited feedback: who is heard (Sec. VI)     */
+    TS_STREAM_STRATEGY = 5, /* randomised strategies                        */
+    TS_STREAM_MC = 6,       /* Monte Carlo inside best responses            */
+    TS_STREAM_AUX = 7,      /* anything else a population needs             */
+};
+
+#define TS_RNG_BLOCK_BITS 24u
+
+typedef struct ts_rng {
+    uint32_t key[2];
+    uint32_t ctr[4];
+    uint32_t buf[4];
+    int avail;     /* unread words left in buf                             */
+    int overflow;  /* set if more than 2^24 blocks were asked for one slot */
+} ts_rng;
+
+/* Key the stream; the slot counter starts at 0. */
+void ts_rng_init(ts_rng *g, uint64_t seed, uint32_t point, uint32_t replica,
+                 unsigned stream);
+/* Position at the start of slot (block index 0).  Cheap: no state but the
+ * counter changes, so any slot can be replayed alone. */
+void ts_rng_seek(ts_rng *g, uint64_t slot);
+
+uint32_t ts_rng_u32(ts_rng *g);
+/* Uniform on (0,1) with 32-bit resolution: (x + 1/2) 2^-32, never 0 or 1. */
+double ts_rng_u01(ts_rng *g);
+/* Uniform on (0,1) with 53-bit resolution, from two words. */
+double ts_rng_u01_53(ts_rng *g);
+/* Unbiased integer in [0, n), n >= 1 (Lemire's multiply-and-reject). */
+uint32_t ts_rng_below(ts_rng *g, uint32_t n);
+/* n uniforms on (0,1) with 32-bit resolution.  Equal, value for value, to n
+ * calls of ts_rng_u01 from the same position, but vectorised. */
+void ts_rng_fill_u01(ts_rng *g, double *out, size_t n);
+
+/* One Philox4x32-10 block: out = philox(ctr, key).  Exposed for the
+ * known-answer test against Random123. */
+void ts_philox4x32_10(const uint32_t ctr[4], const uint32_t key[2],
+                      uint32_t out[4]);
+
+/* 32-bit FNV-1a over bytes, chained from h (start with TS_HASH_INIT):
+ * point ids are hashes of a point's canonical coordinates. */
+#define TS_HASH_INIT 2166136261u
+uint32_t ts_hash_bytes(uint32_t h, const void *data, size_t len);
+uint32_t ts_hash_str(uint32_t h, const char *s);
+uint32_t ts_hash_double(uint32_t h, double x);
+
+#endif

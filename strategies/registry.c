@@ -1,0 +1,14 @@
+/* registry.c -- every strategy, one line each. */
+#include "strategies.h"
+
+#include "registry_util.h"
+
+const ts_strategy_type *const ts_strategy_types[] = {
+    &ts_strat_truthful,
+    NULL,
+};
+
+const ts_strategy_type *ts_strategy_find(const char *name, ts_err *e)
+{
+    TS_REGISTRY_FIND(ts_strategy_types, name, "strategy", e);
+}
