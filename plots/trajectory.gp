@@ -1,0 +1,50 @@
+# trajectory.gp -- a per-worker quantity against the slot t (SPEC §5,
+# Figs. 2-5): the shares w_i^t / sum_k w_k^t or the weights w_i^t of one
+# mechanism, one line per worker (mean over replicas) with a light band of
+# +- the 95 % confidence half-width.
+#
+# Set before this text (truthsim plot writes them in the script's header):
+#   datafile  TSV: column 1 = slot t; worker i has its mean in column 2i and
+#             its 95 % CI half-width in column 2i+1 ("NaN" = no value)
+#   outbase   output name without extension: writes outbase.png, outbase.svg
+#   plot_title, x_label, y_label    strings
+#   nseries   number of lines; arrays stitle[i] (legend), scolor[i]
+#             ("#rrggbb"), i = 1..nseries
+#   show_key  1 = legend (outside, right of the plot), 0 = none
+#   y_min, y_max   optional: fixed y range (shares: 0 to 1)
+
+set encoding utf8
+set datafile separator "\t"
+set datafile commentschars "#"
+set grid xtics ytics lw 1 lc rgb "#e4e4e4"
+set border 3 lw 1.2
+set xtics nomirror
+set ytics nomirror
+set xrange [*:*] noextend
+if (exists("y_min") && exists("y_max")) {
+    set yrange [y_min:y_max]
+}
+set title plot_title noenhanced
+set xlabel x_label
+set ylabel y_label
+if (show_key) {
+    set key outside right top vertical Left reverse noenhanced samplen 2.5 spacing 1.2
+} else {
+    unset key
+}
+set style fill transparent solid 0.12 noborder
+
+do for [fmt in "png svg"] {
+    if (fmt eq "png") {
+        set terminal pngcairo size 800,560 enhanced font "DejaVu Sans,12" linewidth 1
+    } else {
+        set terminal svg size 800,560 dynamic enhanced font "DejaVu Sans,12" background "white"
+    }
+    set output outbase.".".fmt
+    plot for [i=1:nseries] datafile \
+             using 1:(column(2*i)-column(2*i+1)):(column(2*i)+column(2*i+1)) \
+             with filledcurves lc rgb scolor[i] notitle, \
+         for [i=1:nseries] datafile using 1:(column(2*i)) \
+             with lines lw 2 lc rgb scolor[i] title stitle[i]
+    unset output
+}
