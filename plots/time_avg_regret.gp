@@ -11,17 +11,25 @@
 #   nseries   number of series; arrays stitle[i] (legend), scolor[i]
 #             ("#rrggbb"), spt[i] (gnuplot point type), i = 1..nseries
 #   show_key  1 = legend (outside, right of the plot), 0 = none
+#   x_tics    optional: the T values as a tic list "50, 100, 200" (few T)
 
 set encoding utf8
 set datafile separator "\t"
 set datafile commentschars "#"
 set logscale x 10
 set mxtics 10
-set grid xtics ytics mxtics lw 1 lc rgb "#e4e4e4", lw 1 lc rgb "#f2f2f2"
+if (exists("x_tics")) {
+    eval "set xtics (" . x_tics . ")"
+}
+set grid xtics ytics mxtics lw 1 lc rgb "#d9d9d9", lw 1 lc rgb "#eeeeee"
 set border 3 lw 1.2
 set xtics nomirror
 set ytics nomirror
-set offsets graph 0.02, graph 0.02, graph 0.06, graph 0.04
+# x: the data's own range plus a margin (no empty decade either side);
+# y: always shows 0, which R(T)/T should approach (Thm. 1)
+set autoscale xfix
+set offsets graph 0.04, graph 0.04, graph 0.06, 0
+set yrange [*<0:*]
 set title plot_title noenhanced
 set xlabel x_label
 set ylabel y_label

@@ -16,13 +16,18 @@
 set encoding utf8
 set datafile separator "\t"
 set datafile commentschars "#"
-set grid xtics ytics lw 1 lc rgb "#e4e4e4"
+set grid xtics ytics lw 1 lc rgb "#d9d9d9"
 set border 3 lw 1.2
 set xtics nomirror
 set ytics nomirror
-set xrange [*:*] noextend
+# x: exactly the slots; y: a small margin so that lines at the bounds (a
+# share at 0 or 1, a weight decayed to 0) stay clear of the axes
+set autoscale xfix
 if (exists("y_min") && exists("y_max")) {
-    set yrange [y_min:y_max]
+    set yrange [y_min - 0.03*(y_max - y_min) : y_max + 0.03*(y_max - y_min)]
+} else {
+    set autoscale yfix
+    set offsets 0, 0, graph 0.03, graph 0.03
 }
 set title plot_title noenhanced
 set xlabel x_label

@@ -57,19 +57,20 @@ typedef struct plot_kind {
     const char *x_label;  /* gnuplot enhanced text                            */
     const char *y_label;
     double y_min, y_max;  /* fixed y range, or NaN for automatic              */
+    int tic_rows;         /* 1: a tic at each x of the data (when few)        */
 } plot_kind;
 
 static const plot_kind kinds[] = {
     /* Figs. 6-9: eq. (5) (full) or eq. (12) (limited) against T */
     {"time_avg_regret", "time_avg_regret", "T", NULL, "time_avg_regret",
-     "time-averaged regret R(T)/T", "horizon T (slots)", "R(T) / T", NAN, NAN},
+     "time-averaged regret R(T)/T", "horizon T (slots)", "R(T) / T", NAN, NAN, 1},
     /* Figs. 3, 5: w_i^t / sum_k w_k^t */
     {"share_traj", "share_traj", "slot", "worker", "trajectory",
-     "shares w_i/Σw", "slot t", "share  w_i^t / Σ_k w_k^t", 0.0, 1.0},
+     "shares w_i/Σw", "slot t", "share  w_i^t / Σ_k w_k^t", 0.0, 1.0, 0},
     /* Figs. 2, 4: w_i^t (may underflow to 0 at long horizons) */
     {"weight_traj", "weight_traj", "slot", "worker", "trajectory", "weights",
-     "slot t", "weight  w_i^t", NAN, NAN},
-    {NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0.0, 0.0},
+     "slot t", "weight  w_i^t", NAN, NAN, 0},
+    {NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0.0, 0.0, 0},
 };
 
 /* Line colours, by line index: distinct on white, colour-blind friendlier
@@ -86,6 +87,8 @@ static const int point_types[] = {7, 5, 13, 9, 11, 15, 4, 6, 12, 8};
 
 /* Above this many lines the legend would crowd the picture: leave it out. */
 #define MAX_KEY_ENTRIES 20
+/* Up to this many x values each gets a labelled tic (tic_rows kinds). */
+#define MAX_X_TICS 10
 
 /* ------------------------------------------------------------------------ */
 /* Small helpers.                                                            */
@@ -231,6 +234,26 @@ static void sb_gp_squote(sbuf *b, const char *s)
             sb_addn(b, s, 1);
     }
     sb_add(b, "'");
+}
+
+#if defined(__GNUC__)
+__attribute__((format(printf, 1, 2)))
+#endif
+static char *str_printf(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        return NULL;
+    char *s = malloc((size_t)n + 1);
+    if (!s)
+        return NULL;
+    va_start(ap, fmt);
+    vsnprintf(s, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    return s;
 }
 
 static const char *base_name(const char *path)
@@ -1062,7 +1085,21 @@ static char *script_text(const picture *p, const char *h5name, const char *tmpl)
     sb_addf(&b, "if (!exists(\"datafile\")) { datafile = \"%s.tsv\" }\n", p->stem);
     sb_addf(&b, "if (!exists(\"outbase\")) { outbase = \"%s\" }\n", p->stem);
     sb_add(&b, "plot_title = ");
-    sb_gp_string(&b, p->title);
+    if (p->ns > MAX_KEY_ENTRIES) {
+        /* no legend: say so where the reader looks for one */
+        const char *nl = strchr(p->title, '\n');
+        size_t l1 = nl ? (size_t)(nl - p->title) : strlen(p->title);
+        char *t = str_printf("%.*s (%zu lines, no legend)%s", (int)l1, p->title,
+                             p->ns, nl ? nl : "");
+        if (!t) {
+            free(sb_take(&b));
+            return NULL;
+        }
+        sb_gp_string(&b, t);
+        free(t);
+    } else {
+        sb_gp_string(&b, p->title);
+    }
     sb_add(&b, "\nx_label = ");
     sb_gp_string(&b, p->k->x_label);
     sb_add(&b, "\ny_label = ");
@@ -1074,6 +1111,14 @@ static char *script_text(const picture *p, const char *h5name, const char *tmpl)
         sb_addf(&b, "y_min = %s\n", num);
         fmt_num(p->k->y_max, num, sizeof num);
         sb_addf(&b, "y_max = %s\n", num);
+    }
+    if (p->k->tic_rows && p->nx <= MAX_X_TICS) {
+        sb_add(&b, "x_tics = \"");
+        for (size_t ix = 0; ix < p->nx; ix++) {
+            fmt_num(p->x[ix], num, sizeof num);
+            sb_addf(&b, "%s%s", ix ? ", " : "", num);
+        }
+        sb_add(&b, "\"\n");
     }
     sb_addf(&b, "array stitle[%zu] = [", p->ns);
     for (size_t s = 0; s < p->ns; s++) {
@@ -1128,26 +1173,6 @@ static void pending_fini(pending_list *l, int remove_tmp)
     }
     free(l->f);
     memset(l, 0, sizeof *l);
-}
-
-#if defined(__GNUC__)
-__attribute__((format(printf, 1, 2)))
-#endif
-static char *str_printf(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(NULL, 0, fmt, ap);
-    va_end(ap);
-    if (n < 0)
-        return NULL;
-    char *s = malloc((size_t)n + 1);
-    if (!s)
-        return NULL;
-    va_start(ap, fmt);
-    vsnprintf(s, (size_t)n + 1, fmt, ap);
-    va_end(ap);
-    return s;
 }
 
 static int write_file(const char *path, const char *shown, const char *text, ts_err *e)
