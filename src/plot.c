@@ -74,10 +74,10 @@ static const plot_kind kinds[] = {
 };
 
 /* Line colours, by line index: distinct on white, colour-blind friendlier
- * first (blue/orange/green/red ...). */
+ * first (blue, orange, green, purple, vermillion ...). */
 static const char *const colours[] = {
-    "#0072b2", "#e69f00", "#009e73", "#d55e00", "#cc79a7",
-    "#56b4e9", "#7f3c8d", "#8c6d31", "#000000", "#b8b800",
+    "#0072b2", "#e69f00", "#009e73", "#7f3c8d", "#d55e00",
+    "#56b4e9", "#cc79a7", "#8c6d31", "#000000", "#b8b800",
 };
 #define N_COLOURS (sizeof colours / sizeof colours[0])
 /* gnuplot point types (filled circle, square, diamond, triangles ...), by
@@ -1314,9 +1314,11 @@ static int out_location(const char *h5path, const char *out_dir, char **dir,
     return 0;
 }
 
-static int ensure_dir(const char *dir, ts_err *e)
+/* Sets *created when it made the directory, so a failure can remove it. */
+static int ensure_dir(const char *dir, int *created, ts_err *e)
 {
     struct stat st;
+    *created = 0;
     if (stat(dir, &st) == 0) {
         if (!S_ISDIR(st.st_mode))
             return TS_ERROR(e, TS_EIO, "%s: not a directory", dir);
@@ -1325,6 +1327,7 @@ static int ensure_dir(const char *dir, ts_err *e)
     if (errno != ENOENT || mkdir(dir, 0777) != 0)
         return TS_ERROR(e, TS_EIO, "%s: cannot create the output directory: %s",
                         dir, strerror(errno));
+    *created = 1;
     return TS_OK;
 }
 
@@ -1333,12 +1336,12 @@ static int write_pictures(const picture_list *pl, const char *h5path,
 {
     char *dir = NULL, *prefix = NULL, *gnuplot = NULL;
     pending_list pend = {0};
-    int rc = TS_OK;
+    int rc = TS_OK, created_dir = 0;
     long pid = (long)getpid();
 
     if (out_location(h5path, o->out_dir, &dir, &prefix) < 0)
         return TS_ERROR(e, TS_ENOMEM, "%s: out of memory", h5path);
-    rc = ensure_dir(dir, e);
+    rc = ensure_dir(dir, &created_dir, e);
     if (rc)
         goto done;
     if (o->render) {
@@ -1447,6 +1450,8 @@ static int write_pictures(const picture_list *pl, const char *h5path,
     dir = NULL;
 done:
     pending_fini(&pend, 1); /* after the renames, unlink finds nothing */
+    if (rc && created_dir)
+        rmdir(dir); /* empty again: leave no trace */
     if (rc) {
         /* the output lists only what exists, so on failure nothing */
         for (size_t q = 0; q < out->n; q++) {

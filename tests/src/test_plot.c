@@ -707,6 +707,14 @@ static void test_gnuplot_failure(void **state)
 
     write_text(prog, "#!/bin/sh\nexit 0\n", 0755);
     expect_error(fx, h5, &o, TS_EIO, "gnuplot wrote no picture");
+
+    /* an output directory made for this call goes again */
+    char sub[256];
+    snprintf(sub, sizeof sub, "%s/new", fx->out);
+    o.out_dir = sub;
+    expect_error(fx, h5, &o, TS_EIO, "gnuplot wrote no picture");
+    struct stat st;
+    assert_int_not_equal(stat(sub, &st), 0);
 }
 
 /* The CLI: exit 0 and pictures on success, 1 and nothing on a bad file. */
