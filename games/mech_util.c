@@ -4,8 +4,8 @@
 #include <assert.h>
 #include <math.h>
 
-int mech_check_slot(const ts_slot *s, int N, int m_max, const char *who,
-                    ts_err *e)
+int mech_check_slot_shape(const ts_slot *s, int N, int m_max,
+                          const char *who, ts_err *e)
 {
     if (s->N != N)
         return TS_ERROR(e, TS_EINVAL, "%s: slot %ld has N = %d, state has %d",
@@ -30,11 +30,25 @@ int mech_check_slot(const ts_slot *s, int N, int m_max, const char *who,
                                 "%s: slot %ld: sel[%d] = %d is not an "
                                 "increasing worker id in [0, %d)",
                                 who, s->t, h, s->sel[h], N);
+    return TS_OK;
+}
+
+int mech_check_slot(const ts_slot *s, int N, int m_max, const char *who,
+                    ts_err *e)
+{
+    int rc = mech_check_slot_shape(s, N, m_max, who, e);
+    if (rc)
+        return rc;
     /* Reports are probabilities (SPEC §1); the engine and replay check user
      * input, so one outside [0,1] here is a caller's bug, caught before it
      * can turn a weight factor negative or a logit into NaN. */
     const size_t nm = (size_t)s->n_heard * (size_t)s->m;
+    /* One branch-free pass (it vectorises: this runs twice per slot on the
+     * hot path); the culprit is searched for only when there is one. */
+    int bad = 0;
     for (size_t k = 0; k < nm; k++)
+        bad |= !(s->r[k] >= 0.0) | !(s->r[k] <= 1.0);
+    for (size_t k = 0; bad && k < nm; k++)
         if (!(s->r[k] >= 0.0 && s->r[k] <= 1.0))
             return TS_ERROR(e, TS_EINVAL,
                             "%s: slot %ld: worker %d's report %g on prompt "
@@ -140,7 +154,9 @@ void mech_lw_init(mech_lw_state *st, const ts_shape *g, double step)
 int mech_lw_aggregate(const mech_lw_state *st, const ts_slot *s, double *A,
                       const char *who, ts_err *e)
 {
-    int rc = mech_check_slot(s, st->N, st->m, who, e);
+    /* Structure only: the reports' range is checked in update, inside the
+     * loss loop (a label from a bad report never reweighs anyone). */
+    int rc = mech_check_slot_shape(s, st->N, st->m, who, e);
     if (rc)
         return rc;
     mech_mean(s, st->data, A);
@@ -150,7 +166,7 @@ int mech_lw_aggregate(const mech_lw_state *st, const ts_slot *s, double *A,
 int mech_lw_update(mech_lw_state *st, const ts_slot *s, const double *pv,
                    mech_log_factor log_factor, const char *who, ts_err *e)
 {
-    int rc = mech_check_slot(s, st->N, st->m, who, e);
+    int rc = mech_check_slot_shape(s, st->N, st->m, who, e);
     if (!rc)
         rc = mech_check_pv(s, pv, who, e);
     if (rc)
@@ -158,8 +174,11 @@ int mech_lw_update(mech_lw_state *st, const ts_slot *s, const double *pv,
     double *logw = st->data, *loss = st->data + st->N;
     const int n = s->n_heard;
 
+    int bad = 0;
+    ts_sq_loss_rows(s->r, n, s->m, pv, loss, &bad);
+    if (bad) /* name the culprit; no weight has changed */
+        return mech_check_slot(s, st->N, st->m, who, e);
     for (int h = 0; h < n; h++) {
-        loss[h] = mech_sq_loss(s->r + (size_t)h * (size_t)s->m, pv, s->m);
         /* Reports and states were checked to lie in [0,1], so l is in
          * [0,1] (mech_sq_loss) and Def. 4's factor 1 - alpha l >= 0. */
         assert(loss[h] >= 0.0 && loss[h] <= 1.0);

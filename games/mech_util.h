@@ -31,6 +31,11 @@ static inline int mech_worker(const ts_slot *s, int h)
  * message. */
 int mech_check_slot(const ts_slot *s, int N, int m_max, const char *who,
                     ts_err *e);
+/* The structural half of mech_check_slot (shape and sel, not the reports),
+ * for hot paths that check the reports' range inside a loop they run
+ * anyway (ts_sq_loss_rows). */
+int mech_check_slot_shape(const ts_slot *s, int N, int m_max,
+                          const char *who, ts_err *e);
 
 /* TS_EINVAL unless every verified state pv[j], j < s->m, is 0 or 1. */
 int mech_check_pv(const ts_slot *s, const double *pv, const char *who,

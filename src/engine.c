@@ -307,15 +307,17 @@ static int run_replica(const ts_experiment *x, const ts_point *pt, long rep,
         } else {
             memcpy(w->pv, w->p, (size_t)m * sizeof *w->pv);
         }
-        /* The comparator of eq. (5): true beliefs against true p. */
-        for (int i = 0; i < N; i++) {
-            const double *qi = w->q + (size_t)i * m;
-            double sum = 0;
-            for (int j = 0; j < m; j++) {
-                double d = qi[j] - w->p[j];
-                sum += d * d;
+        /* The comparator of eq. (5): true beliefs against true p.  A belief
+         * outside [0,1] is a population's bug: stop rather than go on. */
+        int bad = 0;
+        ts_sq_loss_rows(w->q, N, m, w->p, w->blt, &bad);
+        if (bad) {
+            for (int c = 0; c < n_cell; c++) {
+                fail(res, (size_t)c * (size_t)res->R + (size_t)rep, TS_EINVAL,
+                     "the population drew a belief outside [0,1]");
+                w->failed[c] = 1;
             }
-            w->blt[i] = sum / m;
+            return TS_EINVAL;
         }
 
         for (int c = 0; c < n_cell; c++) {

@@ -2,6 +2,8 @@
 #include "game.h"
 
 #include <math.h>
+#include <stdint.h>
+#include <string.h>
 
 void ts_shares_from_log(int N, const double *logw, double *share)
 {
@@ -21,4 +23,55 @@ void ts_shares_from_log(int N, const double *logw, double *share)
     }
     for (int i = 0; i < N; i++)
         share[i] /= sum;
+}
+
+/* A double is in [0, 1] (and not NaN, not -0) exactly when its bits, read
+ * as an unsigned integer, are at most those of 1.0: one integer compare
+ * instead of two floating compares with NaN handling. */
+#define ONE_BITS 0x3FF0000000000000ull
+static inline uint64_t bits_of(double x)
+{
+    uint64_t u;
+    memcpy(&u, &x, sizeof u);
+    return u;
+}
+
+void ts_sq_loss_rows(const double *x, int n, int m, const double *p,
+                     double *out, int *bad)
+{
+    uint64_t b = 0;
+    int h = 0;
+    for (; h + 4 <= n; h += 4) {
+        const double *x0 = x + (size_t)h * m, *x1 = x0 + m, *x2 = x1 + m,
+                     *x3 = x2 + m;
+        double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+        for (int j = 0; j < m; j++) {
+            double d0 = x0[j] - p[j], d1 = x1[j] - p[j];
+            double d2 = x2[j] - p[j], d3 = x3[j] - p[j];
+            b |= (uint64_t)(bits_of(x0[j]) > ONE_BITS) |
+                 (uint64_t)(bits_of(x1[j]) > ONE_BITS) |
+                 (uint64_t)(bits_of(x2[j]) > ONE_BITS) |
+                 (uint64_t)(bits_of(x3[j]) > ONE_BITS);
+            s0 += d0 * d0;
+            s1 += d1 * d1;
+            s2 += d2 * d2;
+            s3 += d3 * d3;
+        }
+        out[h] = s0 / m;
+        out[h + 1] = s1 / m;
+        out[h + 2] = s2 / m;
+        out[h + 3] = s3 / m;
+    }
+    for (; h < n; h++) {
+        const double *xh = x + (size_t)h * m;
+        double s0 = 0;
+        for (int j = 0; j < m; j++) {
+            double d = xh[j] - p[j];
+            b |= (uint64_t)(bits_of(xh[j]) > ONE_BITS);
+            s0 += d * d;
+        }
+        out[h] = s0 / m;
+    }
+    if (bad && b)
+        *bad = 1;
 }

@@ -110,6 +110,14 @@ typedef struct ts_population_type {
                 double *p, double *q);
 } ts_population_type;
 
+/* out[h] = (1/m) sum_j (x[h*m + j] - p[j])^2 for rows h < n: the squared
+ * loss of SPEC §1 for many workers at once.  Each row is summed in prompt
+ * order (the result is the plain loop's, bit for bit); four rows run side by
+ * side so their add chains overlap.  If bad is not NULL, *bad is set when
+ * an entry of x is outside [0,1] or NaN. */
+void ts_sq_loss_rows(const double *x, int n, int m, const double *p,
+                     double *out, int *bad);
+
 /* Shares from log weights: share_i = exp(logw_i - lse(logw)); uniform when
  * every logw_i is -inf.  Summed in index order. */
 void ts_shares_from_log(int N, const double *logw, double *share);

@@ -224,6 +224,7 @@ int ts_reports_read_csv(ts_reports *rp, const char *path, ts_err *e)
             }
             rows = nr;
         }
+        r.report += 0.0; /* -0 becomes +0: mechanisms test the sign bit */
         rows[nrows++] = r;
     }
     free(text);

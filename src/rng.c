@@ -100,52 +100,77 @@ uint32_t ts_rng_below(ts_rng *g, uint32_t n)
     return (uint32_t)(m >> 32);
 }
 
-/* Lanes of counters advance together; LANES blocks per pass.  The inner
- * loop is straight-line 32x32->64 multiplies and xors, which GCC turns into
- * vpmuludq on AVX2/AVX-512; target_clones picks the widest the CPU has at
- * run time, so the binary stays portable. */
-#define LANES 16
+/* Many counters advance together: CHUNK consecutive blocks per call, as
+ * straight-line 32x32->64 multiplies and xors over arrays, which GCC turns
+ * into vpmuludq.  The rounds are a dependency chain, so the chunk is 4
+ * vector groups wide to keep several chains in flight.  The same C is
+ * compiled three times -- full AVX-512 (F/BW/DQ/VL: with F alone GCC's code
+ * is half as fast), AVX2 and the baseline -- and picked at run time, so the
+ * binary stays portable; integer arithmetic makes all three bit-identical. */
+#define CHUNK 64 /* blocks per call */
+
+#define PHILOX_CHUNK_BODY                                                     \
+    uint32_t x0[CHUNK], x1[CHUNK], x2[CHUNK], x3[CHUNK];                      \
+    for (int l = 0; l < CHUNK; l++) {                                         \
+        x0[l] = c0base + (uint32_t)l;                                         \
+        x1[l] = c1;                                                           \
+        x2[l] = c2;                                                           \
+        x3[l] = c3;                                                           \
+    }                                                                         \
+    uint32_t k0 = key0, k1 = key1;                                            \
+    for (int round = 0; round < 10; round++) {                                \
+        for (int l = 0; l < CHUNK; l++) {                                     \
+            uint64_t p0 = (uint64_t)PHILOX_M0 * x0[l];                        \
+            uint64_t p1 = (uint64_t)PHILOX_M1 * x2[l];                        \
+            uint32_t n0 = (uint32_t)(p1 >> 32) ^ x1[l] ^ k0;                  \
+            uint32_t n2 = (uint32_t)(p0 >> 32) ^ x3[l] ^ k1;                  \
+            x1[l] = (uint32_t)p1;                                             \
+            x3[l] = (uint32_t)p0;                                             \
+            x0[l] = n0;                                                       \
+            x2[l] = n2;                                                       \
+        }                                                                     \
+        k0 += PHILOX_W0;                                                      \
+        k1 += PHILOX_W1;                                                      \
+    }                                                                         \
+    for (int l = 0; l < CHUNK; l++) {                                         \
+        out[4 * l + 0] = ((double)x0[l] + 0.5) * TWO_M32;                     \
+        out[4 * l + 1] = ((double)x1[l] + 0.5) * TWO_M32;                     \
+        out[4 * l + 2] = ((double)x2[l] + 0.5) * TWO_M32;                     \
+        out[4 * l + 3] = ((double)x3[l] + 0.5) * TWO_M32;                     \
+    }
+
+#define CHUNK_ARGS                                                            \
+    uint32_t c0base, uint32_t c1, uint32_t c2, uint32_t c3, uint32_t key0,    \
+        uint32_t key1, double *out /* [CHUNK*4], block-major */
+
+static void chunk_generic(CHUNK_ARGS) { PHILOX_CHUNK_BODY }
 
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && \
-    !defined(__SANITIZE_ADDRESS__) && !defined(TS_NO_TARGET_CLONES)
-#define TS_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
-#else
-#define TS_CLONES
+    !defined(TS_NO_SIMD_DISPATCH)
+#define TS_SIMD_DISPATCH 1
+__attribute__((target("avx2"))) static void chunk_avx2(CHUNK_ARGS)
+{
+    PHILOX_CHUNK_BODY
+}
+__attribute__((target("avx512f,avx512bw,avx512dq,avx512vl"))) static void
+chunk_avx512(CHUNK_ARGS)
+{
+    PHILOX_CHUNK_BODY
+}
 #endif
 
-TS_CLONES
-static void philox_lanes(uint32_t c0base, uint32_t c1, uint32_t c2,
-                         uint32_t c3, uint32_t key0, uint32_t key1,
-                         double *out /* [LANES*4], lane-major per word */)
+typedef void (*chunk_fn)(CHUNK_ARGS);
+
+static chunk_fn pick_chunk(void)
 {
-    uint32_t x0[LANES], x1[LANES], x2[LANES], x3[LANES];
-    for (int l = 0; l < LANES; l++) {
-        x0[l] = c0base + (uint32_t)l;
-        x1[l] = c1;
-        x2[l] = c2;
-        x3[l] = c3;
-    }
-    uint32_t k0 = key0, k1 = key1;
-    for (int round = 0; round < 10; round++) {
-        for (int l = 0; l < LANES; l++) {
-            uint64_t p0 = (uint64_t)PHILOX_M0 * x0[l];
-            uint64_t p1 = (uint64_t)PHILOX_M1 * x2[l];
-            uint32_t n0 = (uint32_t)(p1 >> 32) ^ x1[l] ^ k0;
-            uint32_t n2 = (uint32_t)(p0 >> 32) ^ x3[l] ^ k1;
-            x1[l] = (uint32_t)p1;
-            x3[l] = (uint32_t)p0;
-            x0[l] = n0;
-            x2[l] = n2;
-        }
-        k0 += PHILOX_W0;
-        k1 += PHILOX_W1;
-    }
-    for (int l = 0; l < LANES; l++) {
-        out[4 * l + 0] = ((double)x0[l] + 0.5) * TWO_M32;
-        out[4 * l + 1] = ((double)x1[l] + 0.5) * TWO_M32;
-        out[4 * l + 2] = ((double)x2[l] + 0.5) * TWO_M32;
-        out[4 * l + 3] = ((double)x3[l] + 0.5) * TWO_M32;
-    }
+#ifdef TS_SIMD_DISPATCH
+    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+        __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl"))
+        return chunk_avx512;
+    if (__builtin_cpu_supports("avx2"))
+        return chunk_avx2;
+#endif
+    return chunk_generic;
 }
 
 void ts_rng_fill_u01(ts_rng *g, double *out, size_t n)
@@ -155,11 +180,24 @@ void ts_rng_fill_u01(ts_rng *g, double *out, size_t n)
     /* Drain what the scalar path left buffered, so both paths agree. */
     while (k < n && g->avail > 0)
         out[k++] = ts_rng_u01(g);
-    while (n - k >= LANES * 4 && (g->ctr[0] & mask) <= mask - LANES) {
-        philox_lanes(g->ctr[0], g->ctr[1], g->ctr[2], g->ctr[3], g->key[0],
-                     g->key[1], out + k);
-        g->ctr[0] += LANES;
-        k += LANES * 4;
+    const chunk_fn chunk = pick_chunk();
+    double tmp[CHUNK * 4];
+    while (n - k >= 4 && (g->ctr[0] & mask) <= mask - CHUNK) {
+        size_t want = (n - k) / 4; /* whole blocks still wanted */
+        if (want >= CHUNK) {
+            chunk(g->ctr[0], g->ctr[1], g->ctr[2], g->ctr[3], g->key[0],
+                  g->key[1], out + k);
+            g->ctr[0] += CHUNK;
+            k += CHUNK * 4;
+        } else {
+            /* The tail: compute a whole chunk, keep the blocks wanted; the
+             * counter moves past those only, as the scalar path would. */
+            chunk(g->ctr[0], g->ctr[1], g->ctr[2], g->ctr[3], g->key[0],
+                  g->key[1], tmp);
+            memcpy(out + k, tmp, want * 4 * sizeof *tmp);
+            g->ctr[0] += (uint32_t)want;
+            k += want * 4;
+        }
     }
     while (k < n)
         out[k++] = ts_rng_u01(g);
