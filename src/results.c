@@ -313,6 +313,16 @@ int ts_sweep_write(const ts_sweep *sw, const char *path,
         bad |= ts_h5_write(root, "n_capped", H5T_NATIVE_INT32, sw->n_noconv,
                            base.rank, base.d, base.s,
                            "replicas in which an iteration (EM) hit its cap");
+    if (!bad) {
+        /* completed[point] over the swept axes: 0 where an interrupted run
+         * left a point unfinished (its values are NaN). */
+        dims dc = {0};
+        for (int a = 0; a < x->n_axes; a++)
+            dims_push(&dc, (hsize_t)x->axes[a].val->n, s_axis[a]);
+        bad |= ts_h5_write(root, "completed", H5T_NATIVE_UINT8, sw->completed,
+                           dc.rank, dc.d, dc.s,
+                           "1 where the grid point finished") != TS_OK;
+    }
     dims dw = base;
     dims_push(&dw, (hsize_t)sw->N_max, s_worker);
     if (!bad)
