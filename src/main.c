@@ -13,6 +13,7 @@
 
 #include "cli.h"
 #include "ts_config.h"
+#include "ts_vcs.h"
 #if __has_include("dpo_cli.h")
 #include "dpo_cli.h"
 #define HAVE_DPO 1

@@ -13,6 +13,7 @@
 #include "h5util.h"
 #include "sha256.h"
 #include "ts_config.h"
+#include "ts_vcs.h"
 
 void ts_reports_free(ts_reports *rp)
 {

@@ -12,6 +12,7 @@
 
 #include "h5util.h"
 #include "ts_config.h"
+#include "ts_vcs.h"
 
 void ts_mean_ci(const double *x, long n, long stride, double *mean, double *ci)
 {
