@@ -81,9 +81,16 @@ double ts_rng_u01(ts_rng *g)
 
 double ts_rng_u01_53(ts_rng *g)
 {
-    uint64_t hi = ts_rng_u32(g) >> 5; /* 27 bits */
-    uint64_t lo = ts_rng_u32(g) >> 6; /* 26 bits */
-    return ((double)((hi << 26) | lo) + 0.5) * TWO_M53;
+    uint64_t k;
+    /* k + 1/2 needs 54 bits, so for k >= 2^52 it rounds to even, and
+     * k = 2^53 - 1 would give exactly 1.0: that one value is drawn again
+     * (probability 2^-53; every other draw is unchanged). */
+    do {
+        uint64_t hi = ts_rng_u32(g) >> 5; /* 27 bits */
+        uint64_t lo = ts_rng_u32(g) >> 6; /* 26 bits */
+        k = (hi << 26) | lo;
+    } while (k == (1ull << 53) - 1);
+    return ((double)k + 0.5) * TWO_M53;
 }
 
 uint32_t ts_rng_below(ts_rng *g, uint32_t n)
