@@ -131,26 +131,13 @@ int ts_cli_replay(int argc, char **argv, const ts_cli_env *env)
         fprintf(stderr, "truthsim replay: %s\n", e.msg);
         return ts_cli_exit_code(rc);
     }
-    int32_t *sel = NULL;
-    if (a.selected) {
-        if (fb != TS_LIMITED) {
-            fprintf(stderr, "truthsim replay: --selected needs --feedback limited\n");
-            ts_reports_free(&rp);
-            return TS_EXIT_USAGE;
-        }
-        sel = malloc((size_t)rp.T * sizeof *sel);
-        rc = sel ? ts_selected_read_csv(sel, rp.T, rp.N, a.selected, &e)
-                 : TS_ERROR(&e, TS_ENOMEM, "out of memory");
-        if (rc) {
-            fprintf(stderr, "truthsim replay: %s\n", e.msg);
-            free(sel);
-            ts_reports_free(&rp);
-            return ts_cli_exit_code(rc);
-        }
+    if (a.selected && fb != TS_LIMITED) {
+        fprintf(stderr, "truthsim replay: --selected needs --feedback limited\n");
+        ts_reports_free(&rp);
+        return TS_EXIT_USAGE;
     }
     ts_replay_out out;
-    rc = ts_replay_run(&rp, mt, &par, sel, a.seed, &out, &e);
-    free(sel);
+    rc = ts_replay_run(&rp, mt, &par, a.selected, a.seed, &out, &e);
     if (rc) {
         fprintf(stderr, "truthsim replay: %s\n", e.msg);
         ts_reports_free(&rp);

@@ -56,6 +56,9 @@ void ts_point_result_free(ts_point_result *res)
     free(res->weight_traj);
     free(res->regret_traj);
     free(res->errmsg);
+    free(res->sel_frac);
+    free(res->drawn_loss);
+    free(res->theta_traj);
     memset(res, 0, sizeof *res);
 }
 
@@ -105,6 +108,16 @@ int ts_point_result_alloc(ts_point_result *res, const ts_experiment *x,
         res->regret_traj = nan_array(cr * rows);
         ok = res->share_traj && res->weight_traj && res->regret_traj;
     }
+    res->limited = x->feedback == TS_LIMITED;
+    if (ok && res->limited) {
+        res->sel_frac = nan_array(cr * (size_t)res->N);
+        res->drawn_loss = nan_array(cr);
+        ok = res->sel_frac && res->drawn_loss;
+        if (ok && res->traj) {
+            res->theta_traj = nan_array(cr * rows * (size_t)res->N);
+            ok = res->theta_traj != NULL;
+        }
+    }
     if (!ok) {
         ts_point_result_free(res);
         return TS_ERROR(e, TS_ENOMEM, "out of memory for the results of a point");
@@ -129,6 +142,12 @@ typedef struct workspace {
     double *u;        /* [m]     verification uniforms                     */
     double *cum_loss; /* [cell]  sum_t L_t                                 */
     int *failed;      /* [cell]                                            */
+    double *theta;    /* [N]     draw probabilities (limited)              */
+    double *rl;       /* [N]     report losses against true p (eq. 12)     */
+    double *rh;       /* [N][m]  reports of the heard workers              */
+    int *sel;         /* [N]     heard workers, increasing                 */
+    double *cnt;      /* [cell][N] slots each worker was heard             */
+    double *dl;       /* [cell]  sum of the drawn workers' realised losses */
     unsigned char *mst; /* [cell] mechanism states, mst_stride bytes each  */
     unsigned char *sst; /* [cell][N] strategy states, sst_stride each      */
     unsigned char *pop; /* population state                                */
@@ -165,6 +184,10 @@ static int workspace_alloc(workspace *w, const ts_experiment *x,
         round_up(n_cell * sizeof(int)),   n_cell * w->mst_stride,
         n_cell * N * w->sst_stride,
         round_up(x->pop->state_size(&pt->shape)),
+        round_up(N * sizeof(double)),     round_up(N * sizeof(double)),
+        round_up(N * m * sizeof(double)), round_up(N * sizeof(int)),
+        round_up(n_cell * N * sizeof(double)),
+        round_up(n_cell * sizeof(double)),
     };
     size_t total = 0;
     for (size_t k = 0; k < sizeof sizes / sizeof sizes[0]; k++)
@@ -180,6 +203,8 @@ static int workspace_alloc(workspace *w, const ts_experiment *x,
         (void **)&w->share, (void **)&w->bl, (void **)&w->blt,
         (void **)&w->u, (void **)&w->cum_loss, (void **)&w->failed,
         (void **)&w->mst, (void **)&w->sst, (void **)&w->pop,
+        (void **)&w->theta, (void **)&w->rl, (void **)&w->rh,
+        (void **)&w->sel, (void **)&w->cnt, (void **)&w->dl,
     };
     for (size_t k = 0; k < sizeof sizes / sizeof sizes[0]; k++) {
         *ptrs[k] = c;
@@ -205,7 +230,8 @@ static void fail(ts_point_result *res, size_t idx, int code, const char *msg)
 }
 
 static void record_traj(const ts_point_result *res, size_t cr, long t,
-                        const double *logw, const double *share, double R_t)
+                        const double *logw, const double *share,
+                        const double *theta, double R_t)
 {
     const size_t N = (size_t)res->N, rows = (size_t)res->T + 1;
     double *sh = res->share_traj + (cr * rows + (size_t)t) * N;
@@ -214,7 +240,23 @@ static void record_traj(const ts_point_result *res, size_t cr, long t,
         sh[i] = share[i];
         wt[i] = exp(logw[i]);
     }
+    if (res->theta_traj && theta)
+        memcpy(res->theta_traj + (cr * rows + (size_t)t) * N, theta,
+               N * sizeof *theta);
     res->regret_traj[cr * rows + (size_t)t] = R_t;
+}
+
+/* Limited feedback: the probability that each worker is heard this slot --
+ * the mechanism's theta, or k/N for a uniform k-subset. */
+static void heard_probabilities(const ts_mechanism_type *mt, const void *st,
+                                int N, int k, double *theta)
+{
+    if (mt->theta) {
+        mt->theta(st, theta);
+        return;
+    }
+    for (int i = 0; i < N; i++)
+        theta[i] = (double)k / N;
 }
 
 static double min_of(const double *a, int n)
@@ -226,6 +268,15 @@ static double min_of(const double *a, int n)
     return mn;
 }
 
+static void fail_all(ts_point_result *res, workspace *w, int n_cell, long rep,
+                     int code, const char *msg)
+{
+    for (int c = 0; c < n_cell; c++) {
+        fail(res, (size_t)c * (size_t)res->R + (size_t)rep, code, msg);
+        w->failed[c] = 1;
+    }
+}
+
 static int run_replica(const ts_experiment *x, const ts_point *pt, long rep,
                        workspace *w, ts_point_result *res,
                        volatile sig_atomic_t *stop)
@@ -233,25 +284,29 @@ static int run_replica(const ts_experiment *x, const ts_point *pt, long rep,
     const ts_shape *g = &pt->shape;
     const int N = g->N, n_strat = x->n_strat, n_cell = x->n_mech * x->n_strat;
     const long T = g->T;
+    const int limited = x->feedback == TS_LIMITED;
     ts_err err;
-
-    unsigned char *pop_state = w->pop;
+    int k_heard[TS_MAX_MECH];
 
     ts_err_clear(&err);
-    int rc = x->pop->init(pop_state, g, &pt->pop_par, &err);
+    int rc = x->pop->init(w->pop, g, &pt->pop_par, &err);
     for (int c = 0; c < n_cell; c++) {
         size_t idx = (size_t)c * (size_t)res->R + (size_t)rep;
         res->status[idx] = TS_OK;
         res->errmsg[idx][0] = '\0';
         w->failed[c] = 0;
         w->cum_loss[c] = 0;
-        if (rc) {
-            fail(res, idx, rc, err.msg);
-            w->failed[c] = 1;
-        }
+        w->dl[c] = 0;
+        for (int i = 0; i < N; i++)
+            w->cnt[(size_t)c * N + (size_t)i] = 0;
     }
-    if (rc)
+    if (rc) {
+        fail_all(res, w, n_cell, rep, rc, err.msg);
         return rc;
+    }
+    for (int k = 0; k < x->n_mech; k++)
+        k_heard[k] = limited && x->mech[k]->n_heard
+                         ? x->mech[k]->n_heard(g, &pt->mech_par[k]) : N;
     for (int c = 0; c < n_cell; c++) {
         int k = c / n_strat, s = c % n_strat;
         size_t idx = (size_t)c * (size_t)res->R + (size_t)rep;
@@ -262,6 +317,9 @@ static int run_replica(const ts_experiment *x, const ts_point *pt, long rep,
             rc = x->strat[s]->init(
                 w->sst + ((size_t)c * N + (size_t)i) * w->sst_stride, g,
                 &pt->strat_par[s], i, &err);
+        if (!rc && (k_heard[k] < 1 || k_heard[k] > N))
+            rc = TS_ERROR(&err, TS_EINVAL, "%s hears %d of %d workers",
+                          x->mech[k]->name, k_heard[k], N);
         if (rc) {
             fail(res, idx, rc, err.msg);
             w->failed[c] = 1;
@@ -270,11 +328,16 @@ static int run_replica(const ts_experiment *x, const ts_point *pt, long rep,
     for (int i = 0; i < N; i++)
         w->bl[i] = 0;
 
-    ts_rng rs, rb, rv, rx;
+    ts_rng rs, rb, rv, rx, rsel[TS_MAX_MECH];
     ts_rng_init(&rs, x->seed, pt->env_id, (uint32_t)rep, TS_STREAM_STATE);
     ts_rng_init(&rb, x->seed, pt->env_id, (uint32_t)rep, TS_STREAM_BELIEF);
     ts_rng_init(&rv, x->seed, pt->env_id, (uint32_t)rep, TS_STREAM_VERIFY);
     ts_rng_init(&rx, x->seed, pt->env_id, (uint32_t)rep, TS_STREAM_AUX);
+    /* A mechanism's draws depend on its name, not on which other mechanisms
+     * run beside it; its strategies (cells) share them. */
+    for (int k = 0; limited && k < x->n_mech; k++)
+        ts_rng_init(&rsel[k], x->seed, ts_mech_stream_id(pt->env_id, x->mech[k]->name),
+                    (uint32_t)rep, TS_STREAM_SELECT);
 
     for (long t = 0; t < T; t++) {
         if (stop && *stop)
@@ -288,18 +351,14 @@ static int run_replica(const ts_experiment *x, const ts_point *pt, long rep,
             m = pt->m_min + (int)ts_rng_below(&rx, (uint32_t)(g->m - pt->m_min + 1));
 
         ts_err_clear(&err);
-        rc = x->pop->draw(pop_state, t, m, &rs, &rb, w->p, w->q);
+        rc = x->pop->draw(w->pop, t, m, &rs, &rb, w->p, w->q);
         if (rc) {
-            for (int c = 0; c < n_cell; c++) {
-                fail(res, (size_t)c * (size_t)res->R + (size_t)rep, rc,
-                     "the population failed to draw a slot");
-                w->failed[c] = 1;
-            }
+            fail_all(res, w, n_cell, rep, rc, "the population failed to draw a slot");
             return rc;
         }
         /* Prop. 3: each verified state is flipped with probability epsilon,
-         * independently.  The uniforms are drawn even when they cannot
-         * matter, so that points differing in epsilon are coupled. */
+         * independently.  Points differing only in epsilon share these
+         * uniforms, so their flips are coupled. */
         if (pt->epsilon > 0) {
             ts_rng_fill_u01(&rv, w->u, (size_t)m);
             for (int j = 0; j < m; j++)
@@ -307,16 +366,13 @@ static int run_replica(const ts_experiment *x, const ts_point *pt, long rep,
         } else {
             memcpy(w->pv, w->p, (size_t)m * sizeof *w->pv);
         }
-        /* The comparator of eq. (5): true beliefs against true p.  A belief
-         * outside [0,1] is a population's bug: stop rather than go on. */
+        /* The comparator of eqs. (5) and (12): true beliefs against true p.
+         * A belief outside [0,1] is a population's bug: stop. */
         int bad = 0;
         ts_sq_loss_rows(w->q, N, m, w->p, w->blt, &bad);
         if (bad) {
-            for (int c = 0; c < n_cell; c++) {
-                fail(res, (size_t)c * (size_t)res->R + (size_t)rep, TS_EINVAL,
+            fail_all(res, w, n_cell, rep, TS_EINVAL,
                      "the population drew a belief outside [0,1]");
-                w->failed[c] = 1;
-            }
             return TS_EINVAL;
         }
 
@@ -328,21 +384,26 @@ static int run_replica(const ts_experiment *x, const ts_point *pt, long rep,
             const ts_strategy_type *stt = x->strat[s];
             void *mst = w->mst + (size_t)c * w->mst_stride;
             size_t idx = (size_t)c * (size_t)res->R + (size_t)rep;
-            int need_share = res->traj || !stt->identity;
-            if (need_share) {
+            if (limited)
+                heard_probabilities(mt, mst, N, k_heard[k], w->theta);
+            if (res->traj || !stt->identity) {
                 mt->log_weights(mst, w->logw);
                 ts_shares_from_log(N, w->logw, w->share);
             }
             if (res->traj) /* row t: before slot t; R(0) = 0 */
                 record_traj(res, idx, t, w->logw, w->share,
+                            limited ? w->theta : NULL,
                             w->cum_loss[c] - min_of(w->bl, N));
+
+            /* Stage I: reports.  Truthful workers report q itself. */
             const double *r = w->q;
             if (!stt->identity) {
-                for (int i = 0; i < N; i++) {
+                for (int i = 0; i < N && !rc; i++) {
                     ts_strategy_ctx ctx = {
                         .mech = mt, .mech_state = mst,
                         .mech_params = &pt->mech_par[k], .shape = g, .t = t,
-                        .i = i, .share = w->share[i], .theta = 1.0,
+                        .i = i, .share = w->share[i],
+                        .theta = limited ? w->theta[i] : 1.0,
                         .epsilon = pt->epsilon,
                     };
                     ts_rng sr;
@@ -356,44 +417,95 @@ static int run_replica(const ts_experiment *x, const ts_point *pt, long rep,
                         w->sst + ((size_t)c * N + (size_t)i) * w->sst_stride,
                         &pt->strat_par[s], &ctx, m, w->q + (size_t)i * m,
                         w->r + (size_t)i * m, &sr, &err);
-                    if (rc)
-                        break;
                 }
                 if (rc) {
                     fail(res, idx, rc, err.msg);
                     w->failed[c] = 1;
+                    rc = TS_OK;
                     continue;
                 }
                 r = w->r;
             }
+
+            /* Who is heard (Sec. VI), and the reports the platform sees. */
             ts_slot slot = {.t = t, .N = N, .m = m, .r = r, .n_heard = N,
                             .sel = NULL};
+            if (limited) {
+                ts_rng_seek(&rsel[k], (uint64_t)t);
+                if (mt->theta) {
+                    w->sel[0] = ts_draw_index(w->theta, N, ts_rng_u01_53(&rsel[k]));
+                    slot.n_heard = 1;
+                } else {
+                    ts_draw_subset(&rsel[k], N, k_heard[k], w->sel);
+                    slot.n_heard = k_heard[k];
+                }
+                for (int h = 0; h < slot.n_heard; h++)
+                    memcpy(w->rh + (size_t)h * m, r + (size_t)w->sel[h] * m,
+                           (size_t)m * sizeof *w->rh);
+                slot.r = w->rh;
+                slot.sel = w->sel;
+            }
+
+            /* Stage II. */
             ts_err_clear(&err);
             rc = mt->aggregate(mst, &slot, w->A, &err);
             if (rc == TS_ENOCONV) {
                 fail(res, idx, rc, err.msg); /* noted; the label is usable */
+                rc = TS_OK;
             } else if (rc) {
                 fail(res, idx, rc, err.msg);
                 w->failed[c] = 1;
+                rc = TS_OK;
                 continue;
             }
-            double L = 0;
-            for (int j = 0; j < m; j++) {
-                double d = w->A[j] - w->p[j];
-                L += d * d;
+            double L;
+            if (limited && mt->theta) {
+                /* Eq. (12): the expected loss of the draw, sum_i theta_i l^_i,
+                 * with l^ on reports against true p. */
+                const double *rl = w->blt; /* truthful: reports are beliefs */
+                if (!stt->identity) {
+                    ts_sq_loss_rows(w->r, N, m, w->p, w->rl, NULL);
+                    rl = w->rl;
+                }
+                L = 0;
+                for (int i = 0; i < N; i++)
+                    L += w->theta[i] * rl[i];
+                double d = 0;
+                for (int h = 0; h < slot.n_heard; h++)
+                    d += rl[w->sel[h]];
+                w->dl[c] += d / slot.n_heard;
+            } else {
+                L = 0;
+                for (int j = 0; j < m; j++) {
+                    double d = w->A[j] - w->p[j];
+                    L += d * d;
+                }
+                L /= m;
+                if (limited) {
+                    ts_sq_loss_rows(w->rh, slot.n_heard, m, w->p, w->rl, NULL);
+                    double d = 0;
+                    for (int h = 0; h < slot.n_heard; h++)
+                        d += w->rl[h];
+                    w->dl[c] += d / slot.n_heard;
+                }
             }
-            L /= m;
             if (!isfinite(L)) {
-                fail(res, idx, TS_ENONFINITE, "a label became non-finite");
+                fail(res, idx, TS_ENONFINITE, "a label or loss became non-finite");
                 w->failed[c] = 1;
                 continue;
             }
             w->cum_loss[c] += L;
+            if (limited)
+                for (int h = 0; h < slot.n_heard; h++)
+                    w->cnt[(size_t)c * N + (size_t)w->sel[h]] += 1;
+
+            /* Stage III. */
             ts_err_clear(&err);
             rc = mt->update(mst, &slot, w->pv, &err);
             if (rc) {
                 fail(res, idx, rc, err.msg);
                 w->failed[c] = 1;
+                rc = TS_OK;
             }
         }
         for (int i = 0; i < N; i++)
@@ -424,8 +536,16 @@ static int run_replica(const ts_experiment *x, const ts_point *pt, long rep,
         memcpy(res->share + idx * (size_t)N, w->share, (size_t)N * sizeof(double));
         if (mt->diag && res->n_diag)
             mt->diag(mst, res->diag + idx * (size_t)res->n_diag);
+        if (limited) {
+            for (int i = 0; i < N; i++)
+                res->sel_frac[idx * (size_t)N + (size_t)i] =
+                    w->cnt[(size_t)c * N + (size_t)i] / (double)T;
+            res->drawn_loss[idx] = w->dl[c] / (double)T;
+            heard_probabilities(mt, mst, N, k_heard[k], w->theta);
+        }
         if (res->traj)
-            record_traj(res, idx, T, w->logw, w->share, w->cum_loss[c] - best);
+            record_traj(res, idx, T, w->logw, w->share,
+                        limited ? w->theta : NULL, w->cum_loss[c] - best);
     }
     return TS_OK;
 }
@@ -435,9 +555,16 @@ static int run_replica(const ts_experiment *x, const ts_point *pt, long rep,
 
 static int check_supported(const ts_experiment *x, ts_err *e)
 {
-    if (x->feedback != TS_FULL)
-        return TS_ERROR(e, TS_EUNSUPP,
-                        "%s: limited feedback is not in the engine yet", x->path);
+    for (int k = 0; k < x->n_mech; k++) {
+        const ts_mechanism_type *mt = x->mech[k];
+        if (mt->feedback != x->feedback)
+            return TS_ERROR(e, TS_EINVAL, "%s: mechanism %s is not a %s-feedback one",
+                            x->path, mt->name,
+                            x->feedback == TS_FULL ? "full" : "limited");
+        if (x->feedback == TS_LIMITED && !mt->n_heard)
+            return TS_ERROR(e, TS_EINVAL, "%s: limited mechanism %s has no n_heard",
+                            x->path, mt->name);
+    }
     return TS_OK;
 }
 

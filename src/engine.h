@@ -8,7 +8,12 @@
  * thread count never changes a bit.  Per-thread workspaces are allocated
  * before the parallel region; slot loops never allocate.
  *
- * Cells are indexed c = k * n_strat + s (mechanism k, strategy s). */
+ * Cells are indexed c = k * n_strat + s (mechanism k, strategy s).
+ *
+ * Limited feedback (Sec. VI): each slot a cell hears one worker drawn from
+ * the mechanism's theta (Def. 5, exp3) or a uniform random k-subset (the
+ * subset baselines), from its own stream keyed by the mechanism's name;
+ * regret follows eq. (12). */
 #ifndef TS_ENGINE_H
 #define TS_ENGINE_H
 
@@ -42,6 +47,12 @@ typedef struct ts_point_result {
     double *weight_traj; /* [cell][R][T+1][N]  (traj only)                  */
     double *regret_traj; /* [cell][R][T+1]     (traj only)                  */
     char (*errmsg)[256]; /* [cell][R]  message of the first failure         */
+    /* Limited feedback only (Sec. VI), NULL otherwise: */
+    int limited;
+    double *sel_frac;    /* [cell][R][N]  fraction of slots worker i was heard */
+    double *drawn_loss;  /* [cell][R]     sum_t mean_{i heard} l^_i / T: the
+                            realised loss of the drawn worker(s)             */
+    double *theta_traj;  /* [cell][R][T+1][N]  draw probabilities (traj only) */
 } ts_point_result;
 
 int ts_point_result_alloc(ts_point_result *res, const ts_experiment *x,

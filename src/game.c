@@ -25,13 +25,18 @@ void ts_shares_from_log(int N, const double *logw, double *share)
         share[i] /= sum;
 }
 
-/* A double is in [0, 1] (and not NaN, not -0) exactly when its bits, read
- * as an unsigned integer, are at most those of 1.0: one integer compare
- * instead of two floating compares with NaN handling. */
+/* A double is in [0, 1] (and not NaN) exactly when the bits of x + 0.0,
+ * read as an unsigned integer, are at most those of 1.0: one integer
+ * compare instead of two floating compares with NaN handling.  Adding +0.0
+ * turns -0.0 (which is in [0, 1], as game.h says) into +0.0 and leaves
+ * every other value, NaN included, as it is; without it -0.0 would be
+ * flagged, and mech_lw_update, finding no culprit with >= comparisons,
+ * would return without reweighing anyone. */
 #define ONE_BITS 0x3FF0000000000000ull
 static inline uint64_t bits_of(double x)
 {
     uint64_t u;
+    x += 0.0;
     memcpy(&u, &x, sizeof u);
     return u;
 }
@@ -74,4 +79,33 @@ void ts_sq_loss_rows(const double *x, int n, int m, const double *p,
     }
     if (bad && b)
         *bad = 1;
+}
+
+int ts_draw_index(const double *theta, int N, double u)
+{
+    double total = 0;
+    for (int i = 0; i < N; i++)
+        total += theta[i];
+    const double target = u * total;
+    double cum = 0;
+    int last = -1;
+    for (int i = 0; i < N; i++) {
+        if (theta[i] <= 0)
+            continue;
+        last = i;
+        cum += theta[i];
+        if (target < cum)
+            return i;
+    }
+    return last; /* rounding put target at the very top: the last eligible */
+}
+
+void ts_draw_subset(ts_rng *g, int N, int k, int *sel)
+{
+    int chosen = 0;
+    for (int i = 0; i < N && chosen < k; i++) {
+        /* Select i with probability (k - chosen) / (N - i). */
+        if ((double)(N - i) * ts_rng_u01(g) < (double)(k - chosen))
+            sel[chosen++] = i;
+    }
 }

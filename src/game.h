@@ -118,6 +118,16 @@ typedef struct ts_population_type {
 void ts_sq_loss_rows(const double *x, int n, int m, const double *p,
                      double *out, int *bad);
 
+/* Limited feedback (Sec. VI): the worker drawn with probabilities theta[N]
+ * by one uniform u in (0,1): the first i with u * sum(theta) < theta_0 +
+ * ... + theta_i, summed in index order.  Workers with theta_i = 0 are never
+ * drawn. */
+int ts_draw_index(const double *theta, int N, double u);
+
+/* A uniform random k-subset of 0..N-1 in increasing order (Knuth's
+ * selection sampling, Algorithm S: N uniforms, O(N), no scratch). */
+void ts_draw_subset(ts_rng *g, int N, int k, int *sel);
+
 /* Shares from log weights: share_i = exp(logw_i - lse(logw)); uniform when
  * every logw_i is -inf.  Summed in index order. */
 void ts_shares_from_log(int N, const double *logw, double *share);

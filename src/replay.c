@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine.h"
 #include "h5util.h"
 #include "sha256.h"
 #include "ts_config.h"
@@ -327,7 +328,7 @@ int ts_reports_read_csv(ts_reports *rp, const char *path, ts_err *e)
     return TS_OK;
 }
 
-int ts_selected_read_csv(int32_t *sel, long T, int N, const char *path,
+int ts_selected_read_csv(int32_t *sel, long T, int N, int k, const char *path,
                          ts_err *e)
 {
     size_t len;
@@ -337,9 +338,12 @@ int ts_selected_read_csv(int32_t *sel, long T, int N, const char *path,
     char *f[64];
     int cs = -1, cw = -1, nhead = 0, rc = TS_OK;
     long line = 0;
-    long *seen = calloc((size_t)T, sizeof *seen);
-    if (!seen) {
+    int *count = calloc((size_t)T, sizeof *count);
+    long *first = calloc((size_t)T, sizeof *first);
+    if (!count || !first) {
         free(text);
+        free(count);
+        free(first);
         return TS_ERROR(e, TS_ENOMEM, "out of memory");
     }
     for (char *ln = text, *next; ln && !rc; ln = next) {
@@ -352,34 +356,54 @@ int ts_selected_read_csv(int32_t *sel, long T, int N, const char *path,
         int nf = split(ln, f, 64);
         if (!nhead) {
             nhead = nf;
-            for (int k = 0; k < nf && k < 64; k++) {
-                if (!strcmp(f[k], "slot"))
-                    cs = k;
-                if (!strcmp(f[k], "worker"))
-                    cw = k;
+            for (int c = 0; c < nf && c < 64; c++) {
+                if (!strcmp(f[c], "slot"))
+                    cs = c;
+                if (!strcmp(f[c], "worker"))
+                    cw = c;
             }
             if (cs < 0 || cw < 0)
                 rc = TS_ERROR(e, TS_EINPUT, "%s:1: bad header: need columns slot,worker", path);
             continue;
         }
-        long s, w;
+        long s_ = 0, w_ = 0;
         if (nf != nhead)
             rc = TS_ERROR(e, TS_EINPUT, "%s:%ld: %d fields, but the header has %d", path, line, nf, nhead);
-        else if (!parse_index(f[cs], &s) || s >= T)
+        else if (!parse_index(f[cs], &s_) || s_ >= T)
             rc = TS_ERROR(e, TS_EINPUT, "%s:%ld: slot '%s' is not in 0..%ld", path, line, f[cs], T - 1);
-        else if (!parse_index(f[cw], &w) || w >= N)
+        else if (!parse_index(f[cw], &w_) || w_ >= N)
             rc = TS_ERROR(e, TS_EINPUT, "%s:%ld: worker '%s' is not in 0..%d", path, line, f[cw], N - 1);
-        else if (seen[s])
-            rc = TS_ERROR(e, TS_EINPUT, "%s:%ld: slot %ld already given at line %ld", path, line, s, seen[s]);
-        else {
-            sel[s] = (int32_t)w;
-            seen[s] = line;
+        else if (count[s_] == k)
+            rc = TS_ERROR(e, TS_EINPUT, "%s:%ld: slot %ld already has %d heard worker%s "
+                          "(first at line %ld); this mechanism hears %d per slot",
+                          path, line, s_, k, k == 1 ? "" : "s", first[s_], k);
+        if (rc)
+            break;
+        int32_t *srow = sel + (size_t)s_ * (size_t)k;
+        /* Insert in increasing order; a worker twice in a slot is refused. */
+        int pos = count[s_];
+        while (pos > 0 && srow[pos - 1] > (int32_t)w_) {
+            srow[pos] = srow[pos - 1];
+            pos--;
         }
+        if (pos > 0 && srow[pos - 1] == (int32_t)w_) {
+            rc = TS_ERROR(e, TS_EINPUT, "%s:%ld: worker %ld is listed twice for slot %ld",
+                          path, line, w_, s_);
+            break;
+        }
+        srow[pos] = (int32_t)w_;
+        if (!count[s_])
+            first[s_] = line;
+        count[s_]++;
     }
+    if (!rc && !nhead)
+        rc = TS_ERROR(e, TS_EINPUT, "%s: empty file: expected a header slot,worker", path);
     for (long t = 0; !rc && t < T; t++)
-        if (!seen[t])
-            rc = TS_ERROR(e, TS_EINPUT, "%s: no worker given for slot %ld", path, t);
-    free(seen);
+        if (count[t] != k)
+            rc = TS_ERROR(e, TS_EINPUT, "%s: slot %ld has %d heard worker%s, expected %d",
+                          path, t, count[t], count[t] == 1 ? "" : "s", k);
+    free(count);
+    free(first);
     free(text);
     return rc;
 }
@@ -394,16 +418,18 @@ void ts_replay_out_free(ts_replay_out *o)
     free(o->loss);
     free(o->regret);
     free(o->selected);
+    free(o->theta);
     memset(o, 0, sizeof *o);
 }
 
 int ts_replay_run(const ts_reports *rp, const ts_mechanism_type *mt,
-                  const ts_params *par, const int32_t *selected, uint64_t seed,
-                  ts_replay_out *out, ts_err *e)
+                  const ts_params *par, const char *selected_path,
+                  uint64_t seed, ts_replay_out *out, ts_err *e)
 {
     memset(out, 0, sizeof *out);
     const long T = rp->T;
     const int N = rp->N, M = rp->M;
+    const int limited = mt->feedback == TS_LIMITED;
     ts_shape g = {N, M, T, mt->feedback};
     out->par = *par;
     out->par.n = mt->n_params;
@@ -414,31 +440,46 @@ int ts_replay_run(const ts_reports *rp, const ts_mechanism_type *mt,
         rc = mt->check(&g, &out->par, e);
     if (rc)
         return rc;
-    if (mt->feedback != TS_FULL)
-        return TS_ERROR(e, TS_EUNSUPP,
-                        "limited-feedback replay is not available yet");
-    (void)selected;
-    (void)seed;
+    if (selected_path && !limited)
+        return TS_ERROR(e, TS_EINPUT, "--selected needs a limited-feedback mechanism");
+    const int k = limited ? (mt->n_heard ? mt->n_heard(&g, &out->par) : 1) : N;
+    if (k < 1 || k > N)
+        return TS_ERROR(e, TS_EINVAL, "%s hears %d of %d workers", mt->name, k, N);
     out->T = T;
     out->N = N;
     out->M = M;
+    out->k = k;
     out->share = malloc((size_t)(T + 1) * (size_t)N * sizeof(double));
     out->label = malloc((size_t)T * (size_t)M * sizeof(double));
     out->worker_loss = malloc((size_t)T * (size_t)N * sizeof(double));
     out->loss = malloc((size_t)T * sizeof(double));
     out->regret = malloc((size_t)T * sizeof(double));
+    if (limited) {
+        out->selected = malloc((size_t)T * (size_t)k * sizeof *out->selected);
+        out->theta = malloc((size_t)T * (size_t)N * sizeof *out->theta);
+    }
     void *st = malloc(mt->state_size(&g));
     double *r = malloc((size_t)N * (size_t)M * sizeof *r);
+    double *rh = malloc((size_t)N * (size_t)M * sizeof *rh);
     double *cum = calloc((size_t)N, sizeof *cum);
     double *logw = malloc((size_t)N * sizeof *logw);
+    int *sel = malloc((size_t)N * sizeof *sel);
     if (!out->share || !out->label || !out->worker_loss || !out->loss ||
-        !out->regret || !st || !r || !cum || !logw) {
+        !out->regret || !st || !r || !rh || !cum || !logw || !sel ||
+        (limited && (!out->selected || !out->theta))) {
         rc = TS_ERROR(e, TS_ENOMEM, "out of memory");
         goto done;
+    }
+    if (selected_path) {
+        rc = ts_selected_read_csv(out->selected, T, N, k, selected_path, e);
+        if (rc)
+            goto done;
     }
     rc = mt->init(st, &g, &out->par, e);
     if (rc)
         goto done;
+    ts_rng draw;
+    ts_rng_init(&draw, seed, ts_mech_stream_id(0, mt->name), 0, TS_STREAM_SELECT);
     double cum_loss = 0;
     for (long t = 0; t < T; t++) {
         const int m = rp->m[t];
@@ -450,6 +491,40 @@ int ts_replay_run(const ts_reports *rp, const ts_mechanism_type *mt,
         mt->log_weights(st, logw);
         ts_shares_from_log(N, logw, out->share + (size_t)t * N);
         ts_slot slot = {.t = t, .N = N, .m = m, .r = r, .n_heard = N, .sel = NULL};
+        double *theta = limited ? out->theta + (size_t)t * N : NULL;
+        if (limited) {
+            /* Sec. VI: who the platform hears this slot. */
+            if (mt->theta)
+                mt->theta(st, theta);
+            else
+                for (int i = 0; i < N; i++)
+                    theta[i] = (double)k / N;
+            int32_t *srow = out->selected + (size_t)t * (size_t)k;
+            if (!selected_path) {
+                ts_rng_seek(&draw, (uint64_t)t);
+                if (mt->theta) {
+                    sel[0] = ts_draw_index(theta, N, ts_rng_u01_53(&draw));
+                } else {
+                    ts_draw_subset(&draw, N, k, sel);
+                }
+                for (int h = 0; h < k; h++)
+                    srow[h] = sel[h];
+            }
+            for (int h = 0; h < k; h++) {
+                sel[h] = srow[h];
+                if (mt->theta && !(theta[sel[h]] > 0)) {
+                    rc = TS_ERROR(e, TS_EINPUT,
+                                  "%s: slot %ld: worker %d cannot be drawn (theta = 0)",
+                                  selected_path ? selected_path : "draw", t, sel[h]);
+                    goto done;
+                }
+                memcpy(rh + (size_t)h * m, r + (size_t)sel[h] * m,
+                       (size_t)m * sizeof *rh);
+            }
+            slot.r = rh;
+            slot.n_heard = k;
+            slot.sel = sel;
+        }
         double *A = out->label + (size_t)t * M;
         rc = mt->aggregate(st, &slot, A, e);
         if (rc == TS_ENOCONV) {
@@ -460,27 +535,30 @@ int ts_replay_run(const ts_reports *rp, const ts_mechanism_type *mt,
             goto done;
         for (int j = m; j < M; j++)
             A[j] = NAN;
+        double *wl = out->worker_loss + (size_t)t * N;
+        ts_sq_loss_rows(r, N, m, truth, wl, NULL);
         double L = 0;
-        for (int j = 0; j < m; j++)
-            L += (A[j] - truth[j]) * (A[j] - truth[j]);
-        out->loss[t] = L / m;
-        if (!isfinite(out->loss[t])) {
-            rc = TS_ERROR(e, TS_ENONFINITE, "slot %ld: a label is not finite", t);
+        if (limited && mt->theta) {
+            /* Eq. (12): the expected loss of the draw. */
+            for (int i = 0; i < N; i++)
+                L += theta[i] * wl[i];
+        } else {
+            for (int j = 0; j < m; j++)
+                L += (A[j] - truth[j]) * (A[j] - truth[j]);
+            L /= m;
+        }
+        out->loss[t] = L;
+        if (!isfinite(L)) {
+            rc = TS_ERROR(e, TS_ENONFINITE, "slot %ld: a label or loss is not finite", t);
             goto done;
         }
         double best = INFINITY;
         for (int i = 0; i < N; i++) {
-            double s = 0;
-            for (int j = 0; j < m; j++) {
-                double d = r[(size_t)i * m + j] - truth[j];
-                s += d * d;
-            }
-            out->worker_loss[(size_t)t * N + i] = s / m;
-            cum[i] += s / m;
+            cum[i] += wl[i];
             if (cum[i] < best)
                 best = cum[i];
         }
-        cum_loss += out->loss[t];
+        cum_loss += L;
         out->regret[t] = cum_loss - best;
         rc = mt->update(st, &slot, truth, e);
         if (rc)
@@ -491,8 +569,10 @@ int ts_replay_run(const ts_reports *rp, const ts_mechanism_type *mt,
 done:
     free(st);
     free(r);
+    free(rh);
     free(cum);
     free(logw);
+    free(sel);
     if (rc)
         ts_replay_out_free(out);
     return rc;
@@ -547,9 +627,26 @@ int ts_replay_write(const ts_replay_out *o, const ts_reports *rp,
     if (!bad)
         bad |= ts_h5_write(root, "regret", H5T_NATIVE_DOUBLE, o->regret, 1, d_t,
                            sc_t, "sum_{s<=t} loss_s - min_i sum_{s<=t} worker_loss_i^s");
-    if (!bad && o->selected)
-        bad |= ts_h5_write(root, "selected", H5T_NATIVE_INT32, o->selected, 1,
-                           d_t, sc_t, "the worker heard in slot t");
+    if (!bad && o->selected) {
+        hid_t s_heard = -1;
+        hsize_t d_sel[2] = {(hsize_t)o->T, (hsize_t)o->k};
+        hid_t sc_sel[2] = {s_slot, -1};
+        if (o->k > 1) {
+            long hk[4096];
+            for (int h = 0; h < o->k && h < 4096; h++)
+                hk[h] = h;
+            s_heard = ts_h5_scale_long(root, "heard", hk, (size_t)o->k);
+            sc_sel[1] = s_heard;
+        }
+        bad |= ts_h5_write(root, "selected", H5T_NATIVE_INT32, o->selected,
+                           o->k > 1 ? 2 : 1, d_sel, sc_sel,
+                           "the worker(s) heard in slot t (I_t)");
+        bad |= ts_h5_write(root, "theta", H5T_NATIVE_DOUBLE, o->theta, 2, d_wl,
+                           sc_wl, "probability that worker i is heard in slot t "
+                           "(theta of eq. 12; k/N for a k-subset)");
+        if (s_heard >= 0)
+            H5Dclose(s_heard);
+    }
     bad |= ts_h5_attr_str(root, "program", "truthsim");
     bad |= ts_h5_attr_str(root, "version", TS_VERSION);
     bad |= ts_h5_attr_str(root, "git_commit", TS_GIT_COMMIT);

@@ -23,8 +23,10 @@ typedef struct ts_reports {
 int ts_reports_read_csv(ts_reports *rp, const char *path, ts_err *e);
 void ts_reports_free(ts_reports *rp);
 
-/* Read SELECTED.csv (header slot,worker): the worker heard in each slot. */
-int ts_selected_read_csv(int32_t *sel, long T, int N, const char *path,
+/* Read SELECTED.csv (header slot,worker): the k workers heard in each slot
+ * (k = 1 for Def. 5 and exp3), into sel[T][k], each slot's increasing.  A
+ * slot with other than k distinct workers is refused with file and line. */
+int ts_selected_read_csv(int32_t *sel, long T, int N, int k, const char *path,
                          ts_err *e);
 
 typedef struct ts_replay_out {
@@ -35,17 +37,21 @@ typedef struct ts_replay_out {
     double *worker_loss; /* [T][N]    (1/m_t) sum_j (r_ij - truth_j)^2       */
     double *loss;        /* [T]       platform loss (eq. 12 when limited)    */
     double *regret;      /* [T]       cumulative regret                      */
-    int32_t *selected;   /* [T]       limited feedback only, else NULL       */
+    int k;               /* workers heard per slot (limited), else N          */
+    int32_t *selected;   /* [T][k]    limited feedback only, else NULL       */
+    double *theta;       /* [T][N]    limited: probability each was heard    */
     ts_params par;       /* every parameter value used                       */
     int status;          /* TS_OK, or TS_ENOCONV if an iteration hit its cap */
 } ts_replay_out;
 
 /* Run mt on rp.  par holds the user's settings (set[] flags); defaults
- * are filled from (N, M, T) and preconditions checked.  selected: the
- * draws to use under limited feedback, or NULL to draw them from seed. */
+ * are filled from (N, M, T) and preconditions checked.  Under limited
+ * feedback the heard workers come from selected_path (SELECTED.csv) or,
+ * when it is NULL, are drawn from theta (or uniformly, for the subset
+ * baselines) with a Philox stream keyed by seed and the mechanism's name. */
 int ts_replay_run(const ts_reports *rp, const ts_mechanism_type *mt,
-                  const ts_params *par, const int32_t *selected, uint64_t seed,
-                  ts_replay_out *out, ts_err *e);
+                  const ts_params *par, const char *selected_path,
+                  uint64_t seed, ts_replay_out *out, ts_err *e);
 void ts_replay_out_free(ts_replay_out *o);
 
 int ts_replay_write(const ts_replay_out *o, const ts_reports *rp,

@@ -54,7 +54,9 @@ void ts_sweep_free(ts_sweep *sw)
         &sw->loss_ci, &sw->best, &sw->best_ci, &sw->share, &sw->share_ci,
         &sw->regret_rep, &sw->diag, &sw->diag_ci, &sw->share_traj,
         &sw->share_traj_ci, &sw->weight_traj, &sw->weight_traj_ci,
-        &sw->regret_traj, &sw->regret_traj_ci, &sw->param,
+        &sw->regret_traj, &sw->regret_traj_ci, &sw->param, &sw->sel_freq,
+        &sw->sel_freq_ci, &sw->drawn_loss, &sw->drawn_loss_ci,
+        &sw->theta_traj, &sw->theta_traj_ci,
     };
     for (size_t k = 0; k < sizeof arrs / sizeof arrs[0]; k++)
         free(*arrs[k]);
@@ -128,6 +130,17 @@ int ts_sweep_alloc(ts_sweep *sw, const ts_experiment *x, ts_err *e)
         sw->regret_traj = nans(cp * rows, &ok);
         sw->regret_traj_ci = nans(cp * rows, &ok);
     }
+    sw->limited = x->feedback == TS_LIMITED;
+    if (sw->limited) {
+        sw->sel_freq = nans(cp * Nm, &ok);
+        sw->sel_freq_ci = nans(cp * Nm, &ok);
+        sw->drawn_loss = nans(cp, &ok);
+        sw->drawn_loss_ci = nans(cp, &ok);
+        if (sw->traj) {
+            sw->theta_traj = nans(cp * rows * Nm, &ok);
+            sw->theta_traj_ci = nans(cp * rows * Nm, &ok);
+        }
+    }
     sw->n_failed = calloc(cp ? cp : 1, sizeof *sw->n_failed);
     sw->n_noconv = calloc(cp ? cp : 1, sizeof *sw->n_noconv);
     sw->completed = calloc(sw->n_points ? (size_t)sw->n_points : 1, 1);
@@ -180,6 +193,14 @@ void ts_sweep_add_point(ts_sweep *sw, const ts_point *pt,
             ts_mean_ci(res->share + r0 * (size_t)N + (size_t)i, R, N,
                        &sw->share[o * Nm + (size_t)i],
                        &sw->share_ci[o * Nm + (size_t)i]);
+        if (sw->limited && res->limited) {
+            for (int i = 0; i < N; i++)
+                ts_mean_ci(res->sel_frac + r0 * (size_t)N + (size_t)i, R, N,
+                           &sw->sel_freq[o * Nm + (size_t)i],
+                           &sw->sel_freq_ci[o * Nm + (size_t)i]);
+            ts_mean_ci(res->drawn_loss + r0, R, 1, &sw->drawn_loss[o],
+                       &sw->drawn_loss_ci[o]);
+        }
         const ts_mechanism_type *mt = x->mech[c / x->n_strat];
         for (int d = 0; d < mt->n_diag; d++)
             for (int j = 0; j < sw->n_diag; j++)
@@ -198,6 +219,9 @@ void ts_sweep_add_point(ts_sweep *sw, const ts_point *pt,
                                &sw->share_traj[dst], &sw->share_traj_ci[dst]);
                     ts_mean_ci(res->weight_traj + src, R, stride,
                                &sw->weight_traj[dst], &sw->weight_traj_ci[dst]);
+                    if (sw->theta_traj && res->theta_traj)
+                        ts_mean_ci(res->theta_traj + src, R, stride,
+                                   &sw->theta_traj[dst], &sw->theta_traj_ci[dst]);
                 }
                 ts_mean_ci(res->regret_traj + r0 * prow + t, R, (long)prow,
                            &sw->regret_traj[o * rows + t],
@@ -333,6 +357,20 @@ int ts_sweep_write(const ts_sweep *sw, const char *path,
         bad |= ts_h5_write(root, "final_share_ci", H5T_NATIVE_DOUBLE,
                            sw->share_ci, dw.rank, dw.d, dw.s,
                            "95% CI half-width of final_share");
+    if (sw->limited && !bad) {
+        bad |= ts_h5_write(root, "selection_freq", H5T_NATIVE_DOUBLE,
+                           sw->sel_freq, dw.rank, dw.d, dw.s,
+                           "fraction of slots in which worker i was heard");
+        bad |= ts_h5_write(root, "selection_freq_ci", H5T_NATIVE_DOUBLE,
+                           sw->sel_freq_ci, dw.rank, dw.d, dw.s,
+                           "95% CI half-width of selection_freq");
+        bad |= ts_h5_write(root, "drawn_loss", H5T_NATIVE_DOUBLE,
+                           sw->drawn_loss, base.rank, base.d, base.s,
+                           "sum_t (realised loss of the heard worker(s)) / T");
+        bad |= ts_h5_write(root, "drawn_loss_ci", H5T_NATIVE_DOUBLE,
+                           sw->drawn_loss_ci, base.rank, base.d, base.s,
+                           "95% CI half-width of drawn_loss");
+    }
     dims dr = base;
     dims_push(&dr, (hsize_t)sw->R, s_rep);
     if (!bad)
@@ -385,6 +423,15 @@ int ts_sweep_write(const ts_sweep *sw, const char *path,
         bad |= ts_h5_write(root, "weight_traj_ci", H5T_NATIVE_DOUBLE,
                            sw->weight_traj_ci, dt.rank, dt.d, dt.s,
                            "95% CI half-width of weight_traj");
+        if (sw->theta_traj) {
+            bad |= ts_h5_write(root, "theta_traj", H5T_NATIVE_DOUBLE,
+                               sw->theta_traj, dt.rank, dt.d, dt.s,
+                               "probability that worker i is heard in slot t "
+                               "(theta of eq. 12; k/N for a k-subset)");
+            bad |= ts_h5_write(root, "theta_traj_ci", H5T_NATIVE_DOUBLE,
+                               sw->theta_traj_ci, dt.rank, dt.d, dt.s,
+                               "95% CI half-width of theta_traj");
+        }
     }
     /* Every parameter value each mechanism used, over the swept axes. */
     if (!bad) {

@@ -38,6 +38,12 @@ typedef struct ts_sweep {
     /* [cell][point][T_max+1][N_max] and [cell][point][T_max+1] */
     double *share_traj, *share_traj_ci, *weight_traj, *weight_traj_ci;
     double *regret_traj, *regret_traj_ci;
+    /* Limited feedback only: [cell][point][N_max], [cell][point],
+     * [cell][point][T_max+1][N_max] */
+    int limited;
+    double *sel_freq, *sel_freq_ci;
+    double *drawn_loss, *drawn_loss_ci;
+    double *theta_traj, *theta_traj_ci;
     /* [mech][point][TS_MAX_PARAMS]: every parameter value used */
     double *param;
     unsigned char *completed;   /* [point]                                  */
