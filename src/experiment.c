@@ -769,14 +769,10 @@ static int interpret(ts_experiment *x, ts_err *e)
         if (is_engine_key(u->key) || !u->is_list)
             continue;
         param_known(x, u->key, &flags);
-        if ((flags & TS_PARAM_VEC) && !u->rows)
-            continue; /* a list is the vector's value, not an axis */
-        if (flags & TS_PARAM_VEC) {
-            ts_value_where(x, u, where, sizeof where);
-            return TS_ERROR(e, TS_EINPUT,
-                            "%sgrids over the list parameter '%s' are not supported",
-                            where, u->key);
-        }
+        /* A list parameter's list (or list of lists, e.g. bands as pairs
+         * [[lo, hi], ...], read row by row) is its value, never an axis. */
+        if (flags & TS_PARAM_VEC)
+            continue;
         if (u->rows) {
             ts_value_where(x, u, where, sizeof where);
             return TS_ERROR(e, TS_EINPUT, "%s'%s' must be a number or a list of numbers",

@@ -70,6 +70,10 @@ static const plot_kind kinds[] = {
     /* Figs. 2, 4: w_i^t (may underflow to 0 at long horizons) */
     {"weight_traj", "weight_traj", "slot", "worker", "trajectory", "weights",
      "slot t", "weight  w_i^t", NAN, NAN, 0},
+    /* Figs. 4, 5 (limited feedback): theta_i^t, the probability that
+     * worker i is heard in slot t (eq. 12) */
+    {"theta_traj", "theta_traj", "slot", "worker", "trajectory",
+     "selection probabilities θ_i", "slot t", "θ_i^t", 0.0, 1.0, 0},
     {NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0.0, 0.0, 0},
 };
 
