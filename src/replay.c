@@ -164,12 +164,14 @@ int ts_reports_read_csv(ts_reports *rp, const char *path, ts_err *e)
         char *probe = ln;
         while (*probe == ' ' || *probe == '\t' || *probe == '\r')
             probe++;
-        if (!*probe && nhead)
-            continue; /* blank lines (a trailing newline) carry nothing */
+        if (!*probe)
+            continue; /* blank lines (a trailing newline) carry nothing; a
+                       * file of nothing else is "empty" below */
         if (!nhead) {
             nhead = split(ln, fields, 256);
             if (nhead > 256) {
-                rc = TS_ERROR(e, TS_EINPUT, "%s:1: more than 256 columns", path);
+                rc = TS_ERROR(e, TS_EINPUT, "%s:%ld: more than 256 columns",
+                              path, line);
                 break;
             }
             for (int k = 0; k < nhead; k++)
@@ -177,16 +179,16 @@ int ts_reports_read_csv(ts_reports *rp, const char *path, ts_err *e)
                     if (!strcmp(fields[k], need[c])) {
                         if (col[c] >= 0)
                             rc = TS_ERROR(e, TS_EINPUT,
-                                          "%s:1: column '%s' appears twice", path,
-                                          need[c]);
+                                          "%s:%ld: column '%s' appears twice",
+                                          path, line, need[c]);
                         col[c] = k;
                     }
             for (int c = 0; !rc && c < C_NEEDED; c++)
                 if (col[c] < 0)
                     rc = TS_ERROR(e, TS_EINPUT,
-                                  "%s:1: bad header: no column '%s' (need "
+                                  "%s:%ld: bad header: no column '%s' (need "
                                   "slot,prompt,worker,report,truth)",
-                                  path, need[c]);
+                                  path, line, need[c]);
             continue;
         }
         int nf = split(ln, fields, 256);
@@ -363,7 +365,7 @@ int ts_selected_read_csv(int32_t *sel, long T, int N, int k, const char *path,
                     cw = c;
             }
             if (cs < 0 || cw < 0)
-                rc = TS_ERROR(e, TS_EINPUT, "%s:1: bad header: need columns slot,worker", path);
+                rc = TS_ERROR(e, TS_EINPUT, "%s:%ld: bad header: need columns slot,worker", path, line);
             continue;
         }
         long s_ = 0, w_ = 0;

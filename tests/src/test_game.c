@@ -1,4 +1,5 @@
-/* test_game.c -- src/game.c: ts_shares_from_log and ts_sq_loss_rows.
+/* test_game.c -- src/game.c: ts_shares_from_log, ts_sq_loss_rows and the
+ * limited-feedback draws ts_draw_index and ts_draw_subset.
  *
  * Known answers by hand:
  *   - log weights (0, log 2, log 5): shares 1/8, 2/8, 5/8;
@@ -287,6 +288,97 @@ static void sq_loss_negative_zero(void **unused)
     }
 }
 
+/* ------------------------------------------------------------------ */
+/* Limited-feedback draws                                              */
+
+static void draw_index_known(void **unused)
+{
+    (void)unused;
+    /* Cumulative 0.25, (0 for worker 1), 0.75, 1: the first i with
+     * u * total < theta_0 + ... + theta_i, skipping theta_i = 0.  Binary
+     * fractions, so the boundaries are exact. */
+    const double th[4] = {0.25, 0.0, 0.5, 0.25};
+    const struct { double u; int want; } c[] = {
+        {1e-300, 0}, {0.1, 0}, {0.2499999, 0}, {0.25, 2}, {0.5, 2},
+        {0.7499999, 2}, {0.75, 3}, {0.999, 3}, {1.0 - 0x1p-53, 3},
+    };
+    for (size_t k = 0; k < sizeof c / sizeof c[0]; k++) {
+        assert_int_equal(ts_draw_index(th, 4, c[k].u), c[k].want);
+        /* Unnormalised weights draw the same. */
+        const double th4[4] = {1.0, 0.0, 2.0, 1.0};
+        assert_int_equal(ts_draw_index(th4, 4, c[k].u), c[k].want);
+    }
+    /* A zero at the end is never drawn, even at the very top. */
+    const double tz[3] = {0.5, 0.5, 0.0};
+    assert_int_equal(ts_draw_index(tz, 3, 1.0 - 0x1p-53), 1);
+    /* Nobody can be drawn. */
+    const double none[2] = {0.0, 0.0};
+    assert_int_equal(ts_draw_index(none, 2, 0.5), -1);
+}
+
+static void draw_index_frequencies(void **unused)
+{
+    (void)unused;
+    const double th[5] = {0.1, 0.2, 0.0, 0.3, 0.4};
+    long count[5] = {0};
+    ts_rng g;
+    ts_rng_init(&g, 77, 1, 2, TS_STREAM_SELECT);
+    const long n = 200000;
+    for (long d = 0; d < n; d++)
+        count[ts_draw_index(th, 5, ts_rng_u01_53(&g))]++;
+    assert_int_equal(count[2], 0);
+    /* Chi-square, 3 degrees of freedom; 21.11 is its 0.9999 quantile. */
+    double x2 = 0;
+    for (int i = 0; i < 5; i++)
+        if (th[i] > 0) {
+            double e = th[i] * (double)n;
+            x2 += (count[i] - e) * (count[i] - e) / e;
+        }
+    if (!(x2 < 21.11))
+        fail_msg("chi-square %g: counts %ld %ld %ld %ld %ld", x2, count[0],
+                 count[1], count[2], count[3], count[4]);
+}
+
+static void draw_subset(void **unused)
+{
+    (void)unused;
+    ts_rng g;
+    ts_rng_init(&g, 5, 6, 7, TS_STREAM_SELECT);
+    /* N = 5, k = 2: the 10 subsets equally likely (index a*5 + b). */
+    long count[25] = {0};
+    const long n = 100000;
+    for (long d = 0; d < n; d++) {
+        int sel[3] = {-1, -1, -1};
+        ts_draw_subset(&g, 5, 2, sel);
+        assert_true(sel[0] >= 0 && sel[0] < sel[1] && sel[1] < 5);
+        assert_int_equal(sel[2], -1); /* exactly k written */
+        count[sel[0] * 5 + sel[1]]++;
+    }
+    double x2 = 0, e = (double)n / 10;
+    for (int a = 0; a < 5; a++)
+        for (int b = a + 1; b < 5; b++)
+            x2 += (count[a * 5 + b] - e) * (count[a * 5 + b] - e) / e;
+    /* 9 degrees of freedom; 33.72 is the 0.9999 quantile. */
+    if (!(x2 < 33.72))
+        fail_msg("chi-square %g over the 10 subsets", x2);
+    /* k = N takes everyone; k = 0 no one. */
+    int all[4] = {-1, -1, -1, -1};
+    ts_draw_subset(&g, 4, 4, all);
+    for (int i = 0; i < 4; i++)
+        assert_int_equal(all[i], i);
+    int none[1] = {-1};
+    ts_draw_subset(&g, 4, 0, none);
+    assert_int_equal(none[0], -1);
+    /* The same stream position gives the same subset. */
+    ts_rng a, b;
+    ts_rng_init(&a, 9, 9, 9, TS_STREAM_SELECT);
+    b = a;
+    int sa[3], sb[3];
+    ts_draw_subset(&a, 10, 3, sa);
+    ts_draw_subset(&b, 10, 3, sb);
+    assert_memory_equal(sa, sb, sizeof sa);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -298,6 +390,9 @@ int main(void)
         cmocka_unit_test(sq_loss_matches_plain_loop),
         cmocka_unit_test(sq_loss_bad_flag),
         cmocka_unit_test(sq_loss_negative_zero),
+        cmocka_unit_test(draw_index_known),
+        cmocka_unit_test(draw_index_frequencies),
+        cmocka_unit_test(draw_subset),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
