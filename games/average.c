@@ -8,9 +8,12 @@
  * Legend: N workers, m prompts in the slot, n = n_heard rows of reports
  * r [n][m] (rows in ts_slot.sel order), A labels [m].
  *
- * The same functions serve the limited-feedback subset baseline (k random
- * workers), which passes sel.  Left out: nothing; pv is only checked,
- * never used. */
+ * Limited feedback (SPEC §2, second table): the subset baseline hears a
+ * uniform random subset of k workers per slot (the engine draws it, since
+ * theta is NULL, and passes it in ts_slot.sel, increasing); its label is
+ * the mean of those k reports, by the same functions.  Parameter k
+ * [min(10, N)], at most N.  Left out: nothing; pv is only checked, never
+ * used. */
 #include "games.h"
 #include "mech_util.h"
 
@@ -78,6 +81,58 @@ const ts_mechanism_type ts_mech_average = {
     .log_weights = log_weights,
     .theta = NULL,
     .n_heard = NULL,
+    .n_diag = 0,
+    .diag_names = NULL,
+    .diag = NULL,
+};
+
+/* ------------------------------------------------------------------ */
+/* Limited feedback: a uniform random subset of k workers.             */
+
+static const ts_param_spec lim_params[] = {MECH_PARAM_K};
+enum { L_K, L_N_PARAMS };
+
+static void lim_defaults(const ts_shape *g, ts_params *p)
+{
+    if (!p->set[L_K])
+        p->v[L_K] = mech_subset_k_default(g);
+}
+
+static int lim_check(const ts_shape *g, const ts_params *p, ts_err *e)
+{
+    return mech_subset_check_k(g, p, L_K, name, e);
+}
+
+static int lim_init(void *st, const ts_shape *g, const ts_params *p,
+                    ts_err *e)
+{
+    int rc = mech_check_shape(g, name, e);
+    if (!rc)
+        rc = lim_check(g, p, e);
+    return rc ? rc : init(st, g, p, e);
+}
+
+static int lim_n_heard(const ts_shape *g, const ts_params *p)
+{
+    (void)g;
+    return (int)p->v[L_K];
+}
+
+const ts_mechanism_type ts_mech_average_limited = {
+    .name = name,
+    .label = name,
+    .feedback = TS_LIMITED,
+    .params = lim_params,
+    .n_params = L_N_PARAMS,
+    .defaults = lim_defaults,
+    .check = lim_check,
+    .state_size = state_size,
+    .init = lim_init,
+    .aggregate = aggregate,
+    .update = update,
+    .log_weights = log_weights,
+    .theta = NULL, /* the engine draws a uniform k-subset */
+    .n_heard = lim_n_heard,
     .n_diag = 0,
     .diag_names = NULL,
     .diag = NULL,

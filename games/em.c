@@ -53,7 +53,11 @@
  * The two fractions are NaN before the first update.
  *
  * Only heard rows (ts_slot.sel) take part and have their counts updated,
- * so the same functions serve the limited-feedback subset baseline.  Left
+ * so the same functions serve the limited-feedback subset baseline (SPEC
+ * §2, second table): a uniform random subset of k workers per slot (the
+ * engine draws it, since theta is NULL, and passes it in ts_slot.sel), its
+ * own vtable with the parameters above plus k [min(10, N)], at most N.
+ * Workers not heard keep their counts, hence their weights.  Left
  * out: the two-coin (confusion-matrix) model, a learnt prior pi, and
  * random restarts; EM starts from the carried counts every slot, which is
  * what makes it follow a majority (App. A). */
@@ -74,8 +78,12 @@ static const ts_param_spec params[] = {
      "prior agreement count A_i at the start [2]"},
     {"b0", 0.0, INFINITY, TS_PARAM_LO_OPEN | TS_PARAM_HI_OPEN,
      "prior disagreement count B_i at the start [1]"},
+    MECH_PARAM_K, /* limited feedback only: the full vtable lists 4 */
 };
-enum { P_TOL, P_MAX_ITER, P_A0, P_B0, N_PARAMS };
+/* The full-feedback vtable uses the first N_PARAMS_FULL entries; the
+ * limited one all N_PARAMS (k last, so the indices agree). */
+enum { P_TOL, P_MAX_ITER, P_A0, P_B0, P_K, N_PARAMS };
+enum { N_PARAMS_FULL = P_K };
 
 static const char *const diag_names[] = {
     "em_iter_max",
@@ -123,10 +131,10 @@ static double *gamma0(em_state *s)
 static void defaults(const ts_shape *g, ts_params *p)
 {
     (void)g;
-    static const double dflt[N_PARAMS] = {
+    static const double dflt[N_PARAMS_FULL] = {
         [P_TOL] = 1e-12, [P_MAX_ITER] = 10000, [P_A0] = 2, [P_B0] = 1,
     };
-    for (int k = 0; k < N_PARAMS; k++)
+    for (int k = 0; k < N_PARAMS_FULL; k++)
         if (!p->set[k])
             p->v[k] = dflt[k];
 }
@@ -137,11 +145,13 @@ static size_t state_size(const ts_shape *g)
            (6 * (size_t)g->N + 2 * (size_t)g->m) * sizeof(double);
 }
 
-static int init(void *st, const ts_shape *g, const ts_params *p, ts_err *e)
+/* Both vtables: n_params tells how much of the spec to check. */
+static int init_n(void *st, const ts_shape *g, const ts_params *p,
+                  int n_params, ts_err *e)
 {
     int rc = mech_check_shape(g, name, e);
     if (!rc)
-        rc = ts_params_check(p, params, N_PARAMS, name, e);
+        rc = ts_params_check(p, params, n_params, name, e);
     if (rc)
         return rc;
     em_state *s = st;
@@ -158,6 +168,11 @@ static int init(void *st, const ts_shape *g, const ts_params *p, ts_err *e)
         cnt_b(s)[i] = p->v[P_B0];
     }
     return TS_OK;
+}
+
+static int init(void *st, const ts_shape *g, const ts_params *p, ts_err *e)
+{
+    return init_n(st, g, p, N_PARAMS_FULL, e);
 }
 
 /* gamma = sigma(x) and 1 - gamma = sigma(-x), each to full relative
@@ -314,7 +329,7 @@ const ts_mechanism_type ts_mech_em = {
     .label = name,
     .feedback = TS_FULL,
     .params = params,
-    .n_params = N_PARAMS,
+    .n_params = N_PARAMS_FULL,
     .defaults = defaults,
     .check = NULL,
     .state_size = state_size,
@@ -324,6 +339,54 @@ const ts_mechanism_type ts_mech_em = {
     .log_weights = log_weights,
     .theta = NULL,
     .n_heard = NULL,
+    .n_diag = N_DIAG,
+    .diag_names = diag_names,
+    .diag = diag,
+};
+
+/* ------------------------------------------------------------------ */
+/* Limited feedback: a uniform random subset of k workers.             */
+
+static void lim_defaults(const ts_shape *g, ts_params *p)
+{
+    defaults(g, p);
+    if (!p->set[P_K])
+        p->v[P_K] = mech_subset_k_default(g);
+}
+
+static int lim_check(const ts_shape *g, const ts_params *p, ts_err *e)
+{
+    return mech_subset_check_k(g, p, P_K, name, e);
+}
+
+static int lim_init(void *st, const ts_shape *g, const ts_params *p,
+                    ts_err *e)
+{
+    int rc = lim_check(g, p, e);
+    return rc ? rc : init_n(st, g, p, N_PARAMS, e);
+}
+
+static int lim_n_heard(const ts_shape *g, const ts_params *p)
+{
+    (void)g;
+    return (int)p->v[P_K];
+}
+
+const ts_mechanism_type ts_mech_em_limited = {
+    .name = name,
+    .label = name,
+    .feedback = TS_LIMITED,
+    .params = params,
+    .n_params = N_PARAMS,
+    .defaults = lim_defaults,
+    .check = lim_check,
+    .state_size = state_size,
+    .init = lim_init,
+    .aggregate = aggregate,
+    .update = update,
+    .log_weights = log_weights,
+    .theta = NULL, /* the engine draws a uniform k-subset */
+    .n_heard = lim_n_heard,
     .n_diag = N_DIAG,
     .diag_names = diag_names,
     .diag = diag,

@@ -11,6 +11,14 @@ extern const ts_mechanism_type ts_mech_median;
 extern const ts_mechanism_type ts_mech_average;
 extern const ts_mechanism_type ts_mech_em;
 
+/* Mechanisms, limited feedback (SPEC §2, second table; paper Sec. VI).
+ * Same names as their full-feedback siblings, except exp3 (limited only). */
+extern const ts_mechanism_type ts_mech_ours_limited;
+extern const ts_mechanism_type ts_mech_exp3;
+extern const ts_mechanism_type ts_mech_median_limited;
+extern const ts_mechanism_type ts_mech_em_limited;
+extern const ts_mechanism_type ts_mech_average_limited;
+
 /* Populations (SPEC §3). */
 extern const ts_population_type ts_pop_bands;
 

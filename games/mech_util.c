@@ -205,3 +205,78 @@ void mech_lw_log_weights(const void *st, double *logw)
     for (int i = 0; i < lw->N; i++)
         logw[i] = lw->data[i];
 }
+
+double mech_limited_alpha_default(const ts_shape *g)
+{
+    if (g->N < 2 || g->T < 1)
+        return NAN;
+    const double N = (double)g->N, T = (double)g->T;
+    return sqrt(log(N) / (7.0 * N * T));
+}
+
+double mech_limited_beta_default(const ts_shape *g)
+{
+    if (g->N < 2 || g->T < 1)
+        return NAN;
+    const double N = (double)g->N, T = (double)g->T;
+    return 2.0 * sqrt(N * log(N) / (7.0 * T));
+}
+
+double mech_limited_beta_min_T(int N)
+{
+    return 4.0 * (double)N * log((double)N) / 7.0;
+}
+
+int mech_limited_check_beta(const ts_shape *g, const ts_params *p, int k,
+                            const char *who, ts_err *e)
+{
+    const double beta = p->v[k];
+    if (p->set[k] || (beta > 0.0 && beta <= 1.0))
+        return TS_OK;
+    if (g->N < 2 || g->T < 1)
+        return TS_ERROR(e, TS_EINPUT,
+                        "%s: default beta = 2 sqrt(N ln N / (7 T)) needs "
+                        "N >= 2 and T >= 1 (N = %d, T = %ld); set beta "
+                        "explicitly", who, g->N, g->T);
+    return TS_ERROR(e, TS_EINPUT,
+                    "%s: T = %ld is too short for N = %d: default beta = "
+                    "2 sqrt(N ln N / (7 T)) = %g exceeds 1 (it needs "
+                    "T >= 4 N ln N / 7 = %.1f); raise T or set beta in "
+                    "(0, 1] explicitly", who, g->T, g->N, beta,
+                    mech_limited_beta_min_T(g->N));
+}
+
+int mech_check_heard_one(const ts_slot *s, int N, int m_max, const char *who,
+                         int *i, ts_err *e)
+{
+    int rc = mech_check_slot(s, N, m_max, who, e); /* m reports: cheap */
+    if (rc)
+        return rc;
+    if (s->n_heard != 1)
+        return TS_ERROR(e, TS_EINVAL,
+                        "%s: slot %ld hears %d workers; limited feedback "
+                        "hears exactly one (Sec. VI)", who, s->t, s->n_heard);
+    *i = mech_worker(s, 0);
+    return TS_OK;
+}
+
+double mech_subset_k_default(const ts_shape *g)
+{
+    return g->N < 10 ? (double)g->N : 10.0;
+}
+
+int mech_subset_check_k(const ts_shape *g, const ts_params *p, int k,
+                        const char *who, ts_err *e)
+{
+    const double kv = p->v[k];
+    /* The range [1, inf) and integrality are the spec's (ts_params_check);
+     * repeat them here so that init alone refuses too, then the bound. */
+    if (!(kv >= 1.0 && kv < INFINITY && kv == floor(kv)))
+        return TS_ERROR(e, TS_EINPUT,
+                        "%s: k = %g must be a whole number of workers >= 1",
+                        who, kv);
+    if (kv > (double)g->N)
+        return TS_ERROR(e, TS_EINPUT, "%s: k = %g exceeds N = %d workers",
+                        who, kv, g->N);
+    return TS_OK;
+}

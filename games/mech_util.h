@@ -1,10 +1,13 @@
-/* mech_util.h -- pieces every full-feedback mechanism of SPEC §2 shares.
+/* mech_util.h -- pieces the mechanisms of SPEC §2 share.
  *
  * One copy of the logic that is the same across games/ours.c, hedge.c,
- * median.c, average.c and em.c: which worker a heard row belongs to, the
- * slot sanity check, the (weighted) mean of the heard reports with weights
- * kept as logarithms, the per-worker squared loss of SPEC §1, and the
- * default step size of Def. 4 that `hedge` borrows (Fig. 7).
+ * median.c, average.c, em.c and exp3.c: which worker a heard row belongs
+ * to, the slot sanity check, the (weighted) mean of the heard reports with
+ * weights kept as logarithms, the per-worker squared loss of SPEC §1, the
+ * default step size of Def. 4 that `hedge` borrows (Fig. 7), and for
+ * limited feedback (Sec. VI) the defaults of Thm. 2 that `exp3` borrows
+ * (Fig. 9), the one-heard-worker slot, and the subset size k of the
+ * subset baselines.
  *
  * Symbols: N workers, m prompts in the slot, n_heard rows of reports
  * (r[h*m + j], row h belongs to worker sel[h], or to worker h when sel is
@@ -14,6 +17,8 @@
  * nothing here allocates, prints or keeps state. */
 #ifndef TS_MECH_UTIL_H
 #define TS_MECH_UTIL_H
+
+#include <math.h> /* INFINITY in MECH_PARAM_K */
 
 #include "game.h"
 
@@ -70,6 +75,46 @@ void mech_defaults_none(const ts_shape *g, ts_params *p);
 
 /* Refuse a shape no mechanism can be sized for (N < 1 or m < 1). */
 int mech_check_shape(const ts_shape *g, const char *who, ts_err *e);
+
+/* ------------------------------------------------------------------ */
+/* Limited feedback (Sec. VI, SPEC §2 second table). */
+
+/* Thm. 2's step size alpha = sqrt(ln N / (7 N T)) and exploration share
+ * beta = 2 sqrt(N ln N / (7 T)) (so beta = 2 N alpha); exp3 uses the same
+ * pair as eta and beta (Fig. 9).  NaN when N < 2 or T < 1, as
+ * mech_alpha_default.  beta exceeds 1 when T < 4 N ln N / 7
+ * (mech_limited_beta_min_T). */
+double mech_limited_alpha_default(const ts_shape *g);
+double mech_limited_beta_default(const ts_shape *g);
+/* The shortest horizon at which the default beta is at most 1:
+ * T = 4 N ln N / 7 (a real number; the check names it). */
+double mech_limited_beta_min_T(int N);
+/* Refuse a default beta outside (0, 1], naming N and T (SPEC §2: the
+ * defaults depend on the shape; STYLE §4: say what to do).  TS_OK when beta
+ * was set by the user (the generic range check covers that) or is in
+ * range. */
+int mech_limited_check_beta(const ts_shape *g, const ts_params *p, int k,
+                            const char *who, ts_err *e);
+
+/* A slot of a mechanism that hears exactly one worker (Def. 5, exp3):
+ * mech_check_slot (shape, sel, reports in [0,1]) plus n_heard == 1.  On TS_OK, *i is
+ * the heard worker I_t. */
+int mech_check_heard_one(const ts_slot *s, int N, int m_max, const char *who,
+                         int *i, ts_err *e);
+
+/* The subset size k of the subset baselines (median, em, average under
+ * limited feedback): a uniform random k-subset is heard each slot (the
+ * engine draws it; theta is NULL).  The spec entry, the default
+ * min(10, N) (Fig. 9 hears 10 of N = 50; Fig. 13 uses k = 3, set it), and
+ * the check k <= N, whose message names both ("median: k = 12 exceeds
+ * N = 10 workers"). */
+#define MECH_PARAM_K                                                           \
+    {"k", 1.0, INFINITY, TS_PARAM_INT | TS_PARAM_HI_OPEN,                      \
+     "workers heard per slot, a uniform random subset [min(10, N); "          \
+     "Fig. 9: 10 of 50, Fig. 13: 3]"}
+double mech_subset_k_default(const ts_shape *g);
+int mech_subset_check_k(const ts_shape *g, const ts_params *p, int k,
+                        const char *who, ts_err *e);
 
 /* ------------------------------------------------------------------ */
 /* Multiplicative-weights mechanisms kept in the log domain: `ours`

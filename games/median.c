@@ -17,10 +17,14 @@
  * average, where sorting would cost O(n log n) and an insertion sort O(n^2)
  * (N = 100, m = 50 made that the whole run's cost).  Slot functions never
  * allocate.  The value at an order statistic does not depend on how ties
- * are arranged, so selection and sorting give the same label.  The same functions serve the
- * limited-feedback subset baseline (k random workers), which passes sel.
- * Left out: nothing; pv is only checked,
- * never used. */
+ * are arranged, so selection and sorting give the same label.
+ *
+ * Limited feedback (SPEC §2, second table): the subset baseline hears a
+ * uniform random subset of k workers per slot (the engine draws it, since
+ * theta is NULL, and passes it in ts_slot.sel, increasing); its label is
+ * the lower median of those k reports, by the same functions.  Parameter
+ * k [min(10, N); Fig. 9 uses 10 of 50, Fig. 13 uses 3], at most N.
+ * Left out: nothing; pv is only checked, never used. */
 #include "games.h"
 #include "mech_util.h"
 
@@ -128,6 +132,58 @@ const ts_mechanism_type ts_mech_median = {
     .log_weights = log_weights,
     .theta = NULL,
     .n_heard = NULL,
+    .n_diag = 0,
+    .diag_names = NULL,
+    .diag = NULL,
+};
+
+/* ------------------------------------------------------------------ */
+/* Limited feedback: a uniform random subset of k workers.             */
+
+static const ts_param_spec lim_params[] = {MECH_PARAM_K};
+enum { L_K, L_N_PARAMS };
+
+static void lim_defaults(const ts_shape *g, ts_params *p)
+{
+    if (!p->set[L_K])
+        p->v[L_K] = mech_subset_k_default(g);
+}
+
+static int lim_check(const ts_shape *g, const ts_params *p, ts_err *e)
+{
+    return mech_subset_check_k(g, p, L_K, name, e);
+}
+
+static int lim_init(void *st, const ts_shape *g, const ts_params *p,
+                    ts_err *e)
+{
+    int rc = mech_check_shape(g, name, e);
+    if (!rc)
+        rc = lim_check(g, p, e);
+    return rc ? rc : init(st, g, p, e);
+}
+
+static int lim_n_heard(const ts_shape *g, const ts_params *p)
+{
+    (void)g;
+    return (int)p->v[L_K];
+}
+
+const ts_mechanism_type ts_mech_median_limited = {
+    .name = name,
+    .label = name,
+    .feedback = TS_LIMITED,
+    .params = lim_params,
+    .n_params = L_N_PARAMS,
+    .defaults = lim_defaults,
+    .check = lim_check,
+    .state_size = state_size,
+    .init = lim_init,
+    .aggregate = aggregate,
+    .update = update,
+    .log_weights = log_weights,
+    .theta = NULL, /* the engine draws a uniform k-subset */
+    .n_heard = lim_n_heard,
     .n_diag = 0,
     .diag_names = NULL,
     .diag = NULL,

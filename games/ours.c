@@ -1,6 +1,7 @@
-/* ours.c -- the paper's online weighted aggregation mechanism, full feedback.
+/* ours.c -- the paper's mechanism: Def. 4 (full feedback) and Def. 5
+ * (limited feedback), two vtables in one file (STYLE §1).
  *
- * Implements Def. 4 (Sec. IV) as SPEC §2 states it:
+ * Full feedback, Def. 4 (Sec. IV) as SPEC §2 states it:
  *   Stage II   A_j = sum_i w_i r_ij / sum_i w_i                        (1)
  *   Stage III  w_i <- w_i (1 - alpha l_i),
  *              l_i = (1/m) sum_j (r_ij - pv_j)^2                       (6)
@@ -8,29 +9,49 @@
  * Truthful by Prop. 1: the factor is affine in the squared loss, so a
  * worker's expected next weight is maximised at r = q.
  *
- * Legend: N workers, m prompts in the slot, T slots, r reports [n_heard][m],
- * pv verified states [m], A labels [m], w weights (kept as logw = log w),
- * alpha step size, l per-worker loss.
+ * Limited feedback, Def. 5 (Sec. VI-D), the online mixed selection
+ * mechanism: one worker I_t = i is heard per slot, drawn with
+ *   theta_i = w_i / sum_k w_k;
+ * the label is his report, A_j = r_ij, and only he is reweighed:
+ *   gamma_i <- gamma_i (1 - alpha l_i (1 - alpha/theta_i) / theta_i)  (15)
+ *   w_i     <- (1 - beta) gamma_i + beta                              (14)
+ * with gamma = w = 1 at the start, alpha = sqrt(ln N / (7 N T)) and
+ * beta = 2 sqrt(N ln N / (7 T)) (Thm. 2).  Truthful by Prop. 4 (App. F):
+ * E[w_i'] is affine in l_i, so again maximised at r = q -- provided
+ * alpha < theta_i, without which the factor's slope changes sign.
  *
- * Numerics: the weights are kept as logarithms (log w_i += log1p(-alpha
- * l_i)), because over 10^6 slots the product is e^(-thousands) and would
- * underflow (SPEC §1); mech_mean shifts by the largest log weight before
- * exp.  alpha is limited to (0, 1] so that 1 - alpha l >= 0.  alpha = 1 and
- * l = 1 gives a weight of exactly 0 (log w = -inf): that worker drops out
- * of the mean for good; if every heard worker has weight 0 the label is the
- * unweighted mean (mech_mean) and the shares are uniform
- * (ts_shares_from_log).
+ * Legend: N workers, m prompts in the slot, T slots, r reports [n_heard][m],
+ * pv verified states [m], A labels [m], w weights (Def. 4: kept as
+ * logw = log w), alpha step size, l per-worker loss; Def. 5 adds gamma,
+ * beta (exploration share) and theta (draw probabilities).
+ *
+ * Numerics (Def. 4): the weights are kept as logarithms (log w_i +=
+ * log1p(-alpha l_i)), because over 10^6 slots the product is
+ * e^(-thousands) and would underflow (SPEC §1); mech_mean shifts by the
+ * largest log weight before exp.  alpha is limited to (0, 1] so that
+ * 1 - alpha l >= 0.  alpha = 1 and l = 1 gives a weight of exactly 0
+ * (log w = -inf): that worker drops out of the mean for good; if every
+ * heard worker has weight 0 the label is the unweighted mean (mech_mean)
+ * and the shares are uniform (ts_shares_from_log).
+ *
+ * Numerics (Def. 5): gamma and w are kept linear.  gamma only shrinks and
+ * may underflow to 0 over a long horizon, which is harmless: w_i =
+ * (1 - beta) gamma_i + beta is then beta, its floor, and w never
+ * underflows (w_i in [beta, 1]), so theta needs no log domain.
  *
  * Only the heard rows (ts_slot.sel) are aggregated and reweighed, so the
- * same functions serve a subset of workers.  Left out: Def. 5 (limited
- * feedback, its own vtable) and noisy verification, which the engine
- * applies to pv before calling update (Prop. 3). */
+ * Def. 4 functions serve a subset of workers.  Left out: noisy
+ * verification, which the engine applies to pv before calling update
+ * (Prop. 3), and drawing I_t, which the engine does from theta. */
 #include <math.h>
 
 #include "games.h"
 #include "mech_util.h"
 
 static const char name[] = "ours";
+
+/* ------------------------------------------------------------------ */
+/* Full feedback, Def. 4.                                              */
 
 static const ts_param_spec params[] = {
     {"alpha", 0.0, 1.0, TS_PARAM_LO_OPEN,
@@ -105,6 +126,205 @@ const ts_mechanism_type ts_mech_ours = {
     .log_weights = mech_lw_log_weights,
     .theta = NULL,
     .n_heard = NULL,
+    .n_diag = 0,
+    .diag_names = NULL,
+    .diag = NULL,
+};
+
+/* ------------------------------------------------------------------ */
+/* Limited feedback, Def. 5.                                           */
+
+static const ts_param_spec lim_params[] = {
+    {"alpha", 0.0, 1.0, TS_PARAM_LO_OPEN | TS_PARAM_HI_OPEN,
+     "step size of Def. 5 [sqrt(ln N / (7 N T))]; must be below "
+     "theta_min = beta / (beta + N - 1)"},
+    {"beta", 0.0, 1.0, TS_PARAM_LO_OPEN,
+     "exploration share of Def. 5, w_i = (1 - beta) gamma_i + beta "
+     "[2 sqrt(N ln N / (7 T))]"},
+};
+enum { L_ALPHA, L_BETA, L_N_PARAMS };
+
+typedef struct lim_state {
+    int N, m;
+    double alpha, beta;
+    /* data = gamma[N] (gamma_i, 1 at the start), then w[N] (w_i =
+     * (1 - beta) gamma_i + beta, 1 at the start), by worker id. */
+    double data[];
+} lim_state;
+
+static void lim_defaults(const ts_shape *g, ts_params *p)
+{
+    if (!p->set[L_ALPHA])
+        p->v[L_ALPHA] = mech_limited_alpha_default(g);
+    if (!p->set[L_BETA])
+        p->v[L_BETA] = mech_limited_beta_default(g);
+}
+
+/* Def. 5 needs alpha < theta_i for every worker at every slot.  gamma_i
+ * starts at 1 and is only ever multiplied by factors in (0, 1] (see
+ * lim_update), so w_i = (1 - beta) gamma_i + beta lies in (beta, 1], and
+ *   theta_i = w_i / (w_i + sum_{k != i} w_k) > beta / (beta + N - 1),
+ * the bound being approached when gamma_i -> 0 while every other worker
+ * keeps w_k = 1 (never heard, or heard with zero loss).  So
+ *   theta_min = beta / (beta + N - 1)  (>= beta/N, since beta <= 1)
+ * is exactly the largest alpha that no report sequence can break; we ask
+ * alpha < theta_min (strictly: once gamma_i underflows to 0, theta_i is
+ * theta_min itself).  With Thm. 2's defaults alpha = beta / (2N) <
+ * beta/N <= theta_min (App. F), so only explicit settings can fail. */
+static int lim_check(const ts_shape *g, const ts_params *p, ts_err *e)
+{
+    const double a = p->v[L_ALPHA], b = p->v[L_BETA];
+    const char *a_how = p->set[L_ALPHA] ? "" : " (default)";
+    int rc = mech_limited_check_beta(g, p, L_BETA, name, e);
+    if (rc)
+        return rc;
+    if (!(b > 0.0 && b <= 1.0))
+        return TS_ERROR(e, TS_EINPUT, "%s: beta = %g is outside (0, 1]",
+                        name, b);
+    if (!(a > 0.0 && a < 1.0))
+        return TS_ERROR(e, TS_EINPUT, "%s: alpha = %g%s is outside (0, 1)",
+                        name, a, a_how);
+    const double theta_min = b / (b + (double)(g->N - 1));
+    if (a < theta_min)
+        return TS_OK;
+    /* alpha < b / (b + N - 1)  <=>  b > alpha (N - 1) / (1 - alpha). */
+    const double b_need = a * (double)(g->N - 1) / (1.0 - a);
+    if (b_need < 1.0)
+        return TS_ERROR(e, TS_EINPUT,
+                        "%s: alpha = %.6g%s must be below theta_min = "
+                        "beta/(beta + N - 1) = %.6g at beta = %.6g, N = %d "
+                        "(Def. 5 needs alpha < theta_i; w_i in (beta, 1] "
+                        "guarantees only theta_i > theta_min); it is %.3g "
+                        "too large: lower alpha or raise beta above %.6g",
+                        name, a, a_how, theta_min, b, g->N, a - theta_min,
+                        b_need);
+    return TS_ERROR(e, TS_EINPUT,
+                    "%s: alpha = %.6g%s must be below theta_min = "
+                    "beta/(beta + N - 1) = %.6g at beta = %.6g, N = %d "
+                    "(Def. 5 needs alpha < theta_i; w_i in (beta, 1] "
+                    "guarantees only theta_i > theta_min); it is %.3g too "
+                    "large: lower alpha (no beta <= 1 suffices at N = %d)",
+                    name, a, a_how, theta_min, b, g->N, a - theta_min, g->N);
+}
+
+static size_t lim_state_size(const ts_shape *g)
+{
+    return sizeof(lim_state) + 2 * (size_t)g->N * sizeof(double);
+}
+
+static int lim_init(void *st, const ts_shape *g, const ts_params *p,
+                    ts_err *e)
+{
+    int rc = mech_check_shape(g, name, e);
+    if (!rc)
+        rc = lim_check(g, p, e);
+    if (rc)
+        return rc;
+    lim_state *s = st;
+    s->N = g->N;
+    s->m = g->m;
+    s->alpha = p->v[L_ALPHA];
+    s->beta = p->v[L_BETA];
+    for (int i = 0; i < 2 * g->N; i++)
+        s->data[i] = 1.0; /* gamma = w = 1, exactly (not (1-beta) + beta) */
+    return TS_OK;
+}
+
+/* sum_k w_k in index order, so theta() and update() agree bit for bit. */
+static double lim_wsum(const lim_state *s)
+{
+    const double *w = s->data + s->N;
+    double W = 0.0;
+    for (int i = 0; i < s->N; i++)
+        W += w[i];
+    return W;
+}
+
+static void lim_theta(const void *st, double *theta)
+{
+    const lim_state *s = st;
+    const double *w = s->data + s->N;
+    const double W = lim_wsum(s); /* >= N beta > 0 */
+    for (int i = 0; i < s->N; i++)
+        theta[i] = w[i] / W;
+}
+
+/* Stage II: the platform hears only I_t, so his report is the label. */
+static int lim_aggregate(void *st, const ts_slot *sl, double *A, ts_err *e)
+{
+    const lim_state *s = st;
+    int i;
+    int rc = mech_check_heard_one(sl, s->N, s->m, name, &i, e);
+    if (rc)
+        return rc;
+    for (int j = 0; j < sl->m; j++)
+        A[j] = sl->r[j];
+    return TS_OK;
+}
+
+/* Stage III, eqs. (14)-(15) for the heard worker only.  With x =
+ * alpha/theta_i the factor of (15) is 1 - l x (1 - x): alpha (1 -
+ * alpha/theta)/theta = x (1 - x).  For 0 < x < 1 (Def. 5's alpha <
+ * theta_i) x (1 - x) <= 1/4 and l in [0, 1], so the factor lies in
+ * [3/4, 1]: gamma stays positive and never grows.  lim_check makes x < 1
+ * certain; the test below is the invariant's guard, not input checking. */
+static int lim_update(void *st, const ts_slot *sl, const double *pv,
+                      ts_err *e)
+{
+    lim_state *s = st;
+    int i;
+    int rc = mech_check_heard_one(sl, s->N, s->m, name, &i, e);
+    if (!rc)
+        rc = mech_check_pv(sl, pv, name, e);
+    if (rc)
+        return rc;
+    double *gamma = s->data, *w = s->data + s->N;
+    const double l = mech_sq_loss(sl->r, pv, sl->m);
+    const double theta = w[i] / lim_wsum(s);
+    const double x = s->alpha / theta;
+    const double f = 1.0 - l * x * (1.0 - x);
+    if (!(x < 1.0) || !(f > 0.0 && f <= 1.0))
+        return TS_ERROR(e, TS_ENONFINITE,
+                        "%s: slot %ld: worker %d's factor %g is outside "
+                        "(0, 1] (alpha = %g, theta_i = %g, loss %g; Def. 5 "
+                        "needs alpha < theta_i)", name, sl->t, i, f,
+                        s->alpha, theta, l);
+    gamma[i] *= f;
+    w[i] = (1.0 - s->beta) * gamma[i] + s->beta;
+    return TS_OK;
+}
+
+/* What the worker values is w_i; its share w_i / sum w is theta_i. */
+static void lim_log_weights(const void *st, double *logw)
+{
+    const lim_state *s = st;
+    const double *w = s->data + s->N;
+    for (int i = 0; i < s->N; i++)
+        logw[i] = log(w[i]);
+}
+
+static int lim_n_heard(const ts_shape *g, const ts_params *p)
+{
+    (void)g;
+    (void)p;
+    return 1;
+}
+
+const ts_mechanism_type ts_mech_ours_limited = {
+    .name = name,
+    .label = name,
+    .feedback = TS_LIMITED,
+    .params = lim_params,
+    .n_params = L_N_PARAMS,
+    .defaults = lim_defaults,
+    .check = lim_check,
+    .state_size = lim_state_size,
+    .init = lim_init,
+    .aggregate = lim_aggregate,
+    .update = lim_update,
+    .log_weights = lim_log_weights,
+    .theta = lim_theta,
+    .n_heard = lim_n_heard,
     .n_diag = 0,
     .diag_names = NULL,
     .diag = NULL,

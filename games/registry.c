@@ -14,6 +14,11 @@ const ts_mechanism_type *const ts_mechanism_types[] = {
     &ts_mech_median,
     &ts_mech_average,
     &ts_mech_em,
+    &ts_mech_ours_limited,
+    &ts_mech_exp3,
+    &ts_mech_median_limited,
+    &ts_mech_em_limited,
+    &ts_mech_average_limited,
     NULL,
 };
 

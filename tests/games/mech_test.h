@@ -125,6 +125,30 @@ static inline void mt_shares(int N, const double *logw, double *share)
         share[i] /= s;
 }
 
+/* Limited feedback: the test, not the engine, picks who is heard.  mt_u(t)
+ * is a fixed low-discrepancy sequence in (0,1) (frac(0.385 + t phi), phi
+ * the golden ratio's fractional part), and mt_draw(theta, N, u) the first
+ * i with u sum(theta) < theta_0 + ... + theta_i: a deterministic stand-in
+ * for the engine's draw, written here independently of it. */
+static inline double mt_u(long t)
+{
+    double x = 0.385 + 0.6180339887498949 * (double)t;
+    return x - floor(x);
+}
+
+static inline int mt_draw(const double *theta, int N, double u)
+{
+    double total = 0.0, cum = 0.0;
+    for (int i = 0; i < N; i++)
+        total += theta[i];
+    for (int i = 0; i < N; i++) {
+        cum += theta[i];
+        if (u * total < cum)
+            return i;
+    }
+    return N - 1;
+}
+
 /* |x - y| <= tol, with a message giving both values. */
 #define MT_CLOSE(x, y, tol)                                                    \
     do {                                                                       \

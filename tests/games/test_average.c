@@ -67,11 +67,52 @@ static void n2_and_subset(void **unused)
     mt_close(&M);
 }
 
+/* Limited feedback (SPEC §2): k = 2 of N = 4 heard, sel = {1, 3}; the
+ * label is the mean of those two rows, by hand; weights stay 1, theta is
+ * NULL, n_heard = k; k defaults to min(10, N) and must not exceed N. */
+static void limited_subset(void **unused)
+{
+    (void)unused;
+    mt_mech M;
+    mt_open(&M, &ts_mech_average_limited, 4, 2, 10);
+    mt_set(&M, "k", 2);
+    mt_start(&M);
+    assert_null(M.t->theta);
+    assert_int_equal(M.t->n_heard(&M.g, &M.p), 2);
+    const int sel[2] = {1, 3};
+    const double r[4] = {0.385, 0.12, 0.71, 0.455}, pv[2] = {1, 0};
+    double A[2], lw[4];
+    ts_slot s = mt_slot(0, 4, 2, r, 2, sel);
+    mt_step(&M, &s, pv, A);
+    MT_CLOSE(A[0], (0.385 + 0.71) / 2.0, 1e-16);
+    MT_CLOSE(A[1], (0.12 + 0.455) / 2.0, 1e-16);
+    M.t->log_weights(M.st, lw);
+    for (int i = 0; i < 4; i++)
+        assert_true(lw[i] == 0.0);
+    mt_close(&M);
+
+    mt_open(&M, &ts_mech_average_limited, 4, 2, 10);
+    mt_start(&M);
+    assert_true(M.p.v[0] == 4.0); /* min(10, N) */
+    mt_close(&M);
+    mt_open(&M, &ts_mech_average_limited, 30, 2, 10);
+    mt_start(&M);
+    assert_true(M.p.v[0] == 10.0);
+    mt_close(&M);
+
+    ts_err e;
+    mt_open(&M, &ts_mech_average_limited, 4, 2, 10);
+    mt_set(&M, "k", 5);
+    assert_int_equal(mt_try_start(&M, &e), TS_EINPUT);
+    assert_string_equal(e.msg, "average: k = 5 exceeds N = 4 workers");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(known_answer_n3),
         cmocka_unit_test(n2_and_subset),
+        cmocka_unit_test(limited_subset),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

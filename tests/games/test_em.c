@@ -277,6 +277,69 @@ static void error_paths(void **unused)
     }
 }
 
+/* Limited feedback (SPEC §2): em_limited with k = 2 of N = 3 on
+ * em_reference.py "case2 N=3 subsets" (heard {0, 2} then {1, 2}) gives the
+ * full vtable's pinned numbers: only heard workers' counts change (worker
+ * 1 keeps log 2/3 through slot 0, worker 0 keeps his slot-0 value, bit
+ * for bit, through slot 1).  The EM parameters keep their defaults, k
+ * defaults to min(10, N), and k > N is refused. */
+static void limited_heard_counts_only(void **unused)
+{
+    (void)unused;
+    const double r0[6] = {0.385, 0.82, 0.615, 0.64, 0.455, 0.27};
+    const double r1[6] = {0.71, 0.23, 0.905, 0.58, 0.145, 0.66};
+    const int sel0[2] = {0, 2}, sel1[2] = {1, 2};
+    const double pv[3] = {0, 1, 1};
+    const double A0[3] = {0.50341864254086088, 0.54890856883331129,
+                          0.48128945357972197};
+    const double L0[3] = {-0.53153532733034881, -0.40546510810816444,
+                          -0.53752264451547871};
+    const double A1[3] = {0.55913071761880617, 0.38996936347127842,
+                          0.61337278374222215};
+    const double L1[3] = {-0.53153532733034881, -0.48991157729975415,
+                          -0.5623091394371168};
+    mt_mech M;
+    mt_open(&M, &ts_mech_em_limited, 3, 3, 10);
+    mt_set(&M, "k", 2);
+    mt_start(&M);
+    assert_null(M.t->theta);
+    assert_int_equal(M.t->n_heard(&M.g, &M.p), 2);
+    assert_true(M.p.v[0] == 1e-12 && M.p.v[1] == 10000 && M.p.v[2] == 2 &&
+                M.p.v[3] == 1);
+    double A[3], lw[3], lw0[3], dg[4];
+    ts_slot s = mt_slot(0, 3, 3, r0, 2, sel0);
+    assert_int_equal(mt_step(&M, &s, pv, A), TS_OK);
+    check_vec("label slot 0", 3, A, A0, 1e-12);
+    M.t->log_weights(M.st, lw0);
+    check_vec("log a slot 0", 3, lw0, L0, 1e-12);
+    MT_CLOSE(lw0[1], log(2.0 / 3.0), 1e-16);
+    s = mt_slot(1, 3, 3, r1, 2, sel1);
+    assert_int_equal(mt_step(&M, &s, pv, A), TS_OK);
+    check_vec("label slot 1", 3, A, A1, 1e-12);
+    M.t->log_weights(M.st, lw);
+    check_vec("log a slot 1", 3, lw, L1, 1e-12);
+    assert_true(lw[0] == lw0[0]); /* not heard in slot 1: untouched */
+    M.t->diag(M.st, dg);
+    assert_true(isfinite(dg[D_MAJORITY_AGREE]));
+    mt_close(&M);
+
+    mt_open(&M, &ts_mech_em_limited, 50, 2, 10);
+    mt_start(&M);
+    assert_true(M.p.v[4] == 10.0);
+    mt_close(&M);
+    ts_err e;
+    mt_open(&M, &ts_mech_em_limited, 3, 2, 10);
+    mt_set(&M, "k", 4);
+    assert_int_equal(mt_try_start(&M, &e), TS_EINPUT);
+    assert_string_equal(e.msg, "em: k = 4 exceeds N = 3 workers");
+    void *st = calloc(1, M.t->state_size(&M.g));
+    assert_int_equal(M.t->init(st, &M.g, &M.p, &e), TS_EINPUT);
+    free(st);
+    /* the full vtable has no k */
+    assert_int_equal(ts_param_find(ts_mech_em.params, ts_mech_em.n_params,
+                                   "k"), -1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -287,6 +350,7 @@ int main(void)
         cmocka_unit_test(majority_flip_app_a),
         cmocka_unit_test(extreme_prior_stays_finite),
         cmocka_unit_test(error_paths),
+        cmocka_unit_test(limited_heard_counts_only),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -81,12 +81,94 @@ static void columns_subset_and_weights(void **unused)
     mt_close(&M);
 }
 
+/* Limited feedback (SPEC §2, second table): k = 3 of N = 5 heard, sel =
+ * {0, 2, 4}; each label is the lower median of the three heard reports,
+ * read off by hand (index 2 of 3 sorted).  Workers 1 and 3 are not in the
+ * slot at all.  Weights stay 1; theta is NULL (the engine draws a uniform
+ * subset) and n_heard is k. */
+static void limited_k3_of_5(void **unused)
+{
+    (void)unused;
+    mt_mech M;
+    mt_open(&M, &ts_mech_median_limited, 5, 2, 10);
+    mt_set(&M, "k", 3);
+    mt_start(&M);
+    assert_null(M.t->theta);
+    assert_int_equal(M.t->n_heard(&M.g, &M.p), 3);
+    const int sel[3] = {0, 2, 4};
+    /* rows: workers 0, 2, 4 */
+    const double r[6] = {0.73, 0.145,
+                         0.385, 0.82,
+                         0.61, 0.455};
+    const double pv[2] = {1, 0};
+    double A[2], lw[5];
+    ts_slot s = mt_slot(0, 5, 2, r, 3, sel);
+    mt_step(&M, &s, pv, A);
+    assert_true(A[0] == 0.61);  /* (0.385, 0.61, 0.73)  */
+    assert_true(A[1] == 0.455); /* (0.145, 0.455, 0.82) */
+    M.t->log_weights(M.st, lw);
+    for (int i = 0; i < 5; i++)
+        assert_true(lw[i] == 0.0);
+    /* A different subset, k = 3 again: {1, 2, 3}. */
+    const int sel2[3] = {1, 2, 3};
+    const double r2[6] = {0.2, 0.9, 0.2, 0.315, 0.95, 0.6};
+    s = mt_slot(1, 5, 2, r2, 3, sel2);
+    mt_step(&M, &s, pv, A);
+    assert_true(A[0] == 0.2);  /* (0.2, 0.2, 0.95) */
+    assert_true(A[1] == 0.6);  /* (0.315, 0.6, 0.9) */
+    mt_close(&M);
+}
+
+/* k defaults to min(10, N) (Fig. 9: 10 of 50) and must not exceed N;
+ * the refusal names both numbers. */
+static void limited_k_default_and_bound(void **unused)
+{
+    (void)unused;
+    static const struct {
+        int N;
+        double k;
+    } dflt[] = {{2, 2}, {5, 5}, {10, 10}, {11, 10}, {50, 10}};
+    for (size_t c = 0; c < sizeof dflt / sizeof dflt[0]; c++) {
+        mt_mech M;
+        mt_open(&M, &ts_mech_median_limited, dflt[c].N, 1, 10);
+        mt_start(&M);
+        assert_true(M.p.v[0] == dflt[c].k);
+        assert_int_equal(M.t->n_heard(&M.g, &M.p), (int)dflt[c].k);
+        mt_close(&M);
+    }
+    ts_err e;
+    mt_mech M;
+    mt_open(&M, &ts_mech_median_limited, 10, 1, 10);
+    mt_set(&M, "k", 12);
+    assert_int_equal(mt_try_start(&M, &e), TS_EINPUT);
+    assert_string_equal(e.msg, "median: k = 12 exceeds N = 10 workers");
+    void *st = calloc(1, M.t->state_size(&M.g));
+    assert_int_equal(M.t->init(st, &M.g, &M.p, &e), TS_EINPUT);
+    free(st);
+    static const double bad[] = {0, 2.5, -1, NAN, INFINITY};
+    for (size_t c = 0; c < sizeof bad / sizeof bad[0]; c++) {
+        mt_open(&M, &ts_mech_median_limited, 10, 1, 10);
+        mt_set(&M, "k", bad[c]);
+        assert_int_equal(mt_try_start(&M, &e), TS_EINPUT);
+        assert_non_null(strstr(e.msg, "k = "));
+        st = calloc(1, M.t->state_size(&M.g));
+        assert_int_equal(M.t->init(st, &M.g, &M.p, &e), TS_EINPUT);
+        free(st);
+    }
+    mt_open(&M, &ts_mech_median_limited, 10, 1, 10);
+    mt_set(&M, "k", 10); /* k = N is allowed */
+    assert_int_equal(mt_try_start(&M, &e), TS_OK);
+    mt_close(&M);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(sizes_2_3_4_5),
         cmocka_unit_test(ties),
         cmocka_unit_test(columns_subset_and_weights),
+        cmocka_unit_test(limited_k3_of_5),
+        cmocka_unit_test(limited_k_default_and_bound),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

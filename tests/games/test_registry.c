@@ -16,7 +16,17 @@
  *   - every parameter outside its range (below, above, NaN, a fraction
  *     where an integer is due) is refused by ts_params_check or check
  *     with a message naming the parameter, and so are the named cases of
- *     the brief (alpha = 0 or 1.5, eta = -1, max_iter = 0, tol < 0). */
+ *     the brief (alpha = 0 or 1.5, eta = -1, max_iter = 0, tol < 0; for
+ *     limited feedback alpha above theta_min, k > N, beta > 1).
+ *
+ * Limited-feedback mechanisms (Sec. VI) keep the same contract, and
+ * besides: n_heard is in [1, N]; a mechanism with theta gives draw
+ * probabilities (pre-filled with NaN) that are finite, positive (every
+ * worker can be drawn under Def. 5 and exp3) and sum to 1 within 1e-12,
+ * before any slot and after each; it hears one worker, whom the test
+ * draws from theta with mt_draw (so the clone test covers the draw too);
+ * every limited mechanism but exp3 has a full-feedback sibling of the
+ * same name. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -42,14 +52,43 @@ static double report(int i, int j, long t, int variant)
     return x - floor(x);
 }
 
-/* Who is heard in slot t: everyone under full feedback; otherwise n_heard
- * workers from a rotating start, in increasing order (what the engine
- * would draw is not the point here). */
-static int heard_set(const mt_mech *M, long t, int *sel)
+/* theta of a limited mechanism that has one, checked: finite, positive,
+ * summing to 1 within 1e-12.  theta[] is pre-filled with NaN. */
+static void check_theta(const ts_mechanism_type *T, const void *st, int N,
+                        long t, double *theta)
+{
+    for (int i = 0; i < MAX_N; i++)
+        theta[i] = NAN;
+    T->theta(st, theta);
+    double sum = 0.0;
+    for (int i = 0; i < N; i++) {
+        if (!(theta[i] > 0.0 && theta[i] <= 1.0))
+            fail_msg("%s N=%d slot %ld: theta_%d = %g", T->name, N, t, i,
+                     theta[i]);
+        sum += theta[i];
+    }
+    if (!(fabs(sum - 1.0) <= 1e-12))
+        fail_msg("%s N=%d slot %ld: theta sums to %.17g", T->name, N, t, sum);
+}
+
+/* Who is heard in slot t: everyone under full feedback; one worker drawn
+ * from theta (mt_draw, u depending on t and the input variant) for a
+ * mechanism with theta; otherwise n_heard workers from a rotating start,
+ * in increasing order (what the engine would draw is not the point
+ * here). */
+static int heard_set(const mt_mech *M, const void *st, long t, int variant,
+                     int *sel)
 {
     int N = M->g.N;
     int n = M->t->n_heard ? M->t->n_heard(&M->g, &M->p) : N;
     assert_true(n >= 1 && n <= N);
+    if (M->t->theta) {
+        assert_int_equal(n, 1);
+        double theta[MAX_N];
+        check_theta(M->t, st, N, t, theta);
+        sel[0] = mt_draw(theta, N, mt_u(3 * t + variant));
+        return 1;
+    }
     int k = 0;
     for (int i = 0; i < N; i++)
         if (((i - (int)(t % N) + N) % N) < n)
@@ -61,6 +100,7 @@ static int heard_set(const mt_mech *M, long t, int *sel)
 typedef struct slot_out {
     double A[MAX_M];
     double logw[MAX_N];
+    double theta[MAX_N]; /* after the slot; limited with theta only */
     double diag[16];
 } slot_out;
 
@@ -72,7 +112,7 @@ static void play(const mt_mech *M, void *st, long t, int variant,
     const ts_mechanism_type *T = M->t;
     const int N = M->g.N, m = M->g.m;
     int sel[MAX_N];
-    int n = heard_set(M, t, sel);
+    int n = heard_set(M, st, t, variant, sel);
     double r[MAX_N * MAX_M], pv[MAX_M];
     for (int h = 0; h < n; h++)
         for (int j = 0; j < m; j++)
@@ -117,6 +157,9 @@ static void play(const mt_mech *M, void *st, long t, int variant,
     if (!(fabs(sum - 1.0) <= 1e-12))
         fail_msg("%s N=%d slot %ld: shares sum to %.17g", T->name, N, t, sum);
 
+    if (T->theta)
+        check_theta(T, st, N, t, out->theta);
+
     assert_true(T->n_diag <= 16);
     if (T->n_diag > 0) {
         for (int k = 0; k < T->n_diag; k++)
@@ -134,6 +177,8 @@ static void same_out(const ts_mechanism_type *T, const slot_out *a,
 {
     if (memcmp(a->A, b->A, (size_t)m * sizeof(double)) ||
         memcmp(a->logw, b->logw, (size_t)N * sizeof(double)) ||
+        (T->theta &&
+         memcmp(a->theta, b->theta, (size_t)N * sizeof(double))) ||
         memcmp(a->diag, b->diag, (size_t)T->n_diag * sizeof(double)))
         fail_msg("%s N=%d: %s", T->name, N, what);
 }
@@ -161,18 +206,32 @@ static void vtable_complete(void **unused)
             assert_null(T->theta);
             assert_null(T->n_heard);
         } else {
+            assert_int_equal(T->feedback, TS_LIMITED);
             assert_non_null(T->n_heard);
+            /* a sibling under full feedback, except exp3 (SPEC §2) */
+            ts_err e;
+            const ts_mechanism_type *full =
+                ts_mechanism_find(T->name, TS_FULL, &e);
+            if (strcmp(T->name, "exp3") == 0)
+                assert_null(full);
+            else if (!full)
+                fail_msg("limited %s has no full-feedback sibling", T->name);
         }
         /* lookup by name and mode finds this very vtable */
         ts_err e;
         assert_ptr_equal(ts_mechanism_find(T->name, T->feedback, &e), T);
     }
-    assert_true(count >= 5);
+    assert_true(count >= 10);
     ts_err e;
     ts_err_clear(&e);
     assert_null(ts_mechanism_find("no-such-mechanism", TS_FULL, &e));
     assert_int_equal(e.code, TS_EINPUT);
     assert_non_null(strstr(e.msg, "ours"));
+    assert_null(strstr(e.msg, "exp3")); /* only the full-feedback names */
+    ts_err_clear(&e);
+    assert_null(ts_mechanism_find("hedge", TS_LIMITED, &e));
+    assert_non_null(strstr(e.msg, "limited"));
+    assert_non_null(strstr(e.msg, "exp3"));
 }
 
 static void slots_shares_and_clones(void **unused)
@@ -189,13 +248,15 @@ static void slots_shares_and_clones(void **unused)
             mt_start(&ref);
             const size_t size = T->state_size(&M.g);
 
-            /* Fresh states, before any slot: shares sum to 1. */
+            /* Fresh states, before any slot: shares and theta sum to 1. */
             double lw[MAX_N], sh[MAX_N], sum = 0.0;
             T->log_weights(M.st, lw);
             mt_shares(N, lw, sh);
             for (int i = 0; i < N; i++)
                 sum += sh[i];
             MT_CLOSE(sum, 1.0, 1e-12);
+            if (T->theta)
+                check_theta(T, M.st, N, -1, sh);
 
             slot_out o, o_ref, o_clone;
             void *clone = NULL, *snap = NULL;
@@ -277,17 +338,31 @@ static void bad_parameters_refused(void **unused)
                 expect_refused(T, s->name, s->lo + 1.5);
         }
     }
-    /* The brief's named cases, found through the registry. */
+    /* The brief's named cases, found through the registry.  At N = 3,
+     * T = 100 limited ours has beta = 2 sqrt(3 ln 3 / 700) = 0.137 and
+     * theta_min = beta/(beta + 2) = 0.064, so alpha = 0.3 breaks Def. 5. */
     static const struct {
-        const char *mech, *param;
+        const char *mech;
+        ts_feedback fb;
+        const char *param;
         double v;
-    } named[] = {{"ours", "alpha", 0.0},   {"ours", "alpha", 1.5},
-                 {"hedge", "eta", -1.0},   {"em", "max_iter", 0.0},
-                 {"em", "tol", -1e-12}};
+    } named[] = {{"ours", TS_FULL, "alpha", 0.0},
+                 {"ours", TS_FULL, "alpha", 1.5},
+                 {"hedge", TS_FULL, "eta", -1.0},
+                 {"em", TS_FULL, "max_iter", 0.0},
+                 {"em", TS_FULL, "tol", -1e-12},
+                 {"ours", TS_LIMITED, "alpha", 0.3},
+                 {"ours", TS_LIMITED, "beta", 1.5},
+                 {"exp3", TS_LIMITED, "beta", 1.5},
+                 {"exp3", TS_LIMITED, "eta", 0.0},
+                 {"median", TS_LIMITED, "k", 4.0},
+                 {"em", TS_LIMITED, "k", 4.0},
+                 {"average", TS_LIMITED, "k", 7.0},
+                 {"em", TS_LIMITED, "max_iter", 0.0}};
     for (size_t k = 0; k < sizeof named / sizeof named[0]; k++) {
         ts_err e;
         const ts_mechanism_type *T =
-            ts_mechanism_find(named[k].mech, TS_FULL, &e);
+            ts_mechanism_find(named[k].mech, named[k].fb, &e);
         assert_non_null(T);
         assert_true(ts_param_find(T->params, T->n_params, named[k].param) >=
                     0);

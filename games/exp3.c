@@ -1,0 +1,193 @@
+/* exp3.c -- benchmark 4: EXP3 (exponential weights with an importance-
+ * weighted loss), limited feedback only.
+ *
+ * Paper Sec. VI-C, eq. (13), as SPEC §2 (second table) states it.  One
+ * worker I_t = i is heard per slot, drawn with
+ *   theta_i = (1 - beta) w_i / sum_k w_k + beta / N;
+ * the label is his report, A_j = r_ij, and only he is reweighed:
+ *   w_i <- w_i exp(-eta l_i / theta_i),  l_i = (1/m) sum_j (r_ij - pv_j)^2
+ * (l_i / theta_i is the unbiased loss estimate of (13)); w_i = 1 at the
+ * start, eta = alpha of limited `ours` = sqrt(ln N / (7 N T)) and beta as
+ * limited `ours`, 2 sqrt(N ln N / (7 T)) (Fig. 9).  Not truthful (Lemma 4,
+ * App. E): with one prompt, E[w_i'] = theta_i w_i F(r) + (1 - theta_i) w_i,
+ * F(r) = q e^{-c (1-r)^2} + (1-q) e^{-c r^2}, c = eta / theta_i, has a
+ * positive slope at r = q for q > 1/2, so a worker gains by exaggerating.
+ * There is no full-feedback exp3 (that is `hedge`).
+ *
+ * Legend: N workers, m prompts in the slot, T slots, r reports [1][m],
+ * pv verified states [m], A labels [m], w weights (kept as logw = log w),
+ * eta step size, beta exploration share, theta draw probabilities, l loss.
+ *
+ * Numerics: log w_i -= eta l_i / theta_i, with no exp in the update.  The
+ * step is at most eta N / beta (theta_i >= beta/N), so log weights stay
+ * finite; over a long horizon they fall far below -745, where w itself
+ * would underflow, and theta is formed from them shifted by their maximum
+ * (the largest becomes exp(0) = 1), so the ranking survives any horizon.
+ * The worker values w_i, and his share w_i / sum w is the (1 - beta) part
+ * of theta without the floor (SPEC §2: "share is w_i/Σw in both").
+ *
+ * Left out: drawing I_t (the engine does it from theta) and noisy
+ * verification (applied to pv before update, Prop. 3). */
+#include <math.h>
+
+#include "games.h"
+#include "mech_util.h"
+
+static const char name[] = "exp3";
+
+static const ts_param_spec params[] = {
+    {"eta", 0.0, INFINITY, TS_PARAM_LO_OPEN | TS_PARAM_HI_OPEN,
+     "step size of eq. (13) [alpha of limited ours, sqrt(ln N / (7 N T)), "
+     "as in Fig. 9]"},
+    {"beta", 0.0, 1.0, TS_PARAM_LO_OPEN,
+     "uniform exploration share, theta_i >= beta/N [as limited ours, "
+     "2 sqrt(N ln N / (7 T))]"},
+};
+enum { P_ETA, P_BETA, N_PARAMS };
+
+typedef struct exp3_state {
+    int N, m;
+    double eta, beta;
+    double logw[]; /* [N] log w_i, 0 at the start, by worker id */
+} exp3_state;
+
+static void defaults(const ts_shape *g, ts_params *p)
+{
+    if (!p->set[P_ETA])
+        p->v[P_ETA] = mech_limited_alpha_default(g);
+    if (!p->set[P_BETA])
+        p->v[P_BETA] = mech_limited_beta_default(g);
+}
+
+/* The ranges are the spec's; what is specific is that the default beta
+ * leaves (0, 1] when T is short for N, so say so, naming T. */
+static int check(const ts_shape *g, const ts_params *p, ts_err *e)
+{
+    const double eta = p->v[P_ETA], beta = p->v[P_BETA];
+    int rc = mech_limited_check_beta(g, p, P_BETA, name, e);
+    if (rc)
+        return rc;
+    if (!(beta > 0.0 && beta <= 1.0))
+        return TS_ERROR(e, TS_EINPUT, "%s: beta = %g is outside (0, 1]",
+                        name, beta);
+    if (!(eta > 0.0 && eta < INFINITY))
+        return TS_ERROR(e, TS_EINPUT, "%s: eta = %g%s is outside (0, inf)",
+                        name, eta, p->set[P_ETA] ? "" : " (default)");
+    return TS_OK;
+}
+
+static size_t state_size(const ts_shape *g)
+{
+    return sizeof(exp3_state) + (size_t)g->N * sizeof(double);
+}
+
+static int init(void *st, const ts_shape *g, const ts_params *p, ts_err *e)
+{
+    int rc = mech_check_shape(g, name, e);
+    if (!rc)
+        rc = check(g, p, e);
+    if (rc)
+        return rc;
+    exp3_state *s = st;
+    s->N = g->N;
+    s->m = g->m;
+    s->eta = p->v[P_ETA];
+    s->beta = p->v[P_BETA];
+    for (int i = 0; i < g->N; i++)
+        s->logw[i] = 0.0;
+    return TS_OK;
+}
+
+/* theta_i of eq. (13) for worker i, and for every worker into out[N] when
+ * out is not NULL; from the log weights shifted by their maximum, summed in
+ * index order, so theta() and update() agree bit for bit. */
+static double theta_of(const exp3_state *s, int i, double *out)
+{
+    const int N = s->N;
+    double M = s->logw[0];
+    for (int k = 1; k < N; k++)
+        if (s->logw[k] > M)
+            M = s->logw[k];
+    double S = 0.0; /* >= 1: the maximum contributes exp(0) */
+    for (int k = 0; k < N; k++)
+        S += exp(s->logw[k] - M);
+    const double keep = 1.0 - s->beta, explore = s->beta / N;
+    if (out)
+        for (int k = 0; k < N; k++)
+            out[k] = keep * (exp(s->logw[k] - M) / S) + explore;
+    return keep * (exp(s->logw[i] - M) / S) + explore;
+}
+
+static void theta(const void *st, double *th)
+{
+    (void)theta_of(st, 0, th);
+}
+
+/* Stage II: the platform hears only I_t, so his report is the label. */
+static int aggregate(void *st, const ts_slot *sl, double *A, ts_err *e)
+{
+    const exp3_state *s = st;
+    int i;
+    int rc = mech_check_heard_one(sl, s->N, s->m, name, &i, e);
+    if (rc)
+        return rc;
+    for (int j = 0; j < sl->m; j++)
+        A[j] = sl->r[j];
+    return TS_OK;
+}
+
+/* Stage III, eq. (13): log w_i -= eta l_i / theta_i for the heard worker. */
+static int update(void *st, const ts_slot *sl, const double *pv, ts_err *e)
+{
+    exp3_state *s = st;
+    int i;
+    int rc = mech_check_heard_one(sl, s->N, s->m, name, &i, e);
+    if (!rc)
+        rc = mech_check_pv(sl, pv, name, e);
+    if (rc)
+        return rc;
+    const double l = mech_sq_loss(sl->r, pv, sl->m);
+    const double th = theta_of(s, i, NULL);
+    const double lw = s->logw[i] - s->eta * l / th;
+    if (!isfinite(lw))
+        return TS_ERROR(e, TS_ENONFINITE,
+                        "%s: slot %ld: worker %d's log weight became %g "
+                        "(eta = %g, theta_i = %g, loss %g)", name, sl->t, i,
+                        lw, s->eta, th, l);
+    s->logw[i] = lw;
+    return TS_OK;
+}
+
+static void log_weights(const void *st, double *logw)
+{
+    const exp3_state *s = st;
+    for (int i = 0; i < s->N; i++)
+        logw[i] = s->logw[i];
+}
+
+static int n_heard(const ts_shape *g, const ts_params *p)
+{
+    (void)g;
+    (void)p;
+    return 1;
+}
+
+const ts_mechanism_type ts_mech_exp3 = {
+    .name = name,
+    .label = name,
+    .feedback = TS_LIMITED,
+    .params = params,
+    .n_params = N_PARAMS,
+    .defaults = defaults,
+    .check = check,
+    .state_size = state_size,
+    .init = init,
+    .aggregate = aggregate,
+    .update = update,
+    .log_weights = log_weights,
+    .theta = theta,
+    .n_heard = n_heard,
+    .n_diag = 0,
+    .diag_names = NULL,
+    .diag = NULL,
+};
