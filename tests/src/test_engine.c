@@ -278,7 +278,7 @@ static void seeds(void **unused)
     digest(&c, hc);
     assert_string_not_equal(ha, hc);
     /* The pinned digest of this sweep's output bits.  It was produced by
-     * this code (commit after 7692409) and guards reproducibility: if it
+     * the code of commit 8d5ab27 and guards reproducibility: if it
      * changes, every published number changes with it.  Update it only
      * for a deliberate change of the numerics, and say so in the commit. */
     if (strcmp(ha, "482fd09aec71804f702361d2fab9d53f0c4739162ac1ab1375d20d88d13164ff"))
