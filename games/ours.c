@@ -167,9 +167,10 @@ static void lim_defaults(const ts_shape *g, ts_params *p)
  * the bound being approached when gamma_i -> 0 while every other worker
  * keeps w_k = 1 (never heard, or heard with zero loss).  So
  *   theta_min = beta / (beta + N - 1)  (>= beta/N, since beta <= 1)
- * is exactly the largest alpha that no report sequence can break; we ask
- * alpha < theta_min (strictly: once gamma_i underflows to 0, theta_i is
- * theta_min itself).  With Thm. 2's defaults alpha = beta / (2N) <
+ * is the infimum of theta_i over all report sequences: any alpha at or
+ * above it can be broken by some sequence, any alpha below it by none.
+ * We ask alpha < theta_min strictly (once gamma_i underflows to 0,
+ * theta_i is theta_min itself).  With Thm. 2's defaults alpha = beta / (2N) <
  * beta/N <= theta_min (App. F), so only explicit settings can fail. */
 static int lim_check(const ts_shape *g, const ts_params *p, ts_err *e)
 {
