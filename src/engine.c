@@ -356,6 +356,14 @@ static int run_replica(const ts_experiment *x, const ts_point *pt, long rep,
             fail_all(res, w, n_cell, rep, rc, "the population failed to draw a slot");
             return rc;
         }
+        if (rs.overflow || rb.overflow) {
+            /* More than 2^26 words from one stream in one slot would repeat
+             * draws (rng.h): refuse rather than simulate with them. */
+            fail_all(res, w, n_cell, rep, TS_EINVAL,
+                     "a slot needs more random numbers than one stream holds "
+                     "(2^26 per slot): reduce N * m");
+            return TS_EINVAL;
+        }
         /* Prop. 3: each verified state is flipped with probability epsilon,
          * independently.  Points differing only in epsilon share these
          * uniforms, so their flips are coupled. */

@@ -958,6 +958,15 @@ int ts_experiment_point(const ts_experiment *x, long idx, ts_point *pt,
     pt->shape.feedback = x->feedback;
     pt->epsilon = at_point(x, pt->coord, "epsilon", 0, NULL);
     pt->m_min = (int)at_point(x, pt->coord, "m_min", pt->shape.m, &src);
+    if ((double)pt->shape.N * pt->shape.m > (double)(1u << 26) - 64) {
+        /* One Philox stream holds 2^26 words per slot (rng.h); the beliefs
+         * take N * m of them. */
+        char where[400];
+        ts_value_where(x, ts_experiment_value(x, "N"), where, sizeof where);
+        return TS_ERROR(e, TS_EINPUT,
+                        "%sN * m = %d * %d exceeds the 2^26 random numbers a "
+                        "slot's stream holds", where, pt->shape.N, pt->shape.m);
+    }
     if (pt->m_min > pt->shape.m) {
         char where[400];
         ts_value_where(x, src, where, sizeof where);

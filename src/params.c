@@ -78,9 +78,12 @@ int ts_params_check(const ts_params *p, const ts_param_spec *spec, int n,
             continue;
         }
         if (!in_range(s, p->v[k]))
-            return TS_ERROR(e, TS_EINPUT, "%s: %s = %g is outside %s%s", owner,
+            return TS_ERROR(e, TS_EINPUT, "%s: %s = %g is outside %s%s%s", owner,
                             s->name, p->v[k], range,
-                            (s->flags & TS_PARAM_INT) ? " or not an integer" : "");
+                            (s->flags & TS_PARAM_INT) ? " or not an integer" : "",
+                            p->set[k] ? ""
+                                      : " (the default for this N, m, T: set "
+                                        "it explicitly)");
     }
     return TS_OK;
 }

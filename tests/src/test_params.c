@@ -49,6 +49,7 @@ static void expect(int k, double x, const char *msg)
     ts_params p;
     valid(&p);
     p.v[k] = x;
+    p.set[k] = 1; /* the user's value: the message blames no default */
     ts_err e;
     ts_err_clear(&e);
     int rc = ts_params_check(&p, spec, P_N, "widget", &e);
@@ -221,9 +222,17 @@ static void first_failure_and_n(void **unused)
     valid(&p);
     p.v[P_HI_OPEN] = 0.9;
     p.v[P_INT] = 0.5;
+    p.set[P_HI_OPEN] = p.set[P_INT] = 1;
     ts_err_clear(&e);
     assert_int_equal(ts_params_check(&p, spec, P_N, "widget", &e), TS_EINPUT);
     assert_string_equal(e.msg, "widget: hi_open = 0.9 is outside [0.25, 0.75)");
+    /* A value the user did not set is a default derived from the shape
+     * (e.g. alpha at T = 1): the message says so, and what to do. */
+    p.set[P_HI_OPEN] = 0;
+    assert_int_equal(ts_params_check(&p, spec, P_N, "widget", &e), TS_EINPUT);
+    assert_string_equal(e.msg, "widget: hi_open = 0.9 is outside [0.25, 0.75) "
+                               "(the default for this N, m, T: set it explicitly)");
+    p.set[P_HI_OPEN] = 1;
     assert_int_equal(ts_params_check(&p, spec, 2, "widget", &e), TS_OK);
     /* A NULL error record is allowed; the code is still returned. */
     assert_int_equal(ts_params_check(&p, spec, P_N, "widget", NULL), TS_EINPUT);
