@@ -1,0 +1,83 @@
+/* h5.c -- HDF5 output of the trainer (see dpo_h5.h). */
+#include "dpo_h5.h"
+
+#include <hdf5.h>
+#include <hdf5_hl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int put_series(hid_t f, const char *name, const double *x, int n)
+{
+    hsize_t dims[1] = {(hsize_t)n};
+    return H5LTmake_dataset_double(f, name, 1, dims, x) < 0;
+}
+
+int ts_dpo_write_h5(const char *path, const ts_dpo_metrics *metrics,
+                    int epochs, const double *sft_loss, int sft_epochs,
+                    const ts_dpo_eval *ev, const ts_dpo_h5_attr *attrs,
+                    int nattrs, ts_err *e)
+{
+    size_t pl = strlen(path);
+    char *tmp = malloc(pl + 5);
+    double *col = malloc(((size_t)epochs + 1) * sizeof *col);
+    if (!tmp || !col) {
+        free(tmp);
+        free(col);
+        return TS_ERROR(e, TS_ENOMEM, "out of memory");
+    }
+    memcpy(tmp, path, pl);
+    memcpy(tmp + pl, ".tmp", 5);
+    /* Our own message says what failed; keep HDF5's stack dump quiet for
+     * the create, restoring the caller's handler after. */
+    H5E_auto2_t efn;
+    void *edata;
+    H5Eget_auto2(H5E_DEFAULT, &efn, &edata);
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+    hid_t f = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    H5Eset_auto2(H5E_DEFAULT, efn, edata);
+    int bad = f < 0;
+    if (!bad) {
+        static const char *const names[5] = {"loss", "rewards_chosen",
+                                             "rewards_rejected",
+                                             "rewards_accuracy",
+                                             "rewards_margin"};
+        for (int k = 0; k < 5 && !bad; k++) {
+            for (int i = 0; i < epochs; i++) {
+                const ts_dpo_metrics *m = &metrics[i];
+                const double v[5] = {m->loss, m->rewards_chosen,
+                                     m->rewards_rejected, m->rewards_accuracy,
+                                     m->rewards_margin};
+                col[i] = v[k];
+            }
+            bad = put_series(f, names[k], col, epochs);
+        }
+        if (!bad && sft_epochs > 0)
+            bad = put_series(f, "sft_loss", sft_loss, sft_epochs);
+        if (!bad && ev) {
+            double n = (double)ev->n;
+            bad = H5LTset_attribute_double(f, "/", "test_accuracy",
+                                           &ev->accuracy, 1) < 0 ||
+                  H5LTset_attribute_double(f, "/", "reference_accuracy",
+                                           &ev->reference_accuracy, 1) < 0 ||
+                  H5LTset_attribute_double(f, "/", "win_rate", &ev->win_rate,
+                                           1) < 0 ||
+                  H5LTset_attribute_double(f, "/", "n_test", &n, 1) < 0;
+        }
+        for (int i = 0; i < nattrs && !bad; i++)
+            bad = attrs[i].text
+                      ? H5LTset_attribute_string(f, "/", attrs[i].name,
+                                                 attrs[i].text) < 0
+                      : H5LTset_attribute_double(f, "/", attrs[i].name,
+                                                 &attrs[i].value, 1) < 0;
+        bad = (H5Fclose(f) < 0) || bad;
+    }
+    int rc = TS_OK;
+    if (bad || rename(tmp, path) != 0) {
+        rc = TS_ERROR(e, TS_EIO, "%s: cannot write the HDF5 file", path);
+        remove(tmp);
+    }
+    free(tmp);
+    free(col);
+    return rc;
+}
