@@ -90,13 +90,7 @@ const ts_mechanism_type ts_mech_average = {
 /* Limited feedback: a uniform random subset of k workers.             */
 
 static const ts_param_spec lim_params[] = {MECH_PARAM_K};
-enum { L_K, L_N_PARAMS };
-
-static void lim_defaults(const ts_shape *g, ts_params *p)
-{
-    if (!p->set[L_K])
-        p->v[L_K] = mech_subset_k_default(g);
-}
+enum { L_K, L_N_PARAMS }; /* k first: mech_subset_defaults/n_heard expect it */
 
 static int lim_check(const ts_shape *g, const ts_params *p, ts_err *e)
 {
@@ -112,11 +106,6 @@ static int lim_init(void *st, const ts_shape *g, const ts_params *p,
     return rc ? rc : init(st, g, p, e);
 }
 
-static int lim_n_heard(const ts_shape *g, const ts_params *p)
-{
-    (void)g;
-    return (int)p->v[L_K];
-}
 
 const ts_mechanism_type ts_mech_average_limited = {
     .name = name,
@@ -124,7 +113,7 @@ const ts_mechanism_type ts_mech_average_limited = {
     .feedback = TS_LIMITED,
     .params = lim_params,
     .n_params = L_N_PARAMS,
-    .defaults = lim_defaults,
+    .defaults = mech_subset_defaults,
     .check = lim_check,
     .state_size = state_size,
     .init = lim_init,
@@ -132,7 +121,7 @@ const ts_mechanism_type ts_mech_average_limited = {
     .update = update,
     .log_weights = log_weights,
     .theta = NULL, /* the engine draws a uniform k-subset */
-    .n_heard = lim_n_heard,
+    .n_heard = mech_subset_n_heard,
     .n_diag = 0,
     .diag_names = NULL,
     .diag = NULL,

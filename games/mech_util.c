@@ -280,3 +280,15 @@ int mech_subset_check_k(const ts_shape *g, const ts_params *p, int k,
                         who, kv, g->N);
     return TS_OK;
 }
+
+void mech_subset_defaults(const ts_shape *g, ts_params *p)
+{
+    if (!p->set[0])
+        p->v[0] = mech_subset_k_default(g);
+}
+
+int mech_subset_n_heard(const ts_shape *g, const ts_params *p)
+{
+    (void)g;
+    return (int)p->v[0];
+}

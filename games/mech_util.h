@@ -113,6 +113,11 @@ int mech_check_heard_one(const ts_slot *s, int N, int m_max, const char *who,
      "workers heard per slot, a uniform random subset [min(10, N); "          \
      "Fig. 9: 10 of 50, Fig. 13: 3]"}
 double mech_subset_k_default(const ts_shape *g);
+
+/* defaults() and n_heard() of a subset baseline whose only parameter is k
+ * (at index 0): `average` and `median` under limited feedback. */
+void mech_subset_defaults(const ts_shape *g, ts_params *p);
+int mech_subset_n_heard(const ts_shape *g, const ts_params *p);
 int mech_subset_check_k(const ts_shape *g, const ts_params *p, int k,
                         const char *who, ts_err *e);
 

@@ -252,6 +252,20 @@ static void dims_push(dims *d, hsize_t n, hid_t scale)
     d->rank++;
 }
 
+/* A mean over replicas and its 95 % half-width, `name` and `name_ci`. */
+static int write_mean_ci(hid_t loc, const char *name, const double *mean,
+                         const double *ci, const dims *d, const char *desc)
+{
+    char cname[200], cdesc[240];
+    snprintf(cname, sizeof cname, "%s_ci", name);
+    snprintf(cdesc, sizeof cdesc, "95%% CI half-width of %s", name);
+    int bad = ts_h5_write(loc, name, H5T_NATIVE_DOUBLE, mean, d->rank, d->d,
+                          d->s, desc) != TS_OK;
+    bad |= ts_h5_write(loc, cname, H5T_NATIVE_DOUBLE, ci, d->rank, d->d, d->s,
+                       cdesc) != TS_OK;
+    return bad;
+}
+
 int ts_sweep_write(const ts_sweep *sw, const char *path,
                    const ts_provenance *prov, ts_err *e)
 {
@@ -316,20 +330,17 @@ int ts_sweep_write(const ts_sweep *sw, const char *path,
     for (int a = 0; a < x->n_axes; a++)
         dims_push(&base, (hsize_t)x->axes[a].val->n, s_axis[a]);
 
-    struct { const char *name; const double *v; const char *desc; } scalars[] = {
-        {"time_avg_regret", sw->tar, "R(T)/T, eq. (5) (full) or eq. (12) (limited)"},
-        {"time_avg_regret_ci", sw->tar_ci, "95% CI half-width of time_avg_regret"},
-        {"regret", sw->regret, "R(T), mean over replicas"},
-        {"regret_ci", sw->regret_ci, "95% CI half-width of regret"},
-        {"platform_loss", sw->loss, "sum_t L_t / T"},
-        {"platform_loss_ci", sw->loss_ci, "95% CI half-width of platform_loss"},
-        {"best_worker_loss", sw->best, "min_i sum_t l_i / T on true beliefs and true p"},
-        {"best_worker_loss_ci", sw->best_ci, "95% CI half-width of best_worker_loss"},
+    struct { const char *name; const double *v, *ci; const char *desc; } scalars[] = {
+        {"time_avg_regret", sw->tar, sw->tar_ci,
+         "R(T)/T, eq. (5) (full) or eq. (12) (limited)"},
+        {"regret", sw->regret, sw->regret_ci, "R(T), mean over replicas"},
+        {"platform_loss", sw->loss, sw->loss_ci, "sum_t L_t / T"},
+        {"best_worker_loss", sw->best, sw->best_ci,
+         "min_i sum_t l_i / T on true beliefs and true p"},
     };
     for (size_t k = 0; !bad && k < sizeof scalars / sizeof scalars[0]; k++)
-        bad |= ts_h5_write(root, scalars[k].name, H5T_NATIVE_DOUBLE,
-                           scalars[k].v, base.rank, base.d, base.s,
-                           scalars[k].desc) != TS_OK;
+        bad |= write_mean_ci(root, scalars[k].name, scalars[k].v, scalars[k].ci,
+                             &base, scalars[k].desc);
     if (!bad)
         bad |= ts_h5_write(root, "n_failed", H5T_NATIVE_INT32, sw->n_failed,
                            base.rank, base.d, base.s,
@@ -351,25 +362,15 @@ int ts_sweep_write(const ts_sweep *sw, const char *path,
     dims dw = base;
     dims_push(&dw, (hsize_t)sw->N_max, s_worker);
     if (!bad)
-        bad |= ts_h5_write(root, "final_share", H5T_NATIVE_DOUBLE, sw->share,
-                           dw.rank, dw.d, dw.s, "w_i^{T+1} / sum_k w_k^{T+1}");
-    if (!bad)
-        bad |= ts_h5_write(root, "final_share_ci", H5T_NATIVE_DOUBLE,
-                           sw->share_ci, dw.rank, dw.d, dw.s,
-                           "95% CI half-width of final_share");
+        bad |= write_mean_ci(root, "final_share", sw->share, sw->share_ci, &dw,
+                             "w_i^{T+1} / sum_k w_k^{T+1}");
     if (sw->limited && !bad) {
-        bad |= ts_h5_write(root, "selection_freq", H5T_NATIVE_DOUBLE,
-                           sw->sel_freq, dw.rank, dw.d, dw.s,
-                           "fraction of slots in which worker i was heard");
-        bad |= ts_h5_write(root, "selection_freq_ci", H5T_NATIVE_DOUBLE,
-                           sw->sel_freq_ci, dw.rank, dw.d, dw.s,
-                           "95% CI half-width of selection_freq");
-        bad |= ts_h5_write(root, "drawn_loss", H5T_NATIVE_DOUBLE,
-                           sw->drawn_loss, base.rank, base.d, base.s,
-                           "sum_t (realised loss of the heard worker(s)) / T");
-        bad |= ts_h5_write(root, "drawn_loss_ci", H5T_NATIVE_DOUBLE,
-                           sw->drawn_loss_ci, base.rank, base.d, base.s,
-                           "95% CI half-width of drawn_loss");
+        bad |= write_mean_ci(root, "selection_freq", sw->sel_freq,
+                             sw->sel_freq_ci, &dw,
+                             "fraction of slots in which worker i was heard");
+        bad |= write_mean_ci(root, "drawn_loss", sw->drawn_loss,
+                             sw->drawn_loss_ci, &base,
+                             "sum_t (realised loss of the heard worker(s)) / T");
     }
     dims dr = base;
     dims_push(&dr, (hsize_t)sw->R, s_rep);
@@ -392,11 +393,8 @@ int ts_sweep_write(const ts_sweep *sw, const char *path,
             }
             char name[160];
             snprintf(name, sizeof name, "diag_%s", sw->diag_names[d]);
-            bad |= ts_h5_write(root, name, H5T_NATIVE_DOUBLE, tmp, base.rank,
-                               base.d, base.s, "a mechanism's diagnostic, mean over replicas");
-            snprintf(name, sizeof name, "diag_%s_ci", sw->diag_names[d]);
-            bad |= ts_h5_write(root, name, H5T_NATIVE_DOUBLE, tmp + cp,
-                               base.rank, base.d, base.s, "95% CI half-width");
+            bad |= write_mean_ci(root, name, tmp, tmp + cp, &base,
+                                 "a mechanism's diagnostic, mean over replicas");
         }
         bad |= !tmp;
         free(tmp);
@@ -404,34 +402,19 @@ int ts_sweep_write(const ts_sweep *sw, const char *path,
     if (sw->traj && !bad) {
         dims dt = base;
         dims_push(&dt, (hsize_t)sw->T_max + 1, s_slot);
-        bad |= ts_h5_write(root, "regret_traj", H5T_NATIVE_DOUBLE,
-                           sw->regret_traj, dt.rank, dt.d, dt.s,
-                           "R(t) after t slots");
-        bad |= ts_h5_write(root, "regret_traj_ci", H5T_NATIVE_DOUBLE,
-                           sw->regret_traj_ci, dt.rank, dt.d, dt.s,
-                           "95% CI half-width of regret_traj");
+        bad |= write_mean_ci(root, "regret_traj", sw->regret_traj,
+                             sw->regret_traj_ci, &dt, "R(t) after t slots");
         dims_push(&dt, (hsize_t)sw->N_max, s_worker);
-        bad |= ts_h5_write(root, "share_traj", H5T_NATIVE_DOUBLE,
-                           sw->share_traj, dt.rank, dt.d, dt.s,
-                           "w_i^t / sum_k w_k^t before slot t");
-        bad |= ts_h5_write(root, "share_traj_ci", H5T_NATIVE_DOUBLE,
-                           sw->share_traj_ci, dt.rank, dt.d, dt.s,
-                           "95% CI half-width of share_traj");
-        bad |= ts_h5_write(root, "weight_traj", H5T_NATIVE_DOUBLE,
-                           sw->weight_traj, dt.rank, dt.d, dt.s,
-                           "w_i^t before slot t");
-        bad |= ts_h5_write(root, "weight_traj_ci", H5T_NATIVE_DOUBLE,
-                           sw->weight_traj_ci, dt.rank, dt.d, dt.s,
-                           "95% CI half-width of weight_traj");
-        if (sw->theta_traj) {
-            bad |= ts_h5_write(root, "theta_traj", H5T_NATIVE_DOUBLE,
-                               sw->theta_traj, dt.rank, dt.d, dt.s,
-                               "probability that worker i is heard in slot t "
-                               "(theta of eq. 12; k/N for a k-subset)");
-            bad |= ts_h5_write(root, "theta_traj_ci", H5T_NATIVE_DOUBLE,
-                               sw->theta_traj_ci, dt.rank, dt.d, dt.s,
-                               "95% CI half-width of theta_traj");
-        }
+        bad |= write_mean_ci(root, "share_traj", sw->share_traj,
+                             sw->share_traj_ci, &dt,
+                             "w_i^t / sum_k w_k^t before slot t");
+        bad |= write_mean_ci(root, "weight_traj", sw->weight_traj,
+                             sw->weight_traj_ci, &dt, "w_i^t before slot t");
+        if (sw->theta_traj)
+            bad |= write_mean_ci(root, "theta_traj", sw->theta_traj,
+                                 sw->theta_traj_ci, &dt,
+                                 "probability that worker i is heard in slot t "
+                                 "(theta of eq. 12; k/N for a k-subset)");
     }
     /* Every parameter value each mechanism used, over the swept axes. */
     if (!bad) {
