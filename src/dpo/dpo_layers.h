@@ -34,6 +34,8 @@ typedef struct ts_dpo_ws {
     ts_dpo_real *scratch;  /* [nthreads][per_thread]                      */
     size_t per_thread;
     int nthreads;
+    double par_min;        /* run a kernel in parallel only above this
+                              much work (multiply-adds or elements)       */
 } ts_dpo_ws;
 
 /* Columns of one matmul tile; the forward pass packs w in panels this wide,

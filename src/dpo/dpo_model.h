@@ -129,6 +129,10 @@ typedef struct ts_dpo_dacts {
 
 struct ts_dpo_lora;
 
+/* Below this many multiply-adds (or elements) a kernel runs serially: a
+ * parallel region costs microseconds, more when the cores are shared. */
+#define TS_DPO_PAR_MIN_WORK 1e6
+
 /* Flags for ts_dpo_model_alloc. */
 enum {
     TS_DPO_MODEL_GRADS = 1 /* allocate base gradients + AdamW moments (full FT) */
@@ -155,6 +159,9 @@ typedef struct ts_dpo_model {
     ts_dpo_real *dacts_memory;
 
     int nthreads;                  /* fixed at alloc: sizes the scratch   */
+    double par_min_work;           /* kernels smaller than this run on one
+                                      thread (TS_DPO_PAR_MIN_WORK); tests
+                                      set 0 to exercise the parallel paths */
     size_t scratch_per_thread;     /* elements                            */
     ts_dpo_real *scratch;          /* [nthreads][scratch_per_thread]      */
 

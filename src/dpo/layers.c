@@ -84,9 +84,6 @@ static inline float tanh_approx(float u)
 }
 #endif
 
-/* Below this many multiply-adds a parallel region costs more than it saves. */
-#define PAR_MIN_WORK 32768.0
-
 static int imin(int a, int b) { return a < b ? a : b; }
 
 /* ---------------------------------------------------------------- matmul */
@@ -225,7 +222,7 @@ void ts_dpo_matmul_forward(real *out, const real *inp, const real *w,
     int nb = (OC + NR - 1) / NR, mb = (BT + MR - 1) / MR;
     double work = (double)BT * K * OC;
     (void)work;
-    TS_DPO_OMP(omp parallel num_threads(ws->nthreads) if (work > PAR_MIN_WORK))
+    TS_DPO_OMP(omp parallel num_threads(ws->nthreads) if (work > ws->par_min))
     {
         real *wp = ws->scratch + (size_t)THREAD_ID() * ws->per_thread;
         int packed = -1;
@@ -256,7 +253,7 @@ void ts_dpo_matmul_backward(real *dinp, real *dw, real *dbias,
         /* dinp[bt][k] += sum_o dout[bt][o] w[o][k]: rows of w are
          * contiguous in k, so no packing. */
         int nb = (K + NR - 1) / NR, mb = (BT + MR - 1) / MR;
-        TS_DPO_OMP(omp parallel for collapse(2) schedule(static) num_threads(ws->nthreads) if (work > PAR_MIN_WORK))
+        TS_DPO_OMP(omp parallel for collapse(2) schedule(static) num_threads(ws->nthreads) if (work > ws->par_min))
         for (int ib = 0; ib < mb; ib++) {
             for (int jb = 0; jb < nb; jb++) {
                 int i0 = ib * MR, mr = imin(MR, BT - i0);
@@ -271,7 +268,7 @@ void ts_dpo_matmul_backward(real *dinp, real *dw, real *dbias,
     if (dw) {
         /* dw[o][k] += sum_bt dout[bt][o] inp[bt][k] */
         int nb = (K + NR - 1) / NR, mb = (OC + MR - 1) / MR;
-        TS_DPO_OMP(omp parallel for collapse(2) schedule(static) num_threads(ws->nthreads) if (work > PAR_MIN_WORK))
+        TS_DPO_OMP(omp parallel for collapse(2) schedule(static) num_threads(ws->nthreads) if (work > ws->par_min))
         for (int ib = 0; ib < mb; ib++) {
             for (int jb = 0; jb < nb; jb++) {
                 int i0 = ib * MR, mr = imin(MR, OC - i0);
@@ -285,7 +282,7 @@ void ts_dpo_matmul_backward(real *dinp, real *dw, real *dbias,
     if (dbias) {
         /* dbias[o] += sum_bt dout[bt][o], summed over bt in order */
         int nb = (OC + NR - 1) / NR;
-        TS_DPO_OMP(omp parallel for schedule(static) num_threads(ws->nthreads) if ((double)BT * OC > PAR_MIN_WORK))
+        TS_DPO_OMP(omp parallel for schedule(static) num_threads(ws->nthreads) if ((double)BT * OC > ws->par_min))
         for (int jb = 0; jb < nb; jb++) {
             int j0 = jb * NR, nr = imin(NR, OC - j0);
             real acc[NR] = {0};
@@ -331,7 +328,7 @@ void ts_dpo_layernorm_forward(real *out, real *mean, real *rstd,
                               const real *inp, const real *w, const real *b,
                               int BT, int C, const ts_dpo_ws *ws)
 {
-    TS_DPO_OMP(omp parallel for schedule(static) num_threads(ws->nthreads) if ((double)BT * C > PAR_MIN_WORK))
+    TS_DPO_OMP(omp parallel for schedule(static) num_threads(ws->nthreads) if (8.0 * BT * C > ws->par_min))
     for (int bt = 0; bt < BT; bt++)
         layernorm_row(out + (size_t)bt * C, mean + bt, rstd + bt,
                       inp + (size_t)bt * C, w, b, C);
@@ -386,7 +383,7 @@ void ts_dpo_layernorm_backward(real *dinp, real *dw, real *db,
                                const real *rstd, int BT, int C,
                                const ts_dpo_ws *ws)
 {
-    int par = (double)BT * C > PAR_MIN_WORK;
+    int par = 8.0 * BT * C > ws->par_min;
     (void)par;
     if (dinp) {
         TS_DPO_OMP(omp parallel for schedule(static) num_threads(ws->nthreads) if (par))
@@ -468,7 +465,7 @@ void ts_dpo_attention_forward(real *out, real *att, const real *qkv, int B,
                               int T, int C, int NH, const ts_dpo_ws *ws)
 {
     int hs = C / NH;
-    TS_DPO_OMP(omp parallel for collapse(2) schedule(static) num_threads(ws->nthreads) if ((double)B * T * T * C > PAR_MIN_WORK))
+    TS_DPO_OMP(omp parallel for collapse(2) schedule(static) num_threads(ws->nthreads) if ((double)B * T * T * C > ws->par_min))
     for (int b = 0; b < B; b++)
         for (int h = 0; h < NH; h++)
             attention_head_forward(
@@ -543,7 +540,7 @@ void ts_dpo_attention_backward(real *dqkv, const real *dout, const real *qkv,
                                const ts_dpo_ws *ws)
 {
     int hs = C / NH;
-    TS_DPO_OMP(omp parallel for collapse(2) schedule(static) num_threads(ws->nthreads) if ((double)B * T * T * C > PAR_MIN_WORK))
+    TS_DPO_OMP(omp parallel for collapse(2) schedule(static) num_threads(ws->nthreads) if ((double)B * T * T * C > ws->par_min))
     for (int b = 0; b < B; b++) {
         for (int h = 0; h < NH; h++) {
             real *s = ws->scratch + (size_t)THREAD_ID() * ws->per_thread;
@@ -594,7 +591,7 @@ void ts_dpo_gelu_forward(real *out, const real *inp, size_t n,
                          const ts_dpo_ws *ws)
 {
     long nc = (long)((n + ELT_CHUNK - 1) / ELT_CHUNK);
-    TS_DPO_OMP(omp parallel for schedule(static) num_threads(ws->nthreads) if (nc > 1))
+    TS_DPO_OMP(omp parallel for schedule(static) num_threads(ws->nthreads) if (nc > 1 && 8.0 * (double)n > ws->par_min))
     for (long c = 0; c < nc; c++) {
         size_t i0 = (size_t)c * ELT_CHUNK;
         size_t m = n - i0 < ELT_CHUNK ? n - i0 : ELT_CHUNK;
@@ -606,7 +603,7 @@ void ts_dpo_gelu_backward(real *dinp, const real *inp, const real *dout,
                           size_t n, const ts_dpo_ws *ws)
 {
     long nc = (long)((n + ELT_CHUNK - 1) / ELT_CHUNK);
-    TS_DPO_OMP(omp parallel for schedule(static) num_threads(ws->nthreads) if (nc > 1))
+    TS_DPO_OMP(omp parallel for schedule(static) num_threads(ws->nthreads) if (nc > 1 && 8.0 * (double)n > ws->par_min))
     for (long c = 0; c < nc; c++) {
         size_t i0 = (size_t)c * ELT_CHUNK;
         size_t m = n - i0 < ELT_CHUNK ? n - i0 : ELT_CHUNK;
@@ -643,7 +640,7 @@ void ts_dpo_encoder_backward(real *dwte, real *dwpe, const real *dout,
                              const ts_dpo_ws *ws)
 {
     int nb = (C + NR - 1) / NR;
-    TS_DPO_OMP(omp parallel for schedule(static) num_threads(ws->nthreads) if ((double)B * T * C > PAR_MIN_WORK))
+    TS_DPO_OMP(omp parallel for schedule(static) num_threads(ws->nthreads) if ((double)B * T * C > ws->par_min))
     for (int jb = 0; jb < nb; jb++) {
         int c0 = jb * NR, nc = imin(NR, C - c0);
         for (int b = 0; b < B; b++)
@@ -681,7 +678,7 @@ void ts_dpo_logprob_forward(real *lse, double *logp, const real *logits,
                             const int32_t *target, int N, int V, int Vp,
                             const ts_dpo_ws *ws)
 {
-    TS_DPO_OMP(omp parallel for schedule(static) num_threads(ws->nthreads) if ((double)N * V > PAR_MIN_WORK))
+    TS_DPO_OMP(omp parallel for schedule(static) num_threads(ws->nthreads) if (4.0 * N * V > ws->par_min))
     for (int n = 0; n < N; n++) {
         const real *l = logits + (size_t)n * Vp;
         real mx = -INFINITY;
@@ -711,7 +708,7 @@ void ts_dpo_logprob_backward(real *logits, const real *lse,
                              const int32_t *target, const double *g, int N,
                              int V, int Vp, const ts_dpo_ws *ws)
 {
-    TS_DPO_OMP(omp parallel for schedule(static) num_threads(ws->nthreads) if ((double)N * V > PAR_MIN_WORK))
+    TS_DPO_OMP(omp parallel for schedule(static) num_threads(ws->nthreads) if (4.0 * N * V > ws->par_min))
     for (int n = 0; n < N; n++) {
         real *l = logits + (size_t)n * Vp;
         softmax_grad_row(l, (real)g[n], lse[n], V);

@@ -164,7 +164,8 @@ void ts_dpo_lora_merge(const ts_dpo_lora *lo, ts_dpo_model *m)
 
 static ts_dpo_ws model_ws(const ts_dpo_model *m)
 {
-    ts_dpo_ws ws = {m->scratch, m->scratch_per_thread, m->nthreads};
+    ts_dpo_ws ws = {m->scratch, m->scratch_per_thread, m->nthreads,
+                    m->par_min_work};
     return ws;
 }
 

@@ -223,6 +223,7 @@ ts_dpo_model *ts_dpo_model_alloc(const ts_dpo_config *cfg, int B_max,
     (void)nthreads;
     m->nthreads = 1;
 #endif
+    m->par_min_work = TS_DPO_PAR_MIN_WORK;
     m->num_params = ts_dpo_param_sizes(cfg, m->param_sizes);
     m->params_memory = malloc(m->num_params * sizeof(real));
     if (flags & TS_DPO_MODEL_GRADS) {
@@ -349,7 +350,8 @@ void ts_dpo_model_init_random(ts_dpo_model *m, uint64_t seed)
 
 static ts_dpo_ws model_ws(const ts_dpo_model *m)
 {
-    ts_dpo_ws ws = {m->scratch, m->scratch_per_thread, m->nthreads};
+    ts_dpo_ws ws = {m->scratch, m->scratch_per_thread, m->nthreads,
+                    m->par_min_work};
     return ws;
 }
 

@@ -73,6 +73,7 @@ static ts_dpo_ws make_ws(size_t per_thread, int nthreads)
         per_thread = TS_DPO_WS_MIN;
     ws.per_thread = per_thread;
     ws.nthreads = nthreads;
+    ws.par_min = 0; /* parallel regions even for these small sizes */
     ws.scratch = calloc(per_thread * (size_t)nthreads, sizeof(real));
     assert_non_null(ws.scratch);
     return ws;
@@ -397,6 +398,7 @@ static void setup_model_case(model_case *mc, int with_lora, double dropout)
     mc->T = 7;
     mc->m = ts_dpo_model_alloc(&cfg, 2, 7, 2, TS_DPO_MODEL_GRADS, &e);
     assert_non_null(mc->m);
+    mc->m->par_min_work = 0;
     ts_dpo_model_init_random(mc->m, 5);
     /* Random biases and LayerNorm gains: zeros and ones would hide terms. */
     ts_rng g;

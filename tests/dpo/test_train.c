@@ -237,6 +237,9 @@ static real *train_copy(int full, int nthreads, size_t *n, double *loss)
     ts_err e;
     ts_dpo_prefset *s = toy_set(4, 40, 0.8, 1);
     ts_dpo_trainer *tr = tiny_trainer(full, 0.05, nthreads, 1e-2, 2);
+    /* every kernel in parallel, however small, so that 2 threads really
+     * split the work */
+    tr->m->par_min_work = 0;
     ts_dpo_metrics mt[2];
     assert_int_equal(ts_dpo_trainer_train(tr, s, mt, NULL, NULL, &e), TS_OK);
     loss[0] = mt[0].loss;
