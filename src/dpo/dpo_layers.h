@@ -22,9 +22,12 @@
 
 /* OpenMP pragmas that vanish, without a warning, when OpenMP is off. */
 #ifdef _OPENMP
+#include <omp.h>
 #define TS_DPO_OMP(x) _Pragma(#x)
+#define TS_DPO_THREAD_ID() omp_get_thread_num()
 #else
 #define TS_DPO_OMP(x)
+#define TS_DPO_THREAD_ID() 0
 #endif
 
 /* Per-thread scratch handed down to the kernels (allocated at setup): at
@@ -72,11 +75,12 @@ void ts_dpo_layernorm_backward(ts_dpo_real *dinp, ts_dpo_real *dw,
 
 /* Causal multi-head self-attention.  qkv [B][T][3C] holds q, k, v side by
  * side; out [B][T][C]; att [B][NH][T][T] keeps the softmax for the
- * backward.  Scratch: 2*hs*T + T per thread. */
+ * backward.  Scratch: ts_dpo_attention_scratch(T, hs) per thread. */
+size_t ts_dpo_attention_scratch(int T, int hs);
 void ts_dpo_attention_forward(ts_dpo_real *out, ts_dpo_real *att,
                               const ts_dpo_real *qkv, int B, int T, int C,
                               int NH, const ts_dpo_ws *ws);
-/* dqkv is overwritten (=), not accumulated.  Scratch: hs*T + T. */
+/* dqkv is overwritten (=), not accumulated. */
 void ts_dpo_attention_backward(ts_dpo_real *dqkv, const ts_dpo_real *dout,
                                const ts_dpo_real *qkv,
                                const ts_dpo_real *att, int B, int T, int C,

@@ -53,10 +53,11 @@ typedef struct ts_dpo_lora {
     ts_dpo_real *us[2];      /* [L][BT][r] s * xd A^T                     */
     ts_dpo_real *du;         /* [BT][r]    scratch                        */
     ts_dpo_real *dxd;        /* [BT][C]    scratch                        */
+    double *u;               /* [nthreads][C] dropout uniforms            */
     int used_dropout[2];     /* did the last forward drop inputs?         */
 } ts_dpo_lora;
 
-/* Adapters for model m (its L, C and batch capacity).  rank >= 1,
+/* Adapters for model m (its L, C, batch capacity and threads).  rank >= 1,
  * alpha > 0, 0 <= dropout < 1, targets a non-empty subset of
  * TS_DPO_LORA_ALL; anything else is refused (TS_EINPUT). */
 ts_dpo_lora *ts_dpo_lora_alloc(const ts_dpo_model *m, int rank, double alpha,

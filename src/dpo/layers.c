@@ -18,12 +18,7 @@
 #include <math.h>
 #include <string.h>
 
-#ifdef _OPENMP
-#include <omp.h>
-#define THREAD_ID() omp_get_thread_num()
-#else
-#define THREAD_ID() 0
-#endif
+#define THREAD_ID() TS_DPO_THREAD_ID()
 
 #ifdef TS_DPO_F64
 #define FMA fma
@@ -85,6 +80,45 @@ static inline float tanh_approx(float u)
 #endif
 
 static int imin(int a, int b) { return a < b ? a : b; }
+
+/* Sums along a row use SL lanes: lane j adds elements j, j+SL, j+2SL, ...
+ * in turn, then the lanes are added in order 0..SL-1.  That is one fixed
+ * order on every CPU and thread count, written out so that no
+ * reassociation is left to the compiler, and it vectorises. */
+#define SL 16
+
+HOT static real lane_sum(const real *restrict x, int n)
+{
+    real acc[SL] = {0};
+    int i = 0;
+    for (; i + SL <= n; i += SL)
+        for (int j = 0; j < SL; j++)
+            acc[j] += x[i + j];
+    for (int j = 0; i + j < n; j++)
+        acc[j] += x[i + j];
+    real s = 0;
+    for (int j = 0; j < SL; j++)
+        s += acc[j];
+    return s;
+}
+
+/* max over x[0..n), n >= 1 (exact whatever the order) */
+HOT static real lane_max(const real *restrict x, int n)
+{
+    real acc[SL];
+    for (int j = 0; j < SL; j++)
+        acc[j] = x[0];
+    int i = 0;
+    for (; i + SL <= n; i += SL)
+        for (int j = 0; j < SL; j++)
+            acc[j] = x[i + j] > acc[j] ? x[i + j] : acc[j];
+    for (int j = 0; i + j < n; j++)
+        acc[j] = x[i + j] > acc[j] ? x[i + j] : acc[j];
+    real m = acc[0];
+    for (int j = 1; j < SL; j++)
+        m = acc[j] > m ? acc[j] : m;
+    return m;
+}
 
 /* ---------------------------------------------------------------- matmul */
 
@@ -307,15 +341,21 @@ HOT static void layernorm_row(real *restrict out, real *restrict mean,
                               const real *restrict w, const real *restrict b,
                               int C)
 {
-    real s = 0;
-    for (int i = 0; i < C; i++)
-        s += x[i];
-    real m = s / (real)C;
-    real v = 0;
-    for (int i = 0; i < C; i++) {
-        real d = x[i] - m;
-        v = FMA(d, d, v);
+    real m = lane_sum(x, C) / (real)C;
+    real acc[SL] = {0};
+    int i0 = 0;
+    for (; i0 + SL <= C; i0 += SL)
+        for (int j = 0; j < SL; j++) {
+            real d = x[i0 + j] - m;
+            acc[j] = FMA(d, d, acc[j]);
+        }
+    for (int j = 0; i0 + j < C; j++) {
+        real d = x[i0 + j] - m;
+        acc[j] = FMA(d, d, acc[j]);
     }
+    real v = 0;
+    for (int j = 0; j < SL; j++)
+        v += acc[j];
     v /= (real)C;
     real rs = 1 / SQRT(v + (real)LN_EPS);
     for (int i = 0; i < C; i++)
@@ -343,12 +383,18 @@ HOT static void layernorm_back_row(real *restrict dx,
                                    const real *restrict w, real m, real rs,
                                    int C)
 {
+    real a1[SL] = {0}, a2[SL] = {0};
+    for (int i0 = 0; i0 < C; i0 += SL)
+        for (int j = 0; j < SL && i0 + j < C; j++) {
+            real norm = (x[i0 + j] - m) * rs;
+            real dn = dy[i0 + j] * w[i0 + j];
+            a1[j] += dn;
+            a2[j] = FMA(dn, norm, a2[j]);
+        }
     real s1 = 0, s2 = 0;
-    for (int i = 0; i < C; i++) {
-        real norm = (x[i] - m) * rs;
-        real dn = dy[i] * w[i];
-        s1 += dn;
-        s2 = FMA(dn, norm, s2);
+    for (int j = 0; j < SL; j++) {
+        s1 += a1[j];
+        s2 += a2[j];
     }
     s1 /= (real)C;
     s2 /= (real)C;
@@ -403,61 +449,121 @@ void ts_dpo_layernorm_backward(real *dinp, real *dw, real *db,
     }
 }
 
+
+/* Softmax of a[0..n) scaled by `scale`, in place. */
+HOT static void softmax_row(real *restrict a, int n, real scale)
+{
+    for (int t2 = 0; t2 < n; t2++)
+        a[t2] *= scale;
+    real mx = lane_max(a, n);
+    for (int t2 = 0; t2 < n; t2++)
+        a[t2] = EXP(a[t2] - mx);
+    real inv = 1 / lane_sum(a, n);
+    for (int t2 = 0; t2 < n; t2++)
+        a[t2] *= inv;
+}
+
+/* d[t2] <- scale a[t2] (d[t2] - sum_t3 a[t3] d[t3]) for t2 < n; 0 up to T. */
+HOT static void softmax_back_row(real *restrict d, const real *restrict a,
+                                 int n, int T, real scale)
+{
+    real s = 0;
+    for (int t2 = 0; t2 < n; t2++)
+        s = FMA(a[t2], d[t2], s);
+    for (int t2 = 0; t2 < n; t2++)
+        d[t2] = scale * (a[t2] * (d[t2] - s));
+    for (int t2 = n; t2 < T; t2++)
+        d[t2] = 0;
+}
+
 /* ------------------------------------------------------------- attention */
+
+/* Attention runs on the matmul tiles too: per (batch, head) the scores
+ * S = Q K^T, the output P V and the four products of the backward are small
+ * matmuls over row blocks of 8 positions, visiting only the column blocks
+ * at or below the diagonal.  Where a block straddles the diagonal, the
+ * entries above it are computed and then zeroed by the softmax (forward)
+ * or multiply exact zeros (P V and the gradients), which leaves every kept
+ * value's chain of fmas, and so its bits, as a loop over t2 <= t gives. */
+
+static int round_up(int x, int k) { return (x + k - 1) / k * k; }
+
+size_t ts_dpo_attention_scratch(int T, int hs)
+{
+    size_t Tp = (size_t)round_up(T, NR), hp = (size_t)round_up(hs, NR);
+    /* backward: vT [hs][Tp], dp [T][Tp], q, k and dout padded [T][hp] */
+    return (size_t)hs * Tp + (size_t)T * Tp + 3 * (size_t)T * hp;
+}
+
+/* dst[t][0..hp) = src[t*ld + 0..hs), zero-padded */
+static void gather_padded(real *restrict dst, const real *restrict src,
+                          size_t ld, int T, int hs, int hp)
+{
+    for (int t = 0; t < T; t++) {
+        real *d = dst + (size_t)t * hp;
+        const real *s = src + (size_t)t * ld;
+        for (int i = 0; i < hs; i++)
+            d[i] = s[i];
+        for (int i = hs; i < hp; i++)
+            d[i] = 0;
+    }
+}
+
+/* dst[i][t] = src[t*ld + i] for i < hs, t < T; columns T..Tp zero */
+static void gather_transposed(real *restrict dst, const real *restrict src,
+                              size_t ld, int T, int hs, int Tp)
+{
+    for (int i = 0; i < hs; i++) {
+        real *d = dst + (size_t)i * Tp;
+        for (int t = 0; t < T; t++)
+            d[t] = src[(size_t)t * ld + i];
+        for (int t = T; t < Tp; t++)
+            d[t] = 0;
+    }
+}
+
+/* Row block [t0, t0+mr) of C = A B over the causal range: output columns
+ * 0..ncols (a multiple of NR or the end), inner index k in [k0, k1). */
+static void causal_tiles(real *c, size_t ldc, const real *a, size_t a_rs,
+                         size_t a_ks, const real *b, size_t ldb, int k0,
+                         int k1, int mr, int ncols, int mode)
+{
+    for (int j0 = 0; j0 < ncols; j0 += NR) {
+        int nr = imin(NR, ncols - j0);
+        tile(c + j0, ldc, a + (size_t)k0 * a_ks, a_rs, a_ks,
+             b + (size_t)k0 * ldb + j0, ldb, k1 - k0, mr, nr, mode, NULL, 1,
+             NULL);
+    }
+}
 
 /* One (batch, head): pre[t][t2] = scale q_t.k_t2 for t2 <= t,
  * att[t] = softmax(pre[t]), out_t = sum_t2 att[t][t2] v_t2. */
-HOT static void attention_head_forward(real *restrict out, real *restrict att,
-                                       const real *restrict qkv, int T,
-                                       int C, int hs, int h,
-                                       real *restrict kT)
+static void attention_head_forward(real *out, real *att, const real *qkv,
+                                   int T, int C, int hs, int h, real *scr)
 {
     size_t C3 = 3 * (size_t)C;
+    int Tp = round_up(T, NR), hp = round_up(hs, NR);
     real scale = 1 / SQRT((real)hs);
-    /* kT[i][t2]: keys transposed so the scores vectorise across t2. */
-    for (int t2 = 0; t2 < T; t2++) {
-        const real *k = qkv + (size_t)t2 * C3 + C + (size_t)h * hs;
-        for (int i = 0; i < hs; i++)
-            kT[(size_t)i * T + t2] = k[i];
-    }
-    for (int t = 0; t < T; t++) {
-        const real *q = qkv + (size_t)t * C3 + (size_t)h * hs;
-        real *a = att + (size_t)t * T;
-        int n = t + 1;
-        for (int t2 = 0; t2 < n; t2++)
-            a[t2] = 0;
-        for (int i = 0; i < hs; i++) {
-            real qi = q[i];
-            const real *kr = kT + (size_t)i * T;
-            for (int t2 = 0; t2 < n; t2++)
-                a[t2] = FMA(qi, kr[t2], a[t2]);
+    real *kT = scr, *vp = scr + (size_t)hs * Tp;
+    gather_transposed(kT, qkv + C + (size_t)h * hs, C3, T, hs, Tp);
+    gather_padded(vp, qkv + 2 * (size_t)C + (size_t)h * hs, C3, T, hs, hp);
+    for (int t0 = 0; t0 < T; t0 += MR) {
+        int mr = imin(MR, T - t0), last = t0 + mr; /* rows t < last */
+        /* S rows t0.. : columns up to the block holding the diagonal */
+        causal_tiles(att + (size_t)t0 * T, (size_t)T,
+                     qkv + (size_t)t0 * C3 + (size_t)h * hs, C3, 1, kT,
+                     (size_t)Tp, 0, hs, mr, imin(round_up(last, NR), T), 0);
+        for (int t = t0; t < last; t++) {
+            real *a = att + (size_t)t * T;
+            int n = t + 1;
+            softmax_row(a, n, scale);
+            for (int t2 = n; t2 < T; t2++)
+                a[t2] = 0;
         }
-        real mx = -INFINITY;
-        for (int t2 = 0; t2 < n; t2++) {
-            a[t2] *= scale;
-            if (a[t2] > mx)
-                mx = a[t2];
-        }
-        for (int t2 = 0; t2 < n; t2++)
-            a[t2] = EXP(a[t2] - mx);
-        real sum = 0;
-        for (int t2 = 0; t2 < n; t2++)
-            sum += a[t2];
-        real inv = 1 / sum;
-        for (int t2 = 0; t2 < n; t2++)
-            a[t2] *= inv;
-        for (int t2 = n; t2 < T; t2++)
-            a[t2] = 0;
-        real *o = out + (size_t)t * C + (size_t)h * hs;
-        for (int i = 0; i < hs; i++)
-            o[i] = 0;
-        for (int t2 = 0; t2 < n; t2++) {
-            real w = a[t2];
-            const real *v = qkv + (size_t)t2 * C3 + 2 * (size_t)C +
-                            (size_t)h * hs;
-            for (int i = 0; i < hs; i++)
-                o[i] = FMA(w, v[i], o[i]);
-        }
+        /* out rows t0.. = P V over t2 < last (P is 0 beyond the diagonal) */
+        causal_tiles(out + (size_t)t0 * C + (size_t)h * hs, (size_t)C,
+                     att + (size_t)t0 * T, (size_t)T, 1, vp, (size_t)hp, 0,
+                     last, mr, hs, 0);
     }
 }
 
@@ -476,62 +582,45 @@ void ts_dpo_attention_forward(real *out, real *att, const real *qkv, int B,
 }
 
 /* Backward of attention_head_forward:
- *   datt[t][t2] = do_t . v_t2            dv_t2 += att[t][t2] do_t
+ *   datt[t][t2] = do_t . v_t2            dv_t2 = sum_t att[t][t2] do_t
  *   dpre[t][t2] = att[t][t2] (datt[t][t2] - sum_t3 att[t][t3] datt[t][t3])
- *   dq_t = scale sum_t2 dpre[t][t2] k_t2  dk_t2 += scale dpre[t][t2] q_t */
-HOT static void attention_head_backward(real *restrict dqkv,
-                                        const real *restrict dout,
-                                        const real *restrict qkv,
-                                        const real *restrict att, int T,
-                                        int C, int hs, int h,
-                                        real *restrict vT,
-                                        real *restrict dp)
+ *   dq_t = scale sum_t2 dpre[t][t2] k_t2  dk_t2 = scale sum_t dpre[t][t2] q_t
+ * (scale folded into dpre). */
+static void attention_head_backward(real *dqkv, const real *dout,
+                                    const real *qkv, const real *att, int T,
+                                    int C, int hs, int h, real *scr)
 {
     size_t C3 = 3 * (size_t)C;
+    int Tp = round_up(T, NR), hp = round_up(hs, NR);
     real scale = 1 / SQRT((real)hs);
-    for (int t = 0; t < T; t++)
-        for (int part = 0; part < 3; part++)
-            memset(dqkv + (size_t)t * C3 + (size_t)part * C + (size_t)h * hs,
-                   0, (size_t)hs * sizeof(real));
-    for (int t2 = 0; t2 < T; t2++) {
-        const real *v = qkv + (size_t)t2 * C3 + 2 * (size_t)C + (size_t)h * hs;
-        for (int i = 0; i < hs; i++)
-            vT[(size_t)i * T + t2] = v[i];
+    real *vT = scr, *dp = vT + (size_t)hs * Tp, *qp = dp + (size_t)T * Tp;
+    real *kp = qp + (size_t)T * hp, *dop = kp + (size_t)T * hp;
+    size_t qo = (size_t)h * hs, ko = C + qo, vo = 2 * (size_t)C + qo;
+    gather_transposed(vT, qkv + vo, C3, T, hs, Tp);
+    gather_padded(qp, qkv + qo, C3, T, hs, hp);
+    gather_padded(kp, qkv + ko, C3, T, hs, hp);
+    gather_padded(dop, dout + qo, (size_t)C, T, hs, hp);
+    for (int t0 = 0; t0 < T; t0 += MR) {
+        int mr = imin(MR, T - t0), last = t0 + mr;
+        /* datt rows t0.. = dO V^T, causal columns */
+        causal_tiles(dp + (size_t)t0 * Tp, (size_t)Tp, dop + (size_t)t0 * hp,
+                     (size_t)hp, 1, vT, (size_t)Tp, 0, hs, mr,
+                     imin(round_up(last, NR), T), 0);
+        for (int t = t0; t < last; t++)
+            softmax_back_row(dp + (size_t)t * Tp, att + (size_t)t * T, t + 1,
+                             T, scale);
     }
-    for (int t = 0; t < T; t++) {
-        const real *a = att + (size_t)t * T;
-        const real *dot = dout + (size_t)t * C + (size_t)h * hs;
-        const real *q = qkv + (size_t)t * C3 + (size_t)h * hs;
-        real *dq = dqkv + (size_t)t * C3 + (size_t)h * hs;
-        int n = t + 1;
-        for (int t2 = 0; t2 < n; t2++)
-            dp[t2] = 0;
-        for (int i = 0; i < hs; i++) {
-            real di = dot[i];
-            const real *vr = vT + (size_t)i * T;
-            for (int t2 = 0; t2 < n; t2++)
-                dp[t2] = FMA(di, vr[t2], dp[t2]);
-        }
-        for (int t2 = 0; t2 < n; t2++) {
-            real *dv = dqkv + (size_t)t2 * C3 + 2 * (size_t)C + (size_t)h * hs;
-            real w = a[t2];
-            for (int i = 0; i < hs; i++)
-                dv[i] = FMA(w, dot[i], dv[i]);
-        }
-        real s = 0;
-        for (int t2 = 0; t2 < n; t2++)
-            s = FMA(a[t2], dp[t2], s);
-        for (int t2 = 0; t2 < n; t2++)
-            dp[t2] = scale * (a[t2] * (dp[t2] - s));
-        for (int t2 = 0; t2 < n; t2++) {
-            const real *k = qkv + (size_t)t2 * C3 + C + (size_t)h * hs;
-            real *dk = dqkv + (size_t)t2 * C3 + C + (size_t)h * hs;
-            real g = dp[t2];
-            for (int i = 0; i < hs; i++) {
-                dq[i] = FMA(g, k[i], dq[i]);
-                dk[i] = FMA(g, q[i], dk[i]);
-            }
-        }
+    for (int t0 = 0; t0 < T; t0 += MR) {
+        int mr = imin(MR, T - t0), last = t0 + mr;
+        /* dq rows t0.. = dpre K over t2 < last */
+        causal_tiles(dqkv + (size_t)t0 * C3 + qo, C3, dp + (size_t)t0 * Tp,
+                     (size_t)Tp, 1, kp, (size_t)hp, 0, last, mr, hs, 0);
+        /* rows t2 in [t0, last) of dk = dpre^T Q and dv = att^T dO, summed
+         * over t >= t0 (earlier rows of dpre and att are 0 there) */
+        causal_tiles(dqkv + (size_t)t0 * C3 + ko, C3, dp + t0, 1, (size_t)Tp,
+                     qp, (size_t)hp, t0, T, mr, hs, 0);
+        causal_tiles(dqkv + (size_t)t0 * C3 + vo, C3, att + t0, 1, (size_t)T,
+                     dop, (size_t)hp, t0, T, mr, hs, 0);
     }
 }
 
@@ -548,7 +637,7 @@ void ts_dpo_attention_backward(real *dqkv, const real *dout, const real *qkv,
                                     dout + (size_t)b * T * C,
                                     qkv + (size_t)b * T * 3 * C,
                                     att + ((size_t)b * NH + h) * T * T, T, C,
-                                    hs, h, s, s + (size_t)hs * T);
+                                    hs, h, s);
         }
     }
 }
@@ -668,6 +757,19 @@ HOT static void exp_shifted(real *restrict out, const real *restrict x,
         out[i] = EXP(x[i] - shift);
 }
 
+/* acc[j] += x[j + DL i]: the lane sums of lane_sum, in double; a chunk
+ * holds a multiple of DL elements but the last one. */
+#define DL 8
+HOT static void add_lanes(double *restrict acc, const real *restrict x, int n)
+{
+    int i = 0;
+    for (; i + DL <= n; i += DL)
+        for (int j = 0; j < DL; j++)
+            acc[j] += (double)x[i + j];
+    for (int j = 0; i + j < n; j++)
+        acc[j] += (double)x[i + j];
+}
+
 HOT static void softmax_grad_row(real *restrict l, real gn, real ls, int V)
 {
     for (int v = 0; v < V; v++)
@@ -681,21 +783,20 @@ void ts_dpo_logprob_forward(real *lse, double *logp, const real *logits,
     TS_DPO_OMP(omp parallel for schedule(static) num_threads(ws->nthreads) if (4.0 * N * V > ws->par_min))
     for (int n = 0; n < N; n++) {
         const real *l = logits + (size_t)n * Vp;
-        real mx = -INFINITY;
-        for (int v = 0; v < V; v++)
-            if (l[v] > mx)
-                mx = l[v];
+        real mx = lane_max(l, V);
         /* The sum of up to 50257 terms is kept in double: its rounding
          * would otherwise be the largest error in a sequence log-prob.
          * e^(l - max) goes through the scratch so that loop vectorises. */
         real *ex = ws->scratch + (size_t)THREAD_ID() * ws->per_thread;
-        double s = 0;
+        double acc[DL] = {0};
         for (int v0 = 0; v0 < V; v0 += LSE_CHUNK) {
             int nv = imin(LSE_CHUNK, V - v0);
             exp_shifted(ex, l + v0, mx, nv);
-            for (int v = 0; v < nv; v++)
-                s += (double)ex[v];
+            add_lanes(acc, ex, nv);
         }
+        double s = 0;
+        for (int j = 0; j < DL; j++)
+            s += acc[j];
         double ls = (double)mx + log(s);
         lse[n] = (real)ls;
         logp[n] = (double)l[target[n]] - ls;

@@ -15,6 +15,10 @@
 
 typedef ts_dpo_real real;
 
+/* Philox replica of a dropout row: (2 l + projection) << DROP_ROW_BITS | row */
+#define DROP_ROW_BITS 21
+#define DROP_ROWS (1u << DROP_ROW_BITS)
+
 static void point_lora(ts_dpo_lora_params *p, real *base, const size_t *s)
 {
     p->qkv_a = base;
@@ -42,6 +46,15 @@ ts_dpo_lora *ts_dpo_lora_alloc(const ts_dpo_model *m, int rank, double alpha,
     if (targets == 0 || (targets & ~(unsigned)TS_DPO_LORA_ALL)) {
         TS_ERROR(e, TS_EINPUT, "LoRA targets 0x%x: choose qkv, proj or both",
                  targets);
+        return NULL;
+    }
+    /* dropout streams are keyed by (layer, projection, row): see
+     * ts_dpo_lora_forward */
+    if ((size_t)m->B_max * (size_t)m->T_max >= DROP_ROWS ||
+        2 * m->cfg.num_layers > 1 << (32 - DROP_ROW_BITS)) {
+        TS_ERROR(e, TS_EUNSUPP, "LoRA dropout supports up to %u rows per "
+                 "batch and %d layers", DROP_ROWS - 1,
+                 1 << (31 - DROP_ROW_BITS));
         return NULL;
     }
     ts_dpo_lora *lo = calloc(1, sizeof *lo);
@@ -75,7 +88,8 @@ ts_dpo_lora *ts_dpo_lora_alloc(const ts_dpo_model *m, int rank, double alpha,
     size_t per = (dropout > 0 ? 2 * L * BT * C : 0) + L * BT * r;
     size_t act = (q ? per : 0) + (p ? per : 0) + BT * r + BT * C;
     lo->act_memory = calloc(act, sizeof(real));
-    if (!lo->memory || !lo->act_memory) {
+    lo->u = malloc((size_t)m->nthreads * C * sizeof *lo->u);
+    if (!lo->memory || !lo->act_memory || !lo->u) {
         ts_dpo_lora_free(lo);
         TS_ERROR(e, TS_ENOMEM, "out of memory for LoRA adapters");
         return NULL;
@@ -111,6 +125,7 @@ void ts_dpo_lora_free(ts_dpo_lora *lo)
         return;
     free(lo->memory);
     free(lo->act_memory);
+    free(lo->u);
     free(lo);
 }
 
@@ -194,19 +209,29 @@ void ts_dpo_lora_forward(ts_dpo_lora *lo, const ts_dpo_model *m, int which,
     lo->used_dropout[which] = drop;
     if (drop) {
         /* Inverted dropout: keep with probability 1-p, scale by 1/(1-p).
-         * Draw (step, layer, projection) has its own Philox counter, so a
-         * step replays alone. */
+         * Each (layer, projection, row) has its own Philox stream and each
+         * step its own slot, so rows are drawn in parallel and a step
+         * replays alone, whatever the thread count. */
         real *xo = lo->xd[which] + (size_t)l * BT * C;
         real *mk = lo->mask[which] + (size_t)l * BT * C;
         real keep = (real)(1 / (1 - lo->dropout));
-        uint32_t thr = (uint32_t)(lo->dropout * 4294967296.0);
-        ts_rng g;
-        ts_rng_init(&g, lo->seed, TS_DPO_POINT_DROPOUT,
-                    (uint32_t)(2 * l + which), TS_STREAM_AUX);
-        ts_rng_seek(&g, step);
-        for (size_t i = 0; i < (size_t)BT * C; i++) {
-            mk[i] = ts_rng_u32(&g) >= thr ? keep : 0;
-            xo[i] = x[i] * mk[i];
+        double p = lo->dropout;
+        TS_DPO_OMP(omp parallel for schedule(static) num_threads(m->nthreads) if (16.0 * BT * C > m->par_min_work))
+        for (int bt = 0; bt < BT; bt++) {
+            double *u = lo->u + (size_t)TS_DPO_THREAD_ID() * C;
+            ts_rng g;
+            ts_rng_init(&g, lo->seed, TS_DPO_POINT_DROPOUT,
+                        ((uint32_t)(2 * l + which) << DROP_ROW_BITS) |
+                            (uint32_t)bt,
+                        TS_STREAM_AUX);
+            ts_rng_seek(&g, step);
+            ts_rng_fill_u01(&g, u, C);
+            real *mr = mk + (size_t)bt * C, *xr = xo + (size_t)bt * C;
+            const real *xi = x + (size_t)bt * C;
+            for (size_t i = 0; i < C; i++) {
+                mr[i] = u[i] >= p ? keep : 0;
+                xr[i] = xi[i] * mr[i];
+            }
         }
         xd = xo;
     }

@@ -238,11 +238,11 @@ ts_dpo_model *ts_dpo_model_alloc(const ts_dpo_config *cfg, int B_max,
     size_t C = (size_t)cfg->channels, hs = C / (size_t)cfg->num_heads;
     /* Scratch: a packed panel of the widest matmul input (4C) or of a
      * weight-gradient tile's rows (B T, for LoRA's rank-wide tiles), the
-     * attention's transposed keys/values plus one row, or a chunk of
+     * attention's per-head copies (ts_dpo_attention_scratch), or a chunk of
      * exponentiated logits (TS_DPO_WS_MIN). */
     size_t BTm = (size_t)B_max * (size_t)T_max;
     size_t sp = (4 * C > BTm ? 4 * C : BTm) * TS_DPO_NR;
-    size_t sa = hs * (size_t)T_max + (size_t)T_max;
+    size_t sa = ts_dpo_attention_scratch(T_max, (int)hs);
     m->scratch_per_thread = sp > sa ? sp : sa;
     if (m->scratch_per_thread < TS_DPO_WS_MIN)
         m->scratch_per_thread = TS_DPO_WS_MIN;

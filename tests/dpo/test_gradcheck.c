@@ -255,7 +255,7 @@ static void test_attention(void **state)
     real *att = malloc((size_t)B * NH * T * T * sizeof(real));
     fill(qkv, nq, &g, 1.5);
     fill(R, no, &g, 1);
-    ts_dpo_ws ws = make_ws((size_t)hs * T + T, 2);
+    ts_dpo_ws ws = make_ws(ts_dpo_attention_scratch(T, hs), 2);
     att_case c = {B, T, C, NH, qkv, R, out, att, &ws};
     att_f(&c);
     /* causal: row t of each head's attention sums to 1, zero above t */
