@@ -75,7 +75,7 @@ int ts_point_result_alloc(ts_point_result *res, const ts_experiment *x,
                           const ts_point *pt, ts_err *e)
 {
     memset(res, 0, sizeof *res);
-    res->n_cell = x->n_mech * x->n_strat;
+    res->n_cell = x->n_mech * x->n_prof;
     res->R = x->replicas;
     res->N = pt->shape.N;
     res->T = pt->shape.T;
@@ -158,7 +158,7 @@ static int workspace_alloc(workspace *w, const ts_experiment *x,
                            const ts_point *pt, ts_err *e)
 {
     const size_t N = (size_t)pt->shape.N, m = (size_t)pt->shape.m;
-    const size_t n_cell = (size_t)x->n_mech * (size_t)x->n_strat;
+    const size_t n_cell = (size_t)x->n_mech * (size_t)x->n_prof;
     memset(w, 0, sizeof *w);
     w->mst_stride = 0;
     for (int k = 0; k < x->n_mech; k++) {
@@ -268,6 +268,13 @@ static double min_of(const double *a, int n)
     return mn;
 }
 
+/* The strategy (index into x->strat) worker i plays in profile pf. */
+static int worker_strategy(const ts_experiment *x, int pf, int i)
+{
+    int len = x->prof_len[pf];
+    return x->prof[pf][i < len ? i : len - 1];
+}
+
 static void fail_all(ts_point_result *res, workspace *w, int n_cell, long rep,
                      int code, const char *msg)
 {
@@ -282,7 +289,7 @@ static int run_replica(const ts_experiment *x, const ts_point *pt, long rep,
                        volatile sig_atomic_t *stop)
 {
     const ts_shape *g = &pt->shape;
-    const int N = g->N, n_strat = x->n_strat, n_cell = x->n_mech * x->n_strat;
+    const int N = g->N, n_prof = x->n_prof, n_cell = x->n_mech * x->n_prof;
     const long T = g->T;
     const int limited = x->feedback == TS_LIMITED;
     ts_err err;
@@ -308,15 +315,18 @@ static int run_replica(const ts_experiment *x, const ts_point *pt, long rep,
         k_heard[k] = limited && x->mech[k]->n_heard
                          ? x->mech[k]->n_heard(g, &pt->mech_par[k]) : N;
     for (int c = 0; c < n_cell; c++) {
-        int k = c / n_strat, s = c % n_strat;
+        int k = c / n_prof, pf = c % n_prof;
         size_t idx = (size_t)c * (size_t)res->R + (size_t)rep;
         ts_err_clear(&err);
         rc = x->mech[k]->init(w->mst + (size_t)c * w->mst_stride, g,
                               &pt->mech_par[k], &err);
-        for (int i = 0; !rc && i < N && x->strat[s]->init; i++)
-            rc = x->strat[s]->init(
-                w->sst + ((size_t)c * N + (size_t)i) * w->sst_stride, g,
-                &pt->strat_par[s], i, &err);
+        for (int i = 0; !rc && i < N; i++) {
+            int si = worker_strategy(x, pf, i);
+            if (x->strat[si]->init)
+                rc = x->strat[si]->init(
+                    w->sst + ((size_t)c * N + (size_t)i) * w->sst_stride, g,
+                    &pt->strat_par[si], i, &err);
+        }
         if (!rc && (k_heard[k] < 1 || k_heard[k] > N))
             rc = TS_ERROR(&err, TS_EINVAL, "%s hears %d of %d workers",
                           x->mech[k]->name, k_heard[k], N);
@@ -387,14 +397,14 @@ static int run_replica(const ts_experiment *x, const ts_point *pt, long rep,
         for (int c = 0; c < n_cell; c++) {
             if (w->failed[c])
                 continue;
-            const int k = c / n_strat, s = c % n_strat;
+            const int k = c / n_prof, pf = c % n_prof;
             const ts_mechanism_type *mt = x->mech[k];
-            const ts_strategy_type *stt = x->strat[s];
+            const int identity = x->prof_identity[pf];
             void *mst = w->mst + (size_t)c * w->mst_stride;
             size_t idx = (size_t)c * (size_t)res->R + (size_t)rep;
             if (limited)
                 heard_probabilities(mt, mst, N, k_heard[k], w->theta);
-            if (res->traj || !stt->identity) {
+            if (res->traj || !identity) {
                 mt->log_weights(mst, w->logw);
                 ts_shares_from_log(N, w->logw, w->share);
             }
@@ -405,8 +415,10 @@ static int run_replica(const ts_experiment *x, const ts_point *pt, long rep,
 
             /* Stage I: reports.  Truthful workers report q itself. */
             const double *r = w->q;
-            if (!stt->identity) {
+            if (!identity) {
                 for (int i = 0; i < N && !rc; i++) {
+                    const int si = worker_strategy(x, pf, i);
+                    const ts_strategy_type *stt = x->strat[si];
                     ts_strategy_ctx ctx = {
                         .mech = mt, .mech_state = mst,
                         .mech_params = &pt->mech_par[k], .shape = g, .t = t,
@@ -423,8 +435,17 @@ static int run_replica(const ts_experiment *x, const ts_point *pt, long rep,
                     ts_err_clear(&err);
                     rc = stt->report(
                         w->sst + ((size_t)c * N + (size_t)i) * w->sst_stride,
-                        &pt->strat_par[s], &ctx, m, w->q + (size_t)i * m,
+                        &pt->strat_par[si], &ctx, m, w->q + (size_t)i * m,
                         w->r + (size_t)i * m, &sr, &err);
+                }
+                /* A strategy's reports must be probabilities: one outside
+                 * [0,1] is refused here, once, not inside every mechanism. */
+                int badr = 0;
+                if (!rc) {
+                    ts_sq_loss_rows(w->r, N, m, w->p, w->rl, &badr);
+                    if (badr)
+                        rc = TS_ERROR(&err, TS_EINVAL,
+                                      "a strategy reported outside [0,1] in slot %ld", t);
                 }
                 if (rc) {
                     fail(res, idx, rc, err.msg);
@@ -470,11 +491,9 @@ static int run_replica(const ts_experiment *x, const ts_point *pt, long rep,
             if (limited && mt->theta) {
                 /* Eq. (12): the expected loss of the draw, sum_i theta_i l^_i,
                  * with l^ on reports against true p. */
-                const double *rl = w->blt; /* truthful: reports are beliefs */
-                if (!stt->identity) {
-                    ts_sq_loss_rows(w->r, N, m, w->p, w->rl, NULL);
-                    rl = w->rl;
-                }
+                /* Truthful: reports are beliefs; otherwise the report losses
+                 * were computed with the range check above. */
+                const double *rl = identity ? w->blt : w->rl;
                 L = 0;
                 for (int i = 0; i < N; i++)
                     L += w->theta[i] * rl[i];
@@ -522,7 +541,7 @@ static int run_replica(const ts_experiment *x, const ts_point *pt, long rep,
 
     const double best = min_of(w->bl, N);
     for (int c = 0; c < n_cell; c++) {
-        const int k = c / n_strat;
+        const int k = c / n_prof;
         const ts_mechanism_type *mt = x->mech[k];
         void *mst = w->mst + (size_t)c * w->mst_stride;
         size_t idx = (size_t)c * (size_t)res->R + (size_t)rep;

@@ -18,7 +18,7 @@
  * experiment declares. */
 static const char *const engine_keys[] = {
     "name", "description", "feedback", "population", "mechanisms",
-    "mechanism", "strategy", "N", "m", "m_min", "T", "epsilon", "replicas",
+    "mechanism", "strategy", "strategies", "N", "m", "m_min", "T", "epsilon", "replicas",
     "seed", "trajectory", NULL,
 };
 
@@ -544,6 +544,91 @@ static void list_params(const ts_experiment *x, char *buf, size_t len)
 #undef ADD_NAMES
 }
 
+/* Index of strategy t in x->strat, adding it if new; -1 if full. */
+static int strat_index(ts_experiment *x, const ts_strategy_type *t)
+{
+    for (int k = 0; k < x->n_strat; k++)
+        if (x->strat[k] == t)
+            return k;
+    if (x->n_strat == TS_MAX_STRAT)
+        return -1;
+    x->strat[x->n_strat] = t;
+    return x->n_strat++;
+}
+
+static int load_strategies(ts_experiment *x, ts_err *e)
+{
+    char where[400];
+    ts_err sub;
+    const ts_value *one = ts_experiment_value(x, "strategy");
+    const ts_value *axis = ts_experiment_value(x, "strategies");
+    if (one && axis) {
+        ts_value_where(x, axis, where, sizeof where);
+        return TS_ERROR(e, TS_EINPUT,
+                        "%sgive 'strategy' (a name, or a list per worker) or "
+                        "'strategies' (an axis), not both", where);
+    }
+    x->n_strat = 0;
+    x->n_prof = 0;
+    if (!one && !axis) {
+        x->strat[x->n_strat++] = &ts_strat_truthful;
+        x->n_prof = 1;
+        x->prof_len[0] = 1;
+        x->prof[0][0] = 0;
+    }
+    const ts_value *v = one ? one : axis;
+    if (v) {
+        int rc = want_string(x, v, 1, e);
+        if (rc)
+            return rc;
+        ts_value_where(x, v, where, sizeof where);
+        int per_worker = v == one; /* a list under 'strategy' */
+        if ((per_worker && v->n > TS_MAX_PROFILE) ||
+            (!per_worker && v->n > TS_MAX_STRAT))
+            return TS_ERROR(e, TS_EINPUT, "%stoo many entries in '%s' (at most %d)",
+                            where, v->key, per_worker ? TS_MAX_PROFILE : TS_MAX_STRAT);
+        for (int k = 0; k < v->n; k++) {
+            ts_err_clear(&sub);
+            const ts_strategy_type *t = ts_strategy_find(v->s[k], &sub);
+            if (!t)
+                return TS_ERROR(e, TS_EINPUT, "%s%s", where, sub.msg);
+            int idx = strat_index(x, t);
+            if (idx < 0)
+                return TS_ERROR(e, TS_EINPUT, "%sat most %d distinct strategies",
+                                where, TS_MAX_STRAT);
+            if (per_worker) {
+                x->prof[0][k] = (unsigned char)idx;
+            } else {
+                for (int j = 0; j < x->n_prof; j++)
+                    if (x->prof[j][0] == idx)
+                        return TS_ERROR(e, TS_EINPUT, "%sstrategy '%s' is listed twice",
+                                        where, v->s[k]);
+                x->prof[x->n_prof][0] = (unsigned char)idx;
+                x->prof_len[x->n_prof++] = 1;
+            }
+        }
+        if (per_worker) {
+            x->n_prof = 1;
+            x->prof_len[0] = v->n;
+        }
+        x->strat_is_axis = !per_worker;
+    }
+    for (int p = 0; p < x->n_prof; p++) {
+        x->prof_identity[p] = 1;
+        size_t used = 0;
+        x->prof_name[p][0] = '\0';
+        for (int k = 0; k < x->prof_len[p]; k++) {
+            const ts_strategy_type *t = x->strat[x->prof[p][k]];
+            x->prof_identity[p] &= t->identity;
+            int w = snprintf(x->prof_name[p] + used, sizeof x->prof_name[p] - used,
+                             "%s%s", k ? "," : "", t->name);
+            if (w > 0 && (size_t)w < sizeof x->prof_name[p] - used)
+                used += (size_t)w;
+        }
+    }
+    return TS_OK;
+}
+
 static int interpret(ts_experiment *x, ts_err *e)
 {
     char where[400];
@@ -639,29 +724,9 @@ static int interpret(ts_experiment *x, ts_err *e)
     }
     x->n_mech = mv->n;
 
-    v = ts_experiment_value(x, "strategy");
-    x->n_strat = 1;
-    x->strat[0] = &ts_strat_truthful;
-    if (v) {
-        rc = want_string(x, v, 1, e);
-        if (rc)
-            return rc;
-        if (v->n > TS_MAX_STRAT) {
-            ts_value_where(x, v, where, sizeof where);
-            return TS_ERROR(e, TS_EINPUT, "%sat most %d strategies", where,
-                            TS_MAX_STRAT);
-        }
-        for (int k = 0; k < v->n; k++) {
-            ts_err_clear(&sub);
-            x->strat[k] = ts_strategy_find(v->s[k], &sub);
-            if (!x->strat[k]) {
-                ts_value_where(x, v, where, sizeof where);
-                return TS_ERROR(e, TS_EINPUT, "%s%s", where, sub.msg);
-            }
-        }
-        x->n_strat = v->n;
-        x->strat_is_axis = v->is_list;
-    }
+    rc = load_strategies(x, e);
+    if (rc)
+        return rc;
 
     /* Scalars that cannot be axes. */
     x->replicas = 100;
@@ -703,7 +768,7 @@ static int interpret(ts_experiment *x, ts_err *e)
             ts_value_where(x, u, where, sizeof where);
             return TS_ERROR(e, TS_EINPUT,
                             "%sunknown key '%s' (engine keys: name, description, "
-                            "feedback, population, mechanisms, strategy, N, m, "
+                            "feedback, population, mechanisms, strategy, strategies, N, m, "
                             "m_min, T, epsilon, replicas, seed, trajectory; "
                             "parameters here: %s)",
                             where, u->key, names[0] ? names + 2 : "none");
@@ -974,6 +1039,13 @@ int ts_experiment_point(const ts_experiment *x, long idx, ts_point *pt,
                         pt->m_min, pt->shape.m);
     }
 
+    if (x->n_prof == 1 && x->prof_len[0] > pt->shape.N) {
+        char where[400];
+        ts_value_where(x, ts_experiment_value(x, "strategy"), where, sizeof where);
+        return TS_ERROR(e, TS_EINPUT,
+                        "%s'strategy' lists %d workers but N = %d", where,
+                        x->prof_len[0], pt->shape.N);
+    }
     ts_err sub;
     const ts_value *first;
     /* Population. */

@@ -25,6 +25,7 @@
 #define TS_MAX_STRAT 16
 #define TS_MAX_AXES 16
 #define TS_MAX_VALUES 96
+#define TS_MAX_PROFILE 64 /* per-worker strategy entries */
 
 typedef enum { TS_VAL_NUM, TS_VAL_STR, TS_VAL_BOOL } ts_val_kind;
 
@@ -55,9 +56,20 @@ typedef struct ts_experiment {
     const ts_population_type *pop;
     int n_mech;
     const ts_mechanism_type *mech[TS_MAX_MECH];
+    /* Strategies (SPEC §4).  strat[] holds each distinct strategy once (its
+     * parameters live in ts_point.strat_par[]); a profile says which one each
+     * worker plays: prof[p][i] for worker i < prof_len[p], the last entry for
+     * the workers after it.  `strategy: NAME` is one profile for everyone;
+     * `strategy: [a, b]` one profile, worker 1 plays a and the rest b;
+     * `strategies: [a, b]` two profiles -- an output dimension. */
     int n_strat;
     const ts_strategy_type *strat[TS_MAX_STRAT];
-    int strat_is_axis;   /* strategy was a list: an output dimension         */
+    int n_prof;
+    int prof_len[TS_MAX_STRAT];
+    unsigned char prof[TS_MAX_STRAT][TS_MAX_PROFILE];
+    char prof_name[TS_MAX_STRAT][160];
+    int prof_identity[TS_MAX_STRAT]; /* every worker reports q           */
+    int strat_is_axis;   /* `strategies:` was given: an output dimension     */
     long replicas;
     uint64_t seed;
     int trajectory;      /* record per-slot shares, weights and regret       */

@@ -83,7 +83,7 @@ int ts_sweep_alloc(ts_sweep *sw, const ts_experiment *x, ts_err *e)
     memset(sw, 0, sizeof *sw);
     sw->x = x;
     sw->n_points = x->n_points;
-    sw->n_cell = x->n_mech * x->n_strat;
+    sw->n_cell = x->n_mech * x->n_prof;
     sw->R = x->replicas;
     sw->traj = x->trajectory;
     for (long p = 0; p < x->n_points; p++) {
@@ -173,7 +173,7 @@ void ts_sweep_add_point(ts_sweep *sw, const ts_point *pt,
                 if (!sw->first_error[0])
                     snprintf(sw->first_error, sizeof sw->first_error,
                              "%s, replica %ld: %s",
-                             x->mech[c / x->n_strat]->name, r,
+                             x->mech[c / x->n_prof]->name, r,
                              res->errmsg[r0 + (size_t)r]);
             }
             sw->regret_rep[o * (size_t)R + (size_t)r] = res->regret[r0 + (size_t)r];
@@ -201,7 +201,7 @@ void ts_sweep_add_point(ts_sweep *sw, const ts_point *pt,
             ts_mean_ci(res->drawn_loss + r0, R, 1, &sw->drawn_loss[o],
                        &sw->drawn_loss_ci[o]);
         }
-        const ts_mechanism_type *mt = x->mech[c / x->n_strat];
+        const ts_mechanism_type *mt = x->mech[c / x->n_prof];
         for (int d = 0; d < mt->n_diag; d++)
             for (int j = 0; j < sw->n_diag; j++)
                 if (!strcmp(sw->diag_names[j], mt->diag_names[d]))
@@ -287,9 +287,9 @@ int ts_sweep_write(const ts_sweep *sw, const char *path,
     hid_t s_strat = -1;
     if (x->strat_is_axis) {
         const char *sn[TS_MAX_STRAT];
-        for (int s = 0; s < x->n_strat; s++)
-            sn[s] = x->strat[s]->name;
-        s_strat = ts_h5_scale_str(root, "strategy", sn, (size_t)x->n_strat);
+        for (int s = 0; s < x->n_prof; s++)
+            sn[s] = x->prof_name[s];
+        s_strat = ts_h5_scale_str(root, "strategy", sn, (size_t)x->n_prof);
         bad |= s_strat < 0;
     }
     hid_t s_axis[TS_MAX_AXES];
@@ -326,7 +326,7 @@ int ts_sweep_write(const ts_sweep *sw, const char *path,
     dims base = {0};
     dims_push(&base, (hsize_t)x->n_mech, s_mech);
     if (x->strat_is_axis)
-        dims_push(&base, (hsize_t)x->n_strat, s_strat);
+        dims_push(&base, (hsize_t)x->n_prof, s_strat);
     for (int a = 0; a < x->n_axes; a++)
         dims_push(&base, (hsize_t)x->axes[a].val->n, s_axis[a]);
 
@@ -464,7 +464,7 @@ int ts_sweep_write(const ts_sweep *sw, const char *path,
     bad |= ts_h5_attr_str(root, "feedback", x->feedback == TS_FULL ? "full" : "limited");
     bad |= ts_h5_attr_str(root, "population", x->pop->name);
     if (!x->strat_is_axis)
-        bad |= ts_h5_attr_str(root, "strategy", x->strat[0]->name);
+        bad |= ts_h5_attr_str(root, "strategy", x->prof_name[0]);
     bad |= ts_h5_attr_long(root, "seed", (long)x->seed);
     bad |= ts_h5_attr_long(root, "replicas", x->replicas);
     bad |= ts_h5_attr_long(root, "trajectory", x->trajectory);

@@ -221,10 +221,25 @@ static void scalars_lists_and_defaults(void **unused)
     assert_int_equal(x->replicas, 12);
     assert_true(x->seed == 4294967297ull);
     assert_int_equal(x->trajectory, 1);
-    assert_int_equal(x->strat_is_axis, 1);
+    /* A list under `strategy` is per worker (issue 5), not an axis. */
+    assert_int_equal(x->strat_is_axis, 0);
+    assert_int_equal(x->n_prof, 1);
+    assert_int_equal(x->prof_len[0], 1);
     point(x, 0, &pt);
     assert_int_equal(pt.m_min, 2);
     assert_int_equal(pt.shape.m, 4);
+    ts_experiment_free(x);
+
+    /* `strategies:` is the axis; profiles are named after their entries. */
+    x = load(HEAD "N: 3\nT: 3\nstrategies: [truthful]\n");
+    assert_int_equal(x->strat_is_axis, 1);
+    assert_int_equal(x->n_prof, 1);
+    assert_string_equal(x->prof_name[0], "truthful");
+    assert_int_equal(x->prof_identity[0], 1);
+    ts_experiment_free(x);
+    x = load(HEAD "N: 3\nT: 3\nstrategy: [truthful, truthful]\n");
+    assert_int_equal(x->n_strat, 1); /* one distinct strategy */
+    assert_string_equal(x->prof_name[0], "truthful,truthful");
     ts_experiment_free(x);
 }
 
@@ -583,6 +598,10 @@ static const bad_case bad[] = {
      {"unknown population 'zzz'", "valid: bands"}},
     {HEAD "N: 5\nT: 10\nstrategy: lie\n", NULL, "t.yaml:5:1: ",
      {"unknown strategy 'lie'", "valid: truthful"}},
+    {HEAD "N: 2\nT: 10\nstrategy: [truthful, truthful, truthful]\n", NULL,
+     "t.yaml:5:1: ", {"'strategy' lists 3 workers but N = 2"}},
+    {HEAD "N: 2\nT: 10\nstrategy: truthful\nstrategies: [truthful]\n", NULL,
+     "t.yaml:6:1: ", {"not both"}},
     {HEAD "N: 1\nT: 10\n", NULL, "t.yaml:3:1: ",
      {"N = 1 is out of range", "integer", "[2, "}},
     {HEAD "N: [5, 1]\nT: 10\n", NULL, "t.yaml:3:1: ", {"N = 1 is out of range"}},
