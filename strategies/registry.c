@@ -5,6 +5,11 @@
 
 const ts_strategy_type *const ts_strategy_types[] = {
     &ts_strat_truthful,
+    &ts_strat_exaggerate,
+    &ts_strat_extreme,
+    &ts_strat_constant,
+    &ts_strat_flip,
+    &ts_strat_herd,
     NULL,
 };
 

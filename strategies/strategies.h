@@ -6,6 +6,11 @@
 #include "strategy.h"
 
 extern const ts_strategy_type ts_strat_truthful;
+extern const ts_strategy_type ts_strat_exaggerate;
+extern const ts_strategy_type ts_strat_extreme;
+extern const ts_strategy_type ts_strat_constant;
+extern const ts_strategy_type ts_strat_flip;
+extern const ts_strategy_type ts_strat_herd;
 
 /* NULL-terminated, one line per strategy. */
 extern const ts_strategy_type *const ts_strategy_types[];
