@@ -21,6 +21,7 @@ extern const ts_mechanism_type ts_mech_average_limited;
 
 /* Populations (SPEC §3). */
 extern const ts_population_type ts_pop_bands;
+extern const ts_population_type ts_pop_signals;
 
 /* NULL-terminated tables, one line per entry. */
 extern const ts_mechanism_type *const ts_mechanism_types[];

@@ -24,6 +24,7 @@ const ts_mechanism_type *const ts_mechanism_types[] = {
 
 const ts_population_type *const ts_population_types[] = {
     &ts_pop_bands,
+    &ts_pop_signals,
     NULL,
 };
 
