@@ -35,6 +35,11 @@
  * only the one of the chosen model is used.  A given vector must have N
  * entries.
  *
+ * The vectors' defaults depend on N, so they are applied in init (a
+ * ts_params cannot own a vector) and are not in the ts_params the output
+ * attributes are written from: a run that leaves them unset used the rule
+ * above.
+ *
  * Randomness: p from the `state` stream (m uniforms); signals from the
  * `belief` stream, N*m uniforms for the binary model and 3 per pair of
  * normals for the Gaussian (Box-Muller, below), drawn in bulk with
@@ -46,7 +51,6 @@
 #include "games.h"
 
 #include <math.h>
-#include <string.h>
 
 enum { P_PRIOR, P_NOISE, P_ACCURACY, P_SIGMA, P_COUNT };
 enum { NOISE_BINARY = 0, NOISE_GAUSS = 1 };
