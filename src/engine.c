@@ -59,6 +59,8 @@ void ts_point_result_free(ts_point_result *res)
     free(res->sel_frac);
     free(res->drawn_loss);
     free(res->theta_traj);
+    free(res->util_weight);
+    free(res->util_share);
     memset(res, 0, sizeof *res);
 }
 
@@ -108,6 +110,11 @@ int ts_point_result_alloc(ts_point_result *res, const ts_experiment *x,
         res->regret_traj = nan_array(cr * rows);
         ok = res->share_traj && res->weight_traj && res->regret_traj;
     }
+    if (ok && x->utility) {
+        res->util_weight = nan_array(cr * (size_t)res->N);
+        res->util_share = nan_array(cr * (size_t)res->N);
+        ok = res->util_weight && res->util_share;
+    }
     res->limited = x->feedback == TS_LIMITED;
     if (ok && res->limited) {
         res->sel_frac = nan_array(cr * (size_t)res->N);
@@ -148,6 +155,7 @@ typedef struct workspace {
     int *sel;         /* [N]     heard workers, increasing                 */
     double *cnt;      /* [cell][N] slots each worker was heard             */
     double *dl;       /* [cell]  sum of the drawn workers' realised losses */
+    double *uw, *us;  /* [cell][N] horizon utilities being summed (eq. 4)  */
     unsigned char *mst; /* [cell] mechanism states, mst_stride bytes each  */
     unsigned char *sst; /* [cell][N] strategy states, sst_stride each      */
     unsigned char *pop; /* population state                                */
@@ -188,6 +196,8 @@ static int workspace_alloc(workspace *w, const ts_experiment *x,
         round_up(N * m * sizeof(double)), round_up(N * sizeof(int)),
         round_up(n_cell * N * sizeof(double)),
         round_up(n_cell * sizeof(double)),
+        round_up(n_cell * N * sizeof(double)),
+        round_up(n_cell * N * sizeof(double)),
     };
     size_t total = 0;
     for (size_t k = 0; k < sizeof sizes / sizeof sizes[0]; k++)
@@ -205,6 +215,7 @@ static int workspace_alloc(workspace *w, const ts_experiment *x,
         (void **)&w->mst, (void **)&w->sst, (void **)&w->pop,
         (void **)&w->theta, (void **)&w->rl, (void **)&w->rh,
         (void **)&w->sel, (void **)&w->cnt, (void **)&w->dl,
+        (void **)&w->uw, (void **)&w->us,
     };
     for (size_t k = 0; k < sizeof sizes / sizeof sizes[0]; k++) {
         *ptrs[k] = c;
@@ -304,8 +315,11 @@ static int run_replica(const ts_experiment *x, const ts_point *pt, long rep,
         w->failed[c] = 0;
         w->cum_loss[c] = 0;
         w->dl[c] = 0;
-        for (int i = 0; i < N; i++)
+        for (int i = 0; i < N; i++) {
             w->cnt[(size_t)c * N + (size_t)i] = 0;
+            w->uw[(size_t)c * N + (size_t)i] = 0;
+            w->us[(size_t)c * N + (size_t)i] = 0;
+        }
     }
     if (rc) {
         fail_all(res, w, n_cell, rep, rc, err.msg);
@@ -404,10 +418,15 @@ static int run_replica(const ts_experiment *x, const ts_point *pt, long rep,
             size_t idx = (size_t)c * (size_t)res->R + (size_t)rep;
             if (limited)
                 heard_probabilities(mt, mst, N, k_heard[k], w->theta);
-            if (res->traj || !identity) {
+            if (res->traj || !identity || x->utility) {
                 mt->log_weights(mst, w->logw);
                 ts_shares_from_log(N, w->logw, w->share);
             }
+            if (x->utility) /* eq. (4): u_i = sum_{t=1..T} w_i^t */
+                for (int i = 0; i < N; i++) {
+                    w->uw[(size_t)c * N + (size_t)i] += exp(w->logw[i]);
+                    w->us[(size_t)c * N + (size_t)i] += w->share[i];
+                }
             if (res->traj) /* row t: before slot t; R(0) = 0 */
                 record_traj(res, idx, t, w->logw, w->share,
                             limited ? w->theta : NULL,
@@ -563,6 +582,11 @@ static int run_replica(const ts_experiment *x, const ts_point *pt, long rep,
         memcpy(res->share + idx * (size_t)N, w->share, (size_t)N * sizeof(double));
         if (mt->diag && res->n_diag)
             mt->diag(mst, res->diag + idx * (size_t)res->n_diag);
+        if (x->utility)
+            for (int i = 0; i < N; i++) {
+                res->util_weight[idx * (size_t)N + (size_t)i] = w->uw[(size_t)c * N + (size_t)i];
+                res->util_share[idx * (size_t)N + (size_t)i] = w->us[(size_t)c * N + (size_t)i];
+            }
         if (limited) {
             for (int i = 0; i < N; i++)
                 res->sel_frac[idx * (size_t)N + (size_t)i] =

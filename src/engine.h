@@ -53,6 +53,11 @@ typedef struct ts_point_result {
     double *drawn_loss;  /* [cell][R]     sum_t mean_{i heard} l^_i / T: the
                             realised loss of the drawn worker(s)             */
     double *theta_traj;  /* [cell][R][T+1][N]  draw probabilities (traj only) */
+    /* With `utility: true`: each worker's horizon utility, eq. (4), under
+     * the two models (SPEC §4): sum_{t=1..T} w_i^t (weights before each
+     * slot, w^1 = 1) and sum_{t=1..T} w_i^t / sum_k w_k^t.  NULL otherwise. */
+    double *util_weight; /* [cell][R][N] */
+    double *util_share;  /* [cell][R][N] */
 } ts_point_result;
 
 int ts_point_result_alloc(ts_point_result *res, const ts_experiment *x,

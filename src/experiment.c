@@ -19,7 +19,7 @@
 static const char *const engine_keys[] = {
     "name", "description", "feedback", "population", "mechanisms",
     "mechanism", "strategy", "strategies", "N", "m", "m_min", "T", "epsilon", "replicas",
-    "seed", "trajectory", NULL,
+    "seed", "trajectory", "utility", NULL,
 };
 
 /* Numeric engine keys that may be axes, in enumeration order. */
@@ -734,7 +734,7 @@ static int interpret(ts_experiment *x, ts_err *e)
     x->trajectory = 0;
     struct { const char *key; double lo, hi; } scal[] = {
         {"replicas", 1, 1e9}, {"seed", 0, 18446744073709551615.0},
-        {"trajectory", 0, 1},
+        {"trajectory", 0, 1}, {"utility", 0, 1},
     };
     for (size_t k = 0; k < sizeof scal / sizeof scal[0]; k++) {
         v = ts_experiment_value(x, scal[k].key);
@@ -743,7 +743,7 @@ static int interpret(ts_experiment *x, ts_err *e)
         ts_value_where(x, v, where, sizeof where);
         if (v->is_list || v->kind == TS_VAL_STR || v->n != 1)
             return TS_ERROR(e, TS_EINPUT, "%s'%s' must be a single %s", where,
-                            v->key, k == 2 ? "true or false" : "number");
+                            v->key, k >= 2 ? "true or false" : "number");
         double d = v->v[0];
         if (d != floor(d) || d < scal[k].lo || d > scal[k].hi)
             return TS_ERROR(e, TS_EINPUT, "%s'%s' = %g must be an integer in [%g, %g]",
@@ -752,8 +752,10 @@ static int interpret(ts_experiment *x, ts_err *e)
             x->replicas = (long)d;
         else if (k == 1)
             x->seed = (uint64_t)d;
-        else
+        else if (k == 2)
             x->trajectory = (int)d;
+        else
+            x->utility = (int)d;
     }
 
     /* Every other key must be an engine key or a declared parameter. */
@@ -769,7 +771,7 @@ static int interpret(ts_experiment *x, ts_err *e)
             return TS_ERROR(e, TS_EINPUT,
                             "%sunknown key '%s' (engine keys: name, description, "
                             "feedback, population, mechanisms, strategy, strategies, N, m, "
-                            "m_min, T, epsilon, replicas, seed, trajectory; "
+                            "m_min, T, epsilon, replicas, seed, trajectory, utility; "
                             "parameters here: %s)",
                             where, u->key, names[0] ? names + 2 : "none");
         }

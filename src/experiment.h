@@ -73,6 +73,7 @@ typedef struct ts_experiment {
     long replicas;
     uint64_t seed;
     int trajectory;      /* record per-slot shares, weights and regret       */
+    int utility;         /* record each worker's horizon utilities (eq. 4)   */
     int n_vals;
     ts_value vals[TS_MAX_VALUES];
     int n_axes;

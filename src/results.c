@@ -56,7 +56,8 @@ void ts_sweep_free(ts_sweep *sw)
         &sw->share_traj_ci, &sw->weight_traj, &sw->weight_traj_ci,
         &sw->regret_traj, &sw->regret_traj_ci, &sw->param, &sw->sel_freq,
         &sw->sel_freq_ci, &sw->drawn_loss, &sw->drawn_loss_ci,
-        &sw->theta_traj, &sw->theta_traj_ci,
+        &sw->theta_traj, &sw->theta_traj_ci, &sw->util_w, &sw->util_w_ci,
+        &sw->util_s, &sw->util_s_ci,
     };
     for (size_t k = 0; k < sizeof arrs / sizeof arrs[0]; k++)
         free(*arrs[k]);
@@ -130,6 +131,12 @@ int ts_sweep_alloc(ts_sweep *sw, const ts_experiment *x, ts_err *e)
         sw->regret_traj = nans(cp * rows, &ok);
         sw->regret_traj_ci = nans(cp * rows, &ok);
     }
+    if (x->utility) {
+        sw->util_w = nans(cp * Nm, &ok);
+        sw->util_w_ci = nans(cp * Nm, &ok);
+        sw->util_s = nans(cp * Nm, &ok);
+        sw->util_s_ci = nans(cp * Nm, &ok);
+    }
     sw->limited = x->feedback == TS_LIMITED;
     if (sw->limited) {
         sw->sel_freq = nans(cp * Nm, &ok);
@@ -193,6 +200,15 @@ void ts_sweep_add_point(ts_sweep *sw, const ts_point *pt,
             ts_mean_ci(res->share + r0 * (size_t)N + (size_t)i, R, N,
                        &sw->share[o * Nm + (size_t)i],
                        &sw->share_ci[o * Nm + (size_t)i]);
+        if (sw->util_w && res->util_weight)
+            for (int i = 0; i < N; i++) {
+                ts_mean_ci(res->util_weight + r0 * (size_t)N + (size_t)i, R, N,
+                           &sw->util_w[o * Nm + (size_t)i],
+                           &sw->util_w_ci[o * Nm + (size_t)i]);
+                ts_mean_ci(res->util_share + r0 * (size_t)N + (size_t)i, R, N,
+                           &sw->util_s[o * Nm + (size_t)i],
+                           &sw->util_s_ci[o * Nm + (size_t)i]);
+            }
         if (sw->limited && res->limited) {
             for (int i = 0; i < N; i++)
                 ts_mean_ci(res->sel_frac + r0 * (size_t)N + (size_t)i, R, N,
@@ -364,6 +380,12 @@ int ts_sweep_write(const ts_sweep *sw, const char *path,
     if (!bad)
         bad |= write_mean_ci(root, "final_share", sw->share, sw->share_ci, &dw,
                              "w_i^{T+1} / sum_k w_k^{T+1}");
+    if (sw->util_w && !bad) {
+        bad |= write_mean_ci(root, "utility_weight", sw->util_w, sw->util_w_ci,
+                             &dw, "sum_{t=1..T} w_i^t, eq. (4) (the paper's utility)");
+        bad |= write_mean_ci(root, "utility_share", sw->util_s, sw->util_s_ci,
+                             &dw, "sum_{t=1..T} w_i^t / sum_k w_k^t (Freeman et al.)");
+    }
     if (sw->limited && !bad) {
         bad |= write_mean_ci(root, "selection_freq", sw->sel_freq,
                              sw->sel_freq_ci, &dw,

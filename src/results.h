@@ -44,6 +44,8 @@ typedef struct ts_sweep {
     double *sel_freq, *sel_freq_ci;
     double *drawn_loss, *drawn_loss_ci;
     double *theta_traj, *theta_traj_ci;
+    /* With `utility: true`, [cell][point][N_max] */
+    double *util_w, *util_w_ci, *util_s, *util_s_ci;
     /* [mech][point][TS_MAX_PARAMS]: every parameter value used */
     double *param;
     unsigned char *completed;   /* [point]                                  */
