@@ -63,6 +63,7 @@ static const command commands[] = {
     {"dpo", "fine-tune a small GPT-style policy with DPO on preference labels", run_dpo},
 #endif
     {"best-response", "single-slot best responses r*(q) of a mechanism", ts_cli_best_response},
+    {"check", "run the paper's claims and print PASS/FAIL", ts_cli_check},
     {"bench", "measure the engine's speed", ts_cli_bench},
     {"list", "list mechanisms, populations, strategies and their parameters", ts_cli_list},
     {NULL, NULL, NULL},
