@@ -282,6 +282,7 @@ int ts_cli_best_response(int argc, char **argv, const ts_cli_env *env)
     double *r = malloc((size_t)N * m * sizeof(double));
     double *rstar = malloc((size_t)m * sizeof(double));
     ts_br_work *w = NULL;
+    int noconv = 0;
     if (!state || !q || !r || !rstar) {
         fprintf(stderr, "truthsim best-response: out of memory\n");
         rc = TS_ENOMEM;
@@ -305,7 +306,6 @@ int ts_cli_best_response(int argc, char **argv, const ts_cli_env *env)
                         .t = 0, .i = 0, .m = m, .q = q, .r_others = r,
                         .epsilon = epsilon, .utility = util,
                         .exchangeable = 1};
-    int noconv = 0;
     printf("q\tr_star\tabs_dev\tgain\tgain_ci\n");
     for (int h = 0; h < nq; h++) {
         for (int j = 0; j < m; j++)
