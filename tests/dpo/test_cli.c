@@ -183,9 +183,11 @@ static void test_cli_train(void **state)
     assert_true(H5LTget_attribute_double(f, "/", "reference_accuracy", &ref2) >= 0);
     assert_true(H5LTget_attribute_double(f, "/", "win_rate", &win2) >= 0);
     H5Fclose(f);
-    /* no training: policy = reference = the saved policy */
+    /* no training: policy = reference = the saved policy, whose accuracy
+     * is the first run's (up to a near-tie flipped by the fp32 rounding
+     * of merging the adapters: one prompt in 32) */
     assert_true(win2 == 0);
-    assert_true(fabs(ref2 - acc) < 1e-12);
+    assert_true(fabs(ref2 - acc) <= 1.0 / 32 + 1e-12);
     /* --init and --preset together are refused */
     assert_int_equal(run(err, sizeof err, "dpo", "--train",
                          "test_dpo_cli_train.csv", "--init",

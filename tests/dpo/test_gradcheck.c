@@ -160,6 +160,9 @@ static void test_matmul(void **state)
     matmul_case(11, 37, 45, 1);  /* edge tiles only */
     matmul_case(16, 64, 64, 2);  /* full 8 x 32 tiles */
     matmul_case(19, 40, 70, 2);  /* both */
+    matmul_case(37, 40, 5, 2);   /* narrow forward (OC <= 16), 16-row tiles
+                                    and a remainder of 5 rows */
+    matmul_case(35, 9, 45, 2);   /* narrow input and weight gradients */
 }
 
 /* Hand-computed: [1 2; 3 4] [[5 6]; [7 8]]^T + [0.5 -0.5] */
