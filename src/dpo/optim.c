@@ -13,8 +13,11 @@
 
 typedef ts_dpo_real real;
 
-/* Elements per parallel chunk: large enough to amortise the fork. */
+/* Elements per parallel chunk, and the fewest elements worth a parallel
+ * region (an update is ~10 flops an element: below this, a fork costs
+ * more than it saves, the more so on shared cores). */
 #define CHUNK 16384
+#define PAR_MIN_ELEMENTS 262144
 
 static void adamw_chunk(real *restrict p, const real *restrict g,
                         real *restrict m, real *restrict v, size_t n,
@@ -41,7 +44,7 @@ void ts_dpo_adamw_step(real *p, const real *g, real *m, real *v, size_t n,
     real decay = (real)(1 - o->lr * o->weight_decay);
     long nc = (long)((n + CHUNK - 1) / CHUNK);
     (void)nthreads;
-    TS_DPO_OMP(omp parallel for schedule(static) num_threads(nthreads) if (nc > 1))
+    TS_DPO_OMP(omp parallel for schedule(static) num_threads(nthreads) if (n >= PAR_MIN_ELEMENTS))
     for (long c = 0; c < nc; c++) {
         size_t i0 = (size_t)c * CHUNK;
         size_t k = n - i0 < CHUNK ? n - i0 : CHUNK;
