@@ -181,16 +181,14 @@ static int assemble(ts_dpo_trainer *tr, const ts_dpo_prefset *s,
         int np, nc;
         ts_dpo_pair_prompt(s, pair[k], &np);
         ts_dpo_pair_completion(s, pair[k], comp[k], &nc);
+        if (np + nc > tr->T_max)
+            return -TS_ERROR(e, TS_EINPUT,
+                             "%s:%d: prompt + completion is %d tokens, more "
+                             "than the %d the trainer was sized for",
+                             s->source ? s->source : "(preference set)",
+                             s->line[pair[k]], np + nc, tr->T_max);
         if (np + nc > T)
             T = np + nc;
-    }
-    if (T > tr->T_max) {
-        int line = s->line[pair[0]];
-        return -TS_ERROR(e, TS_EINPUT,
-                         "%s:%d: prompt + completion is %d tokens, more than "
-                         "the %d the trainer was sized for",
-                         s->source ? s->source : "(preference set)", line, T,
-                         tr->T_max);
     }
     for (int k = 0; k < nseq; k++) {
         int np, nc;
