@@ -32,7 +32,7 @@ enum {
     OPT_TRAIN = 256, OPT_TEST, OPT_PRESET, OPT_INIT, OPT_TOKENIZER, OPT_EPOCHS,
     OPT_BETA, OPT_LR, OPT_BATCH, OPT_RANK, OPT_ALPHA, OPT_DROPOUT,
     OPT_TARGETS, OPT_FULL, OPT_WD, OPT_FLIP, OPT_SFT_EPOCHS, OPT_SFT_LR,
-    OPT_SEED, OPT_THREADS, OPT_USAGE
+    OPT_SEED, OPT_THREADS, OPT_USAGE, OPT_BETAS, OPT_EPS
 };
 
 static const struct argp_option options[] = {
@@ -59,6 +59,9 @@ static const struct argp_option options[] = {
     {"lr", OPT_LR, "LR", 0, "AdamW learning rate (5e-5)", 2},
     {"batch-size", OPT_BATCH, "N", 0, "Pairs per step (8)", 2},
     {"weight-decay", OPT_WD, "WD", 0, "AdamW decoupled weight decay (0)", 2},
+    {"adam-betas", OPT_BETAS, "B1,B2", 0, "AdamW moment decay rates (0.9,0.999)",
+     2},
+    {"adam-eps", OPT_EPS, "EPS", 0, "AdamW epsilon (1e-8)", 2},
     {"flip-rate", OPT_FLIP, "EPS", 0,
      "Robust DPO: assumed label flip rate in [0, 0.5) (0 = plain DPO)", 2},
     {"lora-rank", OPT_RANK, "R", 0, "LoRA rank (8)", 2},
@@ -151,6 +154,20 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
     case OPT_WD:
         return get_double(c, "--weight-decay", arg, &c->o.adamw.weight_decay);
     case OPT_FLIP: return get_double(c, "--flip-rate", arg, &c->o.flip_rate);
+    case OPT_EPS: return get_double(c, "--adam-eps", arg, &c->o.adamw.eps);
+    case OPT_BETAS: {
+        char b1[64];
+        const char *comma = strchr(arg, ',');
+        size_t n = comma ? (size_t)(comma - arg) : 0;
+        if (!comma || n >= sizeof b1)
+            return bad(c, "%s: '%s' is not two numbers B1,B2", "--adam-betas",
+                       arg);
+        memcpy(b1, arg, n);
+        b1[n] = '\0';
+        if (get_double(c, "--adam-betas", b1, &c->o.adamw.beta1))
+            return EINVAL;
+        return get_double(c, "--adam-betas", comma + 1, &c->o.adamw.beta2);
+    }
     case OPT_RANK:
         return get_int(c, "--lora-rank", arg, 1, 65536, &c->o.lora_rank);
     case OPT_ALPHA: return get_double(c, "--lora-alpha", arg, &c->o.lora_alpha);

@@ -172,7 +172,7 @@ typedef struct ts_dpo_model {
     int32_t *targets;              /* [B_max*T_max] token of each target  */
     double *g;                     /* [B_max*T_max] d obj / d logp, by n  */
     double *head_logp;             /* [B_max*T_max] logp, by n            */
-    const struct ts_dpo_lora *fwd_lora; /* adapters used in the forward  */
+    struct ts_dpo_lora *fwd_lora;  /* adapters used in the forward (or NULL) */
 } ts_dpo_model;
 
 /* Allocate a model of config cfg whose passes take up to B_max sequences of

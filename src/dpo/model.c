@@ -464,8 +464,7 @@ int ts_dpo_backward(ts_dpo_model *m, const double *dlogp, int full, ts_err *e)
     ts_dpo_params *g = full ? &m->grads : NULL;
     ts_dpo_acts *a = &m->acts;
     ts_dpo_dacts *d = &m->dacts;
-    ts_dpo_lora *lora = (ts_dpo_lora *)m->fwd_lora;
-    (void)NH;
+    ts_dpo_lora *lora = m->fwd_lora;
 
     /* Output head: logp[n] = log softmax(head_in[n] wte^T)[target[n]] */
     memset(d->dln, 0, BTC * sizeof(real));

@@ -88,6 +88,9 @@ static void test_cli_help_and_usage_errors(void **state)
     assert_string_equal(err, "truthsim dpo: --lr: 'fast' is not a number "
                              "(try --help)\n");
     assert_int_equal(run(err, sizeof err, "dpo", "--train", "x.csv", "-o",
+                         "x.h5", "--adam-betas", "0.9", (char *)NULL), 2);
+    assert_non_null(strstr(err, "'0.9' is not two numbers B1,B2"));
+    assert_int_equal(run(err, sizeof err, "dpo", "--train", "x.csv", "-o",
                          "x.h5", "--lora-targets", "mlp", (char *)NULL), 2);
     assert_non_null(strstr(err, "'mlp' is not one of qkv, proj, all"));
 }
@@ -134,7 +137,8 @@ static void test_cli_train(void **state)
     write_csv("test_dpo_cli_test.csv", 32, 1, 2);
     int rc = run(err, sizeof err, "dpo", "--train", "test_dpo_cli_train.csv",
                  "--test", "test_dpo_cli_test.csv", "--epochs", "2", "--lr",
-                 "1e-3", "--beta", "0.1", "--seed", "7", "-q", "-o",
+                 "1e-3", "--beta", "0.1", "--seed", "7", "--adam-betas",
+                 "0.9,0.99", "-q", "-o",
                  "test_dpo_cli.h5", "-s", "test_dpo_cli_model.bin",
                  (char *)NULL);
     if (rc)
@@ -159,6 +163,9 @@ static void test_cli_train(void **state)
     assert_true(H5LTget_attribute_double(f, "/", "win_rate", &win) >= 0);
     assert_true(H5LTget_attribute_double(f, "/", "beta", &beta) >= 0);
     assert_true(beta == 0.1);
+    double b2 = NAN;
+    assert_true(H5LTget_attribute_double(f, "/", "adam_beta2", &b2) >= 0);
+    assert_true(b2 == 0.99);
     /* 32 prompts: every rate is a multiple of 1/32, and a win needs the
      * policy right, so win <= accuracy and win >= accuracy - reference */
     assert_true(acc >= 0 && acc <= 1 && fabs(acc * 32 - round(acc * 32)) < 1e-9);
