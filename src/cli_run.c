@@ -9,7 +9,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <errno.h>
+#include <sys/stat.h>
+#ifdef TS_WITH_MPI
+#include <mpi.h>
+#endif
+
 #include "cli.h"
+#include "points.h"
 #include "progress.h"
 #include "results.h"
 
@@ -23,6 +30,8 @@ typedef struct run_args {
     char rep_buf[64], seed_buf[64];
     int threads;
     int quiet;
+    int force;
+    int timing;
 } run_args;
 
 static const struct argp_option options[] = {
@@ -32,6 +41,8 @@ static const struct argp_option options[] = {
     {"threads", 'j', "K", 0, "OpenMP threads (default: OMP_NUM_THREADS or all cores); results do not depend on it", 0},
     {"set", 'S', "KEY=VALUE", 0, "Override an experiment key, e.g. --set N=[5,10] --set alpha=0.05 (repeatable)", 0},
     {"quiet", 'q', 0, 0, "No progress output", 0},
+    {"force", 'f', 0, 0, "Discard point files under OUT.h5.points written by a different experiment", 0},
+    {"timing", 't', 0, 0, "Print where the time went: simulation vs point files and merging", 0},
     {0},
 };
 
@@ -61,6 +72,12 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
     case 'q':
         a->quiet = 1;
         break;
+    case 'f':
+        a->force = 1;
+        break;
+    case 't':
+        a->timing = 1;
+        break;
     case ARGP_KEY_ARG:
         if (a->exp_path)
             argp_error(state, "one experiment file at a time");
@@ -75,10 +92,142 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 static const struct argp argp = {
     options, parse_opt, "[EXPERIMENT.yaml]",
     "Run an experiment: every grid point, mechanism and strategy, replicas in "
-    "parallel, and write one HDF5 file (docs/results-format.md). Without a file, "
-    "runs the embedded default: the paper's Fig. 7 at a reduced replica count.",
+    "parallel, and write one HDF5 file (docs/results-format.md). Each finished "
+    "point is kept in OUT.h5.points/; rerunning the same command resumes, "
+    "skipping finished points (truthsim merge rebuilds OUT.h5 from them). "
+    "Without a file, runs the embedded default: the paper's Fig. 7 at a "
+    "reduced replica count.",
     NULL, NULL, NULL,
 };
+
+/* Run grid point p, reduce it into sw and write its point file. */
+typedef struct run_clock {
+    double sim, files; /* seconds in the engine, in point files */
+} run_clock;
+
+static int run_one_point(const ts_experiment *x, ts_sweep *sw, long p,
+                         const ts_run_opts *opts, const char *dir,
+                         const char *hash, const char *cmdline,
+                         run_clock *clk, ts_err *e)
+{
+    ts_point pt;
+    ts_point_result res;
+    char ppath[4200];
+    int rc = ts_experiment_point(x, p, &pt, e);
+    if (!rc)
+        rc = ts_point_result_alloc(&res, x, &pt, e);
+    if (rc)
+        return rc;
+    double t0 = ts_now();
+    rc = ts_engine_run_point(x, &pt, opts, &res, e);
+    double t1 = ts_now();
+    if (rc == TS_OK) {
+        ts_sweep_add_point(sw, &pt, &res);
+        ts_point_path(dir, p, ppath, sizeof ppath);
+        rc = ts_point_write(sw, p, ppath, hash, cmdline, e);
+    }
+    clk->sim += t1 - t0;
+    clk->files += ts_now() - t1;
+    ts_point_result_free(&res);
+    return rc;
+}
+
+#ifdef TS_WITH_MPI
+/* The MPI driver (issue "sweeps"): rank 0 hands grid points to the other
+ * ranks one at a time, largest first (N m T x mechanisms), so the long
+ * points start early and the short ones fill the gaps; each worker runs
+ * its point with OpenMP inside and writes the point file itself (the
+ * directory must be shared by the ranks).  Results are those of the plain
+ * run bit for bit: a point's numbers do not depend on who computes it.
+ * On SIGINT/SIGTERM the master stops handing out work; finished points
+ * stay on disk and a rerun completes the rest.
+ * Messages: worker -> master {kind, value}: kind 0 = ready (value = the
+ * point it finished, or -1), 1 = failed; master -> worker: a point index,
+ * or -1 to stop. */
+enum { TAG_TO_MASTER = 1, TAG_TO_WORKER = 2 };
+
+static double point_cost(const ts_experiment *x, long p)
+{
+    ts_point pt;
+    if (ts_experiment_point(x, p, &pt, NULL))
+        return 0;
+    return (double)pt.shape.N * pt.shape.m * (double)pt.shape.T * x->n_mech;
+}
+
+static int mpi_master(const ts_experiment *x, const ts_sweep *sw, int size,
+                      volatile sig_atomic_t *stop, int *interrupted,
+                      int *failed, ts_err *e)
+{
+    long n = 0, *order = malloc((size_t)(x->n_points ? x->n_points : 1) * sizeof *order);
+    double *cost = malloc((size_t)(x->n_points ? x->n_points : 1) * sizeof *cost);
+    if (!order || !cost) {
+        free(order);
+        free(cost);
+        return TS_ERROR(e, TS_ENOMEM, "out of memory");
+    }
+    for (long p = 0; p < x->n_points; p++)
+        if (!sw->completed[p]) {
+            cost[p] = point_cost(x, p);
+            /* Insertion by cost, largest first; ties keep grid order. */
+            long k = n++;
+            while (k > 0 && cost[order[k - 1]] < cost[p]) {
+                order[k] = order[k - 1];
+                k--;
+            }
+            order[k] = p;
+        }
+    long next = 0;
+    int active = size - 1, rc = TS_OK;
+    while (active > 0) {
+        long msg[2];
+        MPI_Status st;
+        MPI_Recv(msg, 2, MPI_LONG, MPI_ANY_SOURCE, TAG_TO_MASTER, MPI_COMM_WORLD, &st);
+        if (msg[0] == 1) {
+            *failed = 1;
+            if (!rc)
+                rc = TS_ERROR(e, TS_EIO, "rank %d failed on grid point %ld",
+                              st.MPI_SOURCE, msg[1]);
+        }
+        if (stop && *stop)
+            *interrupted = 1;
+        long give = -1;
+        if (!*interrupted && !*failed && next < n)
+            give = order[next++];
+        MPI_Send(&give, 1, MPI_LONG, st.MPI_SOURCE, TAG_TO_WORKER, MPI_COMM_WORLD);
+        if (give < 0)
+            active--;
+    }
+    if (next < n)
+        *interrupted = *interrupted || !*failed;
+    free(order);
+    free(cost);
+    return rc;
+}
+
+static int mpi_worker(const ts_experiment *x, ts_sweep *sw,
+                      const ts_run_opts *opts, const char *dir,
+                      const char *hash, const char *cmdline, int *interrupted,
+                      run_clock *clk, ts_err *e)
+{
+    long msg[2] = {0, -1};
+    int rc = TS_OK;
+    for (;;) {
+        long p;
+        MPI_Send(msg, 2, MPI_LONG, 0, TAG_TO_MASTER, MPI_COMM_WORLD);
+        MPI_Recv(&p, 1, MPI_LONG, 0, TAG_TO_WORKER, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+        if (p < 0)
+            break;
+        rc = run_one_point(x, sw, p, opts, dir, hash, cmdline, clk, e);
+        if (rc == TS_EINTR)
+            *interrupted = 1;
+        msg[0] = rc && rc != TS_EINTR ? 1 : 0;
+        msg[1] = p;
+        if (rc == TS_EINTR)
+            msg[1] = -1; /* not finished: nothing to report */
+    }
+    return rc;
+}
+#endif
 
 int ts_cli_exit_code(int rc)
 {
@@ -101,6 +250,12 @@ int ts_cli_run(int argc, char **argv, const ts_cli_env *env)
     run_args a;
     memset(&a, 0, sizeof a);
     argp_parse(&argp, argc, argv, 0, NULL, &a);
+#ifdef TS_WITH_MPI
+    int my_rank = 0;
+    MPI_Comm_rank(MPI_COMM_WORLD, &my_rank);
+    if (my_rank != 0)
+        a.quiet = 1; /* one voice: rank 0 */
+#endif
     /* --replicas and --seed are --set, applied last so they win. */
     if (a.rep_buf[0])
         a.set[a.n_set++] = a.rep_buf;
@@ -129,31 +284,69 @@ int ts_cli_run(int argc, char **argv, const ts_cli_env *env)
         ts_experiment_free(x);
         return ts_cli_exit_code(rc);
     }
+    /* Resume: points finished by an earlier run of the same experiment. */
+    char hash[65], dir[4096];
+    long resumed = 0;
+    ts_points_dir(a.out, dir, sizeof dir);
+    rc = ts_experiment_hash(x, hash, &e);
+    if (!rc)
+        rc = ts_points_load(&sw, dir, hash, a.force, &resumed, &e);
+    if (!rc && mkdir(dir, 0777) != 0 && errno != EEXIST)
+        rc = TS_ERROR(&e, TS_EIO, "%s: cannot create: %s", dir, strerror(errno));
+    if (rc) {
+        fprintf(stderr, "truthsim run: %s\n", e.msg);
+        ts_sweep_free(&sw);
+        ts_experiment_free(x);
+        return ts_cli_exit_code(rc);
+    }
+    if (resumed && !a.quiet)
+        fprintf(stderr, "truthsim run: resuming: %ld of %ld grid points already "
+                        "finished in %s\n", resumed, x->n_points, dir);
     ts_progress prog;
-    ts_progress_init(&prog, x->n_points * x->replicas, "replicas", a.quiet);
+    ts_progress_init(&prog, (x->n_points - resumed) * x->replicas, "replicas",
+                     a.quiet);
     ts_run_opts opts = {a.threads, env->stop, ts_progress_update, &prog};
-    long finished = 0;
+    long finished = resumed;
     int interrupted = 0, failed = 0;
-    for (long p = 0; p < x->n_points && !interrupted; p++) {
-        ts_point pt;
-        ts_point_result res;
-        rc = ts_experiment_point(x, p, &pt, &e);
-        if (!rc)
-            rc = ts_point_result_alloc(&res, x, &pt, &e);
-        if (rc) {
-            failed = 1;
-            break;
-        }
-        rc = ts_engine_run_point(x, &pt, &opts, &res, &e);
-        if (rc == TS_OK) {
-            ts_sweep_add_point(&sw, &pt, &res);
-            finished++;
-        } else if (rc == TS_EINTR) {
-            interrupted = 1;
+    run_clock clk = {0, 0};
+    const double t_start = ts_now();
+#ifdef TS_WITH_MPI
+    int mpi_rank = 0, mpi_size = 1;
+    MPI_Comm_rank(MPI_COMM_WORLD, &mpi_rank);
+    MPI_Comm_size(MPI_COMM_WORLD, &mpi_size);
+    if (mpi_size > 1) {
+        prog.quiet = 1; /* many ranks, one terminal */
+        if (mpi_rank == 0) {
+            rc = mpi_master(x, &sw, mpi_size, env->stop, &interrupted, &failed, &e);
+            /* The workers wrote their points: read them all back. */
+            long n_loaded = 0;
+            if (!rc)
+                rc = ts_points_load(&sw, dir, hash, 0, &n_loaded, &e);
+            finished = n_loaded;
+            if (rc)
+                failed = 1;
         } else {
-            failed = 1;
+            rc = mpi_worker(x, &sw, &opts, dir, hash, env->command_line,
+                            &interrupted, &clk, &e);
+            ts_sweep_free(&sw);
+            ts_experiment_free(x);
+            if (rc && rc != TS_EINTR)
+                fprintf(stderr, "truthsim run (rank %d): %s\n", mpi_rank, e.msg);
+            return rc == TS_EINTR ? TS_EXIT_INTR : ts_cli_exit_code(rc);
         }
-        ts_point_result_free(&res);
+    } else
+#endif
+    for (long p = 0; p < x->n_points && !interrupted; p++) {
+        if (sw.completed[p])
+            continue;
+        rc = run_one_point(x, &sw, p, &opts, dir, hash, env->command_line,
+                           &clk, &e);
+        if (rc == TS_OK)
+            finished++;
+        else if (rc == TS_EINTR)
+            interrupted = 1;
+        else
+            failed = 1;
         ts_progress_next_point(&prog, x->replicas);
         if (failed)
             break;
@@ -169,7 +362,15 @@ int ts_cli_run(int argc, char **argv, const ts_cli_env *env)
     ts_provenance prov = {env->command_line};
     ts_err we;
     ts_err_clear(&we);
-    if (ts_sweep_write(&sw, a.out, &prov, &we)) {
+    double t_merge = ts_now();
+    int wrc = ts_sweep_write(&sw, a.out, &prov, &we);
+    t_merge = ts_now() - t_merge;
+    if (a.timing)
+        fprintf(stderr, "truthsim run: %.3f s in all; simulation %.3f s, point "
+                        "files %.3f s (%.2f%% of simulation), merge %.3f s\n",
+                ts_now() - t_start, clk.sim, clk.files,
+                clk.sim > 0 ? 100 * clk.files / clk.sim : 0.0, t_merge);
+    if (wrc) {
         fprintf(stderr, "truthsim run: %s\n", we.msg);
         status = TS_EXIT_IO;
     } else if (!a.quiet) {

@@ -63,6 +63,7 @@ static const command commands[] = {
     {"dpo", "fine-tune a small GPT-style policy with DPO on preference labels", run_dpo},
 #endif
     {"best-response", "single-slot best responses r*(q) of a mechanism", ts_cli_best_response},
+    {"merge", "merge a run's point files into one result file", ts_cli_merge},
     {"check", "run the paper's claims and print PASS/FAIL", ts_cli_check},
     {"bench", "measure the engine's speed", ts_cli_bench},
     {"list", "list mechanisms, populations, strategies and their parameters", ts_cli_list},
@@ -76,7 +77,7 @@ static void usage(FILE *f)
                "truthful and efficient (Hao & Duan, Truthful Online Preference\n"
                "Aggregation for LLM Fine-Tuning).\n\nCommands:\n");
     for (const command *c = commands; c->name; c++)
-        fprintf(f, "  %-8s %s\n", c->name, c->doc);
+        fprintf(f, "  %-14s %s\n", c->name, c->doc);
     fprintf(f, "\ntruthsim %s (%s)\n", TS_VERSION, TS_GIT_COMMIT);
 }
 

@@ -252,6 +252,54 @@ void ts_sweep_add_point(ts_sweep *sw, const ts_point *pt,
     sw->completed[p] = 1;
 }
 
+int ts_sweep_fields(const ts_sweep *sw, ts_sweep_field *f)
+{
+    const size_t Nm = (size_t)sw->N_max, rows = (size_t)sw->T_max + 1;
+    const size_t R = (size_t)sw->R, D = (size_t)sw->n_diag;
+    int n = 0, c = sw->n_cell;
+#define F(nm, arr, per_)                                                     \
+    do {                                                                     \
+        if (arr)                                                             \
+            f[n++] = (ts_sweep_field){nm, arr, NULL, c, per_};               \
+    } while (0)
+    F("time_avg_regret", sw->tar, 1);
+    F("time_avg_regret_ci", sw->tar_ci, 1);
+    F("regret", sw->regret, 1);
+    F("regret_ci", sw->regret_ci, 1);
+    F("platform_loss", sw->loss, 1);
+    F("platform_loss_ci", sw->loss_ci, 1);
+    F("best_worker_loss", sw->best, 1);
+    F("best_worker_loss_ci", sw->best_ci, 1);
+    F("final_share", sw->share, Nm);
+    F("final_share_ci", sw->share_ci, Nm);
+    F("regret_replica", sw->regret_rep, R);
+    if (D) {
+        F("diag", sw->diag, D);
+        F("diag_ci", sw->diag_ci, D);
+    }
+    F("share_traj", sw->share_traj, rows * Nm);
+    F("share_traj_ci", sw->share_traj_ci, rows * Nm);
+    F("weight_traj", sw->weight_traj, rows * Nm);
+    F("weight_traj_ci", sw->weight_traj_ci, rows * Nm);
+    F("regret_traj", sw->regret_traj, rows);
+    F("regret_traj_ci", sw->regret_traj_ci, rows);
+    F("selection_freq", sw->sel_freq, Nm);
+    F("selection_freq_ci", sw->sel_freq_ci, Nm);
+    F("drawn_loss", sw->drawn_loss, 1);
+    F("drawn_loss_ci", sw->drawn_loss_ci, 1);
+    F("theta_traj", sw->theta_traj, rows * Nm);
+    F("theta_traj_ci", sw->theta_traj_ci, rows * Nm);
+    F("utility_weight", sw->util_w, Nm);
+    F("utility_weight_ci", sw->util_w_ci, Nm);
+    F("utility_share", sw->util_s, Nm);
+    F("utility_share_ci", sw->util_s_ci, Nm);
+#undef F
+    f[n++] = (ts_sweep_field){"n_failed", NULL, sw->n_failed, c, 1};
+    f[n++] = (ts_sweep_field){"n_capped", NULL, sw->n_noconv, c, 1};
+    f[n++] = (ts_sweep_field){"param", sw->param, NULL, sw->x->n_mech, TS_MAX_PARAMS};
+    return n;
+}
+
 /* ------------------------------------------------------------------ */
 /* Writing                                                             */
 

@@ -52,6 +52,22 @@ typedef struct ts_sweep {
     char first_error[512];      /* the first replica failure, for the user  */
 } ts_sweep;
 
+/* One array of the sweep as a per-point slice: data[(row * n_points + p) *
+ * per + k] for rows 0..rows-1 (cells, or mechanisms for `param`).  Point
+ * files and merging go through this table, so a new output array is one
+ * line in ts_sweep_fields. */
+typedef struct ts_sweep_field {
+    const char *name;
+    double *data;    /* double arrays, or NULL                       */
+    int *idata;      /* int arrays, or NULL                          */
+    int rows;
+    size_t per;
+} ts_sweep_field;
+
+#define TS_MAX_FIELDS 48
+/* The sweep's arrays that exist for this experiment; returns the count. */
+int ts_sweep_fields(const ts_sweep *sw, ts_sweep_field *f);
+
 int ts_sweep_alloc(ts_sweep *sw, const ts_experiment *x, ts_err *e);
 void ts_sweep_free(ts_sweep *sw);
 /* Reduce one point's replicas into the sweep. */
