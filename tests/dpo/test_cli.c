@@ -136,8 +136,8 @@ static void test_cli_train(void **state)
     write_csv("test_dpo_cli_train.csv", 48, 0, 1);
     write_csv("test_dpo_cli_test.csv", 32, 1, 2);
     int rc = run(err, sizeof err, "dpo", "--train", "test_dpo_cli_train.csv",
-                 "--test", "test_dpo_cli_test.csv", "--epochs", "2", "--lr",
-                 "1e-3", "--beta", "0.1", "--seed", "7", "--adam-betas",
+                 "--test", "test_dpo_cli_test.csv", "--epochs", "4", "--lr",
+                 "3e-3", "--beta", "0.1", "--seed", "7", "--adam-betas",
                  "0.9,0.99", "-q", "-o",
                  "test_dpo_cli.h5", "-s", "test_dpo_cli_model.bin",
                  (char *)NULL);
@@ -150,12 +150,13 @@ static void test_cli_train(void **state)
                                         "rewards_rejected", "rewards_accuracy",
                                         "rewards_margin"};
     for (int i = 0; i < 5; i++) {
-        double x[2] = {NAN, NAN};
+        double x[4] = {NAN, NAN, NAN, NAN};
         hsize_t dims[1];
         assert_true(H5LTget_dataset_info(f, sets[i], dims, NULL, NULL) >= 0);
-        assert_int_equal(dims[0], 2);
+        assert_int_equal(dims[0], 4);
         assert_true(H5LTread_dataset_double(f, sets[i], x) >= 0);
-        assert_true(isfinite(x[0]) && isfinite(x[1]));
+        for (int k = 0; k < 4; k++)
+            assert_true(isfinite(x[k]));
     }
     double acc = NAN, ref = NAN, win = NAN, beta = NAN;
     assert_true(H5LTget_attribute_double(f, "/", "test_accuracy", &acc) >= 0);
@@ -166,10 +167,15 @@ static void test_cli_train(void **state)
     double b2 = NAN;
     assert_true(H5LTget_attribute_double(f, "/", "adam_beta2", &b2) >= 0);
     assert_true(b2 == 0.99);
+    printf("test accuracy %.4f, reference %.4f, win-rate %.4f\n", acc, ref,
+           win);
     /* 32 prompts: every rate is a multiple of 1/32, and a win needs the
      * policy right, so win <= accuracy and win >= accuracy - reference */
     assert_true(acc >= 0 && acc <= 1 && fabs(acc * 32 - round(acc * 32)) < 1e-9);
     assert_true(win <= acc + 1e-12 && win >= acc - ref - 1e-12);
+    /* and DPO on the soft labels taught the random model the task (seed 7:
+     * accuracy 0.81 against the reference's 0.50, win-rate 0.47) */
+    assert_true(acc >= ref + 0.2 && win >= 0.2);
     H5Fclose(f);
 
     /* the saved policy is a small-preset checkpoint; starting from it,
