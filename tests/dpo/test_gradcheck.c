@@ -127,9 +127,14 @@ static void matmul_case(int BT, int K, int OC, int nthreads)
     fill(bias, (size_t)OC, &g, 0.5);
     fill(R, no, &g, 1);
     ts_dpo_ws ws = make_ws((size_t)K * TS_DPO_NR, nthreads);
+    /* The finite differences run on one thread (the kernels give the same
+     * bits for any thread count; test_train checks that), which keeps
+     * thousands of evaluations from forking on shared cores. */
+    ts_dpo_ws ws1 = make_ws((size_t)K * TS_DPO_NR, 1);
     mm_case c = {BT, K, OC, inp, w, bias, R, out, &ws};
     mm_objective(&c);
     ts_dpo_matmul_backward(dinp, dw, db, R, inp, w, BT, K, OC, &ws);
+    c.ws = &ws1;
     fd_check(inp, ni, dinp, mm_f, &c, "matmul dinp");
     fd_check(w, nw, dw, mm_f, &c, "matmul dw");
     fd_check(bias, (size_t)OC, db, mm_f, &c, "matmul dbias");
@@ -150,6 +155,7 @@ static void matmul_case(int BT, int K, int OC, int nthreads)
                              (0.25 + out[bt * OC + o] - bias[o])) < 1e-12);
     free(out2);
     free(ws.scratch);
+    free(ws1.scratch);
     free(inp), free(w), free(bias), free(R), free(out), free(dinp), free(dw);
     free(db);
 }
@@ -210,10 +216,11 @@ static void test_layernorm(void **state)
     fill(R, n, &g, 1);
     fill(w, (size_t)C, &g, 1);
     fill(b, (size_t)C, &g, 1);
-    ts_dpo_ws ws = make_ws(1, 2);
+    ts_dpo_ws ws = make_ws(1, 2), ws1 = make_ws(1, 1);
     ln_case c = {BT, C, inp, w, b, R, out, mean, rstd, &ws};
     ln_f(&c);
     ts_dpo_layernorm_backward(dinp, dw, db, R, inp, w, mean, rstd, BT, C, &ws);
+    c.ws = &ws1;
     fd_check(inp, n, dinp, ln_f, &c, "layernorm dinp");
     fd_check(w, (size_t)C, dw, ln_f, &c, "layernorm dw");
     fd_check(b, (size_t)C, db, ln_f, &c, "layernorm db");
@@ -226,6 +233,7 @@ static void test_layernorm(void **state)
         s += out[i];
     assert_true(fabs(s) < 1e-12);
     free(ws.scratch);
+    free(ws1.scratch);
     free(inp), free(R), free(out), free(dinp);
 }
 
@@ -259,6 +267,7 @@ static void test_attention(void **state)
     fill(qkv, nq, &g, 1.5);
     fill(R, no, &g, 1);
     ts_dpo_ws ws = make_ws(ts_dpo_attention_scratch(T, hs), 2);
+    ts_dpo_ws ws1 = make_ws(ts_dpo_attention_scratch(T, hs), 1);
     att_case c = {B, T, C, NH, qkv, R, out, att, &ws};
     att_f(&c);
     /* causal: row t of each head's attention sums to 1, zero above t */
@@ -274,8 +283,10 @@ static void test_attention(void **state)
     for (int i = 0; i < C; i++)
         assert_true(fabs(out[i] - qkv[2 * C + i]) < 1e-12);
     ts_dpo_attention_backward(dqkv, R, qkv, att, B, T, C, NH, &ws);
+    c.ws = &ws1;
     fd_check(qkv, nq, dqkv, att_f, &c, "attention dqkv");
     free(ws.scratch);
+    free(ws1.scratch);
     free(qkv), free(dqkv), free(R), free(out), free(att);
 }
 
