@@ -165,6 +165,20 @@ static void log_weights(const void *st, double *logw)
         logw[i] = s->logw[i];
 }
 
+/* theta uses only the ratios of the weights, so any finite logs will do. */
+static int set_log_weights(void *st, const double *logw, ts_err *e)
+{
+    exp3_state *s = st;
+    for (int i = 0; i < s->N; i++)
+        if (!isfinite(logw[i]))
+            return TS_ERROR(e, TS_EINVAL,
+                            "%s: set_log_weights: log w_%d = %g is not finite",
+                            name, i + 1, logw[i]);
+    for (int i = 0; i < s->N; i++)
+        s->logw[i] = logw[i];
+    return TS_OK;
+}
+
 static int n_heard(const ts_shape *g, const ts_params *p)
 {
     (void)g;
@@ -185,6 +199,7 @@ const ts_mechanism_type ts_mech_exp3 = {
     .aggregate = aggregate,
     .update = update,
     .log_weights = log_weights,
+    .set_log_weights = set_log_weights,
     .theta = theta,
     .n_heard = n_heard,
     .n_diag = 0,

@@ -91,6 +91,7 @@ const ts_mechanism_type ts_mech_hedge = {
     .aggregate = aggregate,
     .update = update,
     .log_weights = mech_lw_log_weights,
+    .set_log_weights = mech_lw_set_log_weights,
     .theta = NULL,
     .n_heard = NULL,
     .n_diag = 0,

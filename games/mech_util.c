@@ -206,6 +206,19 @@ void mech_lw_log_weights(const void *st, double *logw)
         logw[i] = lw->data[i];
 }
 
+int mech_lw_set_log_weights(void *st, const double *logw, ts_err *e)
+{
+    mech_lw_state *lw = st;
+    for (int i = 0; i < lw->N; i++)
+        if (isnan(logw[i]) || logw[i] == INFINITY)
+            return TS_ERROR(e, TS_EINVAL,
+                            "set_log_weights: log w_%d = %g is not a log weight",
+                            i + 1, logw[i]);
+    for (int i = 0; i < lw->N; i++)
+        lw->data[i] = logw[i];
+    return TS_OK;
+}
+
 double mech_limited_alpha_default(const ts_shape *g)
 {
     if (g->N < 2 || g->T < 1)

@@ -152,5 +152,8 @@ int mech_lw_update(mech_lw_state *st, const ts_slot *s, const double *pv,
                    mech_log_factor log_factor, const char *who, ts_err *e);
 /* Vtable-compatible: copies logw[N]. */
 void mech_lw_log_weights(const void *st, double *logw);
+/* Vtable-compatible set_log_weights: copies logw[N]; TS_EINVAL (state
+ * unchanged) if an entry is NaN or +inf (-inf, a zero weight, is allowed). */
+int mech_lw_set_log_weights(void *st, const double *logw, ts_err *e);
 
 #endif

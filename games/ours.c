@@ -124,6 +124,7 @@ const ts_mechanism_type ts_mech_ours = {
     .aggregate = aggregate,
     .update = update,
     .log_weights = mech_lw_log_weights,
+    .set_log_weights = mech_lw_set_log_weights,
     .theta = NULL,
     .n_heard = NULL,
     .n_diag = 0,
@@ -304,6 +305,35 @@ static void lim_log_weights(const void *st, double *logw)
         logw[i] = log(w[i]);
 }
 
+/* Def. 5 keeps w_i = (1 - beta) gamma_i + beta in (beta, 1].  Shares are
+ * what the mechanism uses, so the given weights are shifted to a largest
+ * weight of 1; each must then exceed the floor beta (gamma_i > 0). */
+static int lim_set_log_weights(void *st, const double *logw, ts_err *e)
+{
+    lim_state *s = st;
+    double M = -INFINITY;
+    for (int i = 0; i < s->N; i++) {
+        if (isnan(logw[i]) || logw[i] == INFINITY)
+            return TS_ERROR(e, TS_EINVAL,
+                            "%s: set_log_weights: log w_%d = %g is not a log weight",
+                            name, i + 1, logw[i]);
+        if (logw[i] > M)
+            M = logw[i];
+    }
+    for (int i = 0; i < s->N; i++)
+        if (!(exp(logw[i] - M) > s->beta))
+            return TS_ERROR(e, TS_EINVAL,
+                            "%s: worker %d's weight %g (relative to the largest) "
+                            "is not above Def. 5's floor beta = %g",
+                            name, i + 1, exp(logw[i] - M), s->beta);
+    double *gamma = s->data, *w = s->data + s->N;
+    for (int i = 0; i < s->N; i++) {
+        w[i] = exp(logw[i] - M);
+        gamma[i] = (w[i] - s->beta) / (1.0 - s->beta);
+    }
+    return TS_OK;
+}
+
 static int lim_n_heard(const ts_shape *g, const ts_params *p)
 {
     (void)g;
@@ -324,6 +354,7 @@ const ts_mechanism_type ts_mech_ours_limited = {
     .aggregate = lim_aggregate,
     .update = lim_update,
     .log_weights = lim_log_weights,
+    .set_log_weights = lim_set_log_weights,
     .theta = lim_theta,
     .n_heard = lim_n_heard,
     .n_diag = 0,

@@ -25,6 +25,8 @@ const ts_mechanism_type *const ts_mechanism_types[] = {
 const ts_population_type *const ts_population_types[] = {
     &ts_pop_bands,
     &ts_pop_signals,
+    &ts_pop_newcomer,
+    &ts_pop_drift,
     NULL,
 };
 

@@ -29,6 +29,9 @@
  *                 Asserted under the `weight` model (ours: no gain;
  *                 hedge, em, exp3: a gain for some deviation); the `share`
  *                 model's figures are reported as findings.
+ *   prop2, prop3b, drift   Prop. 2 (a better newcomer overtakes), Prop. 3(b)
+ *                 (regret under noisy verification) and tracking under
+ *                 drift: src/dynamics.c.
  */
 #include "check.h"
 
@@ -40,13 +43,14 @@
 #include <string.h>
 
 #include "bestresp.h"
+#include "dynamics.h"
 #include "engine.h"
 #include "games.h"
 #include "results.h"
 
 const char *const ts_claim_ids[] = {"prop1", "prop3a", "prop4", "lemma2",
                                     "lemma4", "lemma1", "eps_truthful", "thm1",
-                                    "thm2", NULL};
+                                    "thm2", "prop2", "prop3b", "drift", NULL};
 
 void ts_claim_list_free(ts_claim_list *l)
 {
@@ -751,6 +755,12 @@ int ts_check_claim(const char *id, const ts_check_opts *o, ts_claim_list *out,
         return claim_lemma1(o, out, e);
     if (!strcmp(id, "eps_truthful"))
         return claim_eps(o, out, e);
+    if (!strcmp(id, "prop2")) /* the next three: src/dynamics.c */
+        return ts_claim_prop2(o, out, e);
+    if (!strcmp(id, "prop3b"))
+        return ts_claim_prop3b(o, out, e);
+    if (!strcmp(id, "drift"))
+        return ts_claim_drift(o, out, e);
     char valid[256] = "";
     for (int k = 0; ts_claim_ids[k]; k++) {
         strncat(valid, k ? ", " : "", sizeof valid - strlen(valid) - 1);

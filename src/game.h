@@ -90,6 +90,15 @@ typedef struct ts_mechanism_type {
     int n_diag;
     const char *const *diag_names;
     void (*diag)(const void *st, double *out /* [n_diag] */);
+
+    /* Optional: start from given weights instead of w_i = 1, as the
+     * inverse of log_weights (up to a common shift where the mechanism
+     * only uses ratios).  Prop. 2 (App. H) needs a worker who arrives at
+     * slot t0 with a weight disadvantage.  TS_EINVAL (state unchanged) for
+     * weights the mechanism cannot hold, e.g. Def. 5's floor w_i > beta.
+     * NULL: the weights cannot be set (fixed weights, or a quantity that is
+     * not a weight, such as EM's reliabilities). */
+    int (*set_log_weights)(void *st, const double *logw /* [N] */, ts_err *e);
 } ts_mechanism_type;
 
 /* ------------------------------------------------------------------ */

@@ -9,7 +9,7 @@ from tsutil import main, run, tmpdir
 
 D = tmpdir()
 IDS = ["prop1", "prop3a", "prop4", "lemma1", "lemma2", "lemma4",
-       "eps_truthful", "thm1", "thm2"]
+       "eps_truthful", "thm1", "thm2", "prop2", "prop3b", "drift"]
 
 
 def test_every_claim_passes_and_is_written():
