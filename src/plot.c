@@ -74,6 +74,12 @@ static const plot_kind kinds[] = {
      * worker i is heard in slot t (eq. 12) */
     {"theta_traj", "theta_traj", "slot", "worker", "trajectory",
      "selection probabilities θ_i", "slot t", "θ_i^t", 0.0, 1.0, 0},
+    /* Prop. 3(b): R(T)/T against the flip rate eps, a line per mechanism,
+     * a picture per T; the template draws 3 sqrt(ln N / 2T) + 2 eps from
+     * the picture's coord_N and coord_T */
+    {"regret_eps", "time_avg_regret", "epsilon", "mechanism", "regret_eps",
+     "R(T)/T vs flip rate ε, Prop. 3(b) dashed",
+     "flip rate ε", "R(T) / T", NAN, NAN, 1},
     {NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0.0, 0.0, 0},
 };
 
@@ -290,6 +296,7 @@ typedef struct h5in {
     char population[128];
     char strategy[128];
     char replicas[32];
+    char N[32];          /* the root attribute N when N is not swept      */
 } h5in;
 
 typedef struct var {
@@ -663,6 +670,7 @@ static int h5in_open(h5in *in, const char *path, ts_err *e)
     root_attr(in->f, "name", in->name, sizeof in->name);
     root_attr(in->f, "feedback", in->feedback, sizeof in->feedback);
     root_attr(in->f, "population", in->population, sizeof in->population);
+    root_attr(in->f, "N", in->N, sizeof in->N);
     root_attr(in->f, "strategy", in->strategy, sizeof in->strategy);
     root_attr(in->f, "replicas", in->replicas, sizeof in->replicas);
     if (!in->name[0]) {
@@ -714,6 +722,8 @@ typedef struct picture {
     double *y;       /* [nx][ns][2], y[(ix*ns + s)*2 + 0|1] = mean|ci */
     char **stitle;   /* [ns] legend entries                          */
     int *group;      /* [ns] mechanism index, picks the point type   */
+    char *coords;    /* gnuplot lines "coord_T = 500" for the fixed
+                        numeric coordinates of the picture (and N)     */
 } picture;
 
 static void picture_fini(picture *p)
@@ -725,6 +735,7 @@ static void picture_fini(picture *p)
     free(p->y);
     free_strings(p->stitle, p->ns);
     free(p->group);
+    free(p->coords);
     memset(p, 0, sizeof *p);
 }
 
@@ -945,7 +956,7 @@ static int build_kind(h5in *in, const plot_kind *k, picture_list *out, ts_err *e
 
     for (size_t pc = 0; pc < npic; pc++) {
         char part[256];
-        sbuf stem = {0}, title = {0};
+        sbuf stem = {0}, title = {0}, coords = {0};
         p.k = k;
         p.nx = nx;
         p.ns = nlines;
@@ -968,9 +979,13 @@ static int build_kind(h5in *in, const plot_kind *k, picture_list *out, ts_err *e
             unflatten(&m, dl, nd, pc, idx);
             const char *sep = ", ";
             for (int j = 0; j < nd; j++) {
+                const axis *a = &in->ax[m.ax[dl[j]]];
+                if (!a->str) {
+                    fmt_num(a->num[idx[dl[j]]], part, sizeof part);
+                    sb_addf(&coords, "coord_%s = %s\n", a->name, part);
+                }
                 if (!worth_naming(in, &m, dl[j]))
                     continue;
-                const axis *a = &in->ax[m.ax[dl[j]]];
                 value_stem(a, idx[dl[j]], part, sizeof part);
                 sb_addf(&stem, "_%s", part);
                 value_label(in, a, idx[dl[j]], part, sizeof part);
@@ -980,9 +995,13 @@ static int build_kind(h5in *in, const plot_kind *k, picture_list *out, ts_err *e
         }
         sb_add(&title, "\n");
         context_line(in, &m, &title);
+        if (in->N[0])
+            sb_addf(&coords, "if (!exists(\"coord_N\")) { coord_N = %s }\n", in->N);
+        sb_add(&coords, "");
+        p.coords = sb_take(&coords);
         p.stem = sb_take(&stem);
         p.title = sb_take(&title);
-        if (!p.stem || !p.title) {
+        if (!p.stem || !p.title || !p.coords) {
             rc = TS_ERROR(e, TS_ENOMEM, "%s: out of memory", in->path);
             goto done;
         }
@@ -1109,6 +1128,7 @@ static char *script_text(const picture *p, const char *h5name, const char *tmpl)
     sb_add(&b, "\ny_label = ");
     sb_gp_string(&b, p->k->y_label);
     sb_addf(&b, "\nnseries = %zu\n", p->ns);
+    sb_add(&b, p->coords ? p->coords : "");
     sb_addf(&b, "show_key = %d\n", p->ns <= MAX_KEY_ENTRIES ? 1 : 0);
     if (!isnan(p->k->y_min) && !isnan(p->k->y_max)) {
         fmt_num(p->k->y_min, num, sizeof num);
