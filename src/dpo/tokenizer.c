@@ -161,7 +161,6 @@ ts_dpo_tokenizer *ts_dpo_tokenizer_load(const char *path, ts_err *e)
     }
     int32_t h[256];
     ts_dpo_tokenizer *t = NULL;
-    unsigned char *raw = NULL;
     if (fread(h, sizeof h, 1, f) != 1) {
         TS_ERROR(e, TS_EINPUT, "%s: truncated: shorter than the 1024-byte "
                  "header", path);
@@ -184,13 +183,9 @@ ts_dpo_tokenizer *ts_dpo_tokenizer_load(const char *path, ts_err *e)
         goto done;
     }
     /* Read the token records; their total length is at most 255 V. */
-    raw = malloc((size_t)V * 255);
-    t = raw ? tok_alloc(V, (size_t)V * 255, e) : NULL;
-    if (!t) {
-        if (!raw)
-            TS_ERROR(e, TS_ENOMEM, "out of memory for a tokenizer");
+    t = tok_alloc(V, (size_t)V * 255, e);
+    if (!t)
         goto done;
-    }
     t->eot = h[1] == 2 ? h[3] : -1;
     if (t->eot >= V) {
         TS_ERROR(e, TS_EINPUT, "%s: <|endoftext|> id %d is not below the "
@@ -211,13 +206,16 @@ ts_dpo_tokenizer *ts_dpo_tokenizer_load(const char *path, ts_err *e)
         }
         t->off[i + 1] = t->off[i] + len;
     }
+    /* give back what the 255-byte bound over-allocated */
+    unsigned char *b = realloc(t->bytes, t->off[V] ? t->off[V] : 1);
+    if (b)
+        t->bytes = b;
     finish(t);
     goto done;
 fail:
     ts_dpo_tokenizer_free(t);
     t = NULL;
 done:
-    free(raw);
     fclose(f);
     return t;
 }
