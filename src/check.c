@@ -58,19 +58,10 @@ void ts_claim_list_free(ts_claim_list *l)
     memset(l, 0, sizeof *l);
 }
 
-static ts_claim_row *add_row(ts_claim_list *l, const char *claim,
-                             const char *mech, double value, double expected,
-                             double ci, const char *rel, int pass,
-                             const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 9, 10)))
-#endif
-    ;
-
-static ts_claim_row *add_row(ts_claim_list *l, const char *claim,
-                             const char *mech, double value, double expected,
-                             double ci, const char *rel, int pass,
-                             const char *fmt, ...)
+ts_claim_row *ts_claim_add(ts_claim_list *l, const char *claim,
+                           const char *mech, double value, double expected,
+                           double ci, const char *rel, int pass,
+                           const char *fmt, ...)
 {
     if (l->n == l->cap) {
         int nc = l->cap ? 2 * l->cap : 64;
@@ -95,6 +86,7 @@ static ts_claim_row *add_row(ts_claim_list *l, const char *claim,
     r->pass = pass;
     return r;
 }
+
 
 /* The mechanism a vtable-level claim uses: a stand-in from o->replace, or
  * the registered one. */
@@ -232,7 +224,7 @@ static int claim_prop1(const ts_check_opts *o, ts_claim_list *out, ts_err *e)
             double dev;
             rc = br_max_dev(&b, 0, (ts_br_utility)u, &dev, e);
             if (!rc)
-                add_row(out, "prop1", mt->name, dev, 1e-6, 0, u ? "" : "<=",
+                ts_claim_add(out, "prop1", mt->name, dev, 1e-6, 0, u ? "" : "<=",
                         u ? -1 : dev <= 1e-6,
                         "max over q of |r* - q|, %s utility, m=%d",
                         u ? "share" : "weight", ms[k]);
@@ -256,7 +248,7 @@ static int claim_prop3a(const ts_check_opts *o, ts_claim_list *out, ts_err *e)
         double dev;
         rc = br_max_dev(&b, eps[k], TS_BR_WEIGHT, &dev, e);
         if (!rc)
-            add_row(out, "prop3a", mt->name, dev, 1e-6, 0, "<=", dev <= 1e-6,
+            ts_claim_add(out, "prop3a", mt->name, dev, 1e-6, 0, "<=", dev <= 1e-6,
                     "max over q of |r* - ((1-2eps) q + eps)|, eps=%.2f", eps[k]);
     }
     br_free(&b);
@@ -274,7 +266,7 @@ static int claim_prop4(const ts_check_opts *o, ts_claim_list *out, ts_err *e)
         double dev;
         rc = br_max_dev(&b, 0, (ts_br_utility)u, &dev, e);
         if (!rc)
-            add_row(out, "prop4", "ours(limited)", dev, 1e-6, 0, u ? "" : "<=",
+            ts_claim_add(out, "prop4", "ours(limited)", dev, 1e-6, 0, u ? "" : "<=",
                     u ? -1 : dev <= 1e-6,
                     "max over q of |r* - q|, %s utility, alpha < theta_i", u ? "share" : "weight");
     }
@@ -342,12 +334,12 @@ static int claim_lemma2(const ts_check_opts *o, ts_claim_list *out, ts_err *e)
         br_free(&b);
         if (rc)
             return rc;
-        add_row(out, "lemma2", "hedge", above && min_gain > 0 ? 1 : 0, 1, 0, "=",
+        ts_claim_add(out, "lemma2", "hedge", above && min_gain > 0 ? 1 : 0, 1, 0, "=",
                 above && min_gain > 0,
                 "r* > q with a positive gain for every q > 1/2, eta=%s", etas[k]);
-        add_row(out, "lemma2", "hedge", worst_root, 1e-9, 0, "<=", worst_root <= 1e-9,
+        ts_claim_add(out, "lemma2", "hedge", worst_root, 1e-9, 0, "<=", worst_root <= 1e-9,
                 "max |r* - root of the first-order condition|, eta=%s", etas[k]);
-        add_row(out, "lemma2", "hedge", size, 0, 0, "", -1,
+        ts_claim_add(out, "lemma2", "hedge", size, 0, 0, "", -1,
                 "size of the deviation max_q (r* - q), eta=%s", etas[k]);
     }
     return TS_OK;
@@ -377,7 +369,7 @@ static int claim_lemma4(const ts_check_opts *o, ts_claim_list *out, ts_err *e)
         br_free(&b);
         if (rc)
             return rc;
-        add_row(out, "lemma4", "exp3", best, 0, 0, ">", best > 0 && dev > 1e-6,
+        ts_claim_add(out, "lemma4", "exp3", best, 0, 0, ">", best > 0 && dev > 1e-6,
                 "largest single-slot gain over q (at q=%.2f, |r*-q|=%.3g), %s",
                 at_q, dev, etas[k] ? etas[k] : "default eta");
     }
@@ -441,11 +433,12 @@ static int run_text(const char *name, const char *text, const ts_check_opts *o,
     return TS_OK;
 }
 
-static long scaled(double base, const ts_check_opts *o, long least)
+long ts_check_scaled(double base, const ts_check_opts *o, long least)
 {
     long n = (long)(base * (o->scale > 0 ? o->scale : 1) + 0.5);
     return n < least ? least : n;
 }
+
 
 /* ------------------------------------------------------------------ */
 /* Theorems 1 and 2                                                    */
@@ -456,7 +449,7 @@ static int claim_thm1(const ts_check_opts *o, ts_claim_list *out, ts_err *e)
     snprintf(text, sizeof text,
              "name: thm1\nfeedback: full\npopulation: bands\nN: [2, 5, 20]\n"
              "m: 5\nT: [100, 1000, 5000]\nmechanisms: [ours]\nreplicas: %ld\n"
-             "seed: 11\n", scaled(20, o, 4));
+             "seed: 11\n", ts_check_scaled(20, o, 4));
     run r;
     int rc = run_text("check:thm1", text, o, &r, e);
     if (rc)
@@ -469,7 +462,7 @@ static int claim_thm1(const ts_check_opts *o, ts_claim_list *out, ts_err *e)
         for (long k = 0; k < res->R; k++)
             if (res->regret[k] / bound > worst)
                 worst = res->regret[k] / bound;
-        add_row(out, "thm1", "ours", worst, 1, 0, "<=", worst <= 1,
+        ts_claim_add(out, "thm1", "ours", worst, 1, 0, "<=", worst <= 1,
                 "max over %ld replicas of R(T)/(3 sqrt(T ln N/2)), N=%d T=%ld",
                 res->R, res->N, res->T);
     }
@@ -507,7 +500,7 @@ static int claim_thm2(const ts_check_opts *o, ts_claim_list *out, ts_err *e)
     snprintf(text, sizeof text,
              "name: thm2\nfeedback: limited\npopulation: bands\nN: [3, 5, 10]\n"
              "m: 5\nT: [500, 2000, 8000]\nmechanisms: [ours]\nreplicas: %ld\n"
-             "seed: 12\n", scaled(20, o, 4));
+             "seed: 12\n", ts_check_scaled(20, o, 4));
     run r;
     int rc = run_text("check:thm2", text, o, &r, e);
     if (rc)
@@ -518,7 +511,7 @@ static int claim_thm2(const ts_check_opts *o, ts_claim_list *out, ts_err *e)
         const double bound = 2 * sqrt(7.0) * sqrt(N * T * log(N));
         double mean, ci;
         ts_mean_ci(res->regret, res->R, 1, &mean, &ci);
-        add_row(out, "thm2", "ours", (mean + ci) / bound, 1, ci / bound, "<=",
+        ts_claim_add(out, "thm2", "ours", (mean + ci) / bound, 1, ci / bound, "<=",
                 mean + ci <= bound,
                 "(mean R(T) + 95%% CI) / (2 sqrt(7 N T ln N)), N=%d T=%ld",
                 res->N, res->T);
@@ -548,7 +541,7 @@ static int claim_thm2(const ts_check_opts *o, ts_claim_list *out, ts_err *e)
         }
         qsort(boots, NB, sizeof boots[0], cmp_double);
         double lo = boots[(int)(0.025 * NB)], hi = boots[(int)(0.975 * NB) - 1];
-        add_row(out, "thm2", "ours", s, 1, (hi - lo) / 2, "<", hi < 1,
+        ts_claim_add(out, "thm2", "ours", s, 1, (hi - lo) / 2, "<", hi < 1,
                 "log-log slope of mean R(T) in T (bootstrap 95%% up to %.3f), N=%d",
                 hi, r.res[p0].N);
     }
@@ -606,11 +599,11 @@ static int claim_lemma1(const ts_check_opts *o, ts_claim_list *out, ts_err *e)
         double q = 0.1 * k, wq;
         /* App. A: truthful = a binary report sampled from the belief. */
         double gain = w1 - (q * w1 + (1 - q) * w0);
-        add_row(out, "lemma1", "em", gain, 0, 0, ">", gain > 0,
+        ts_claim_add(out, "lemma1", "em", gain, 0, 0, ">", gain > 0,
                 "E[w] always-high minus truthful sampling, q=%.1f, N=%d", q, N);
         rc = em_weight_after(mt, N, q, &wq, e);
         if (!rc)
-            add_row(out, "lemma1", "em", w1 - wq, 0, 0, ">", w1 - wq > 0,
+            ts_claim_add(out, "lemma1", "em", w1 - wq, 0, 0, ">", w1 - wq > 0,
                     "E[w] always-high minus soft truthful report r=q, q=%.1f", q);
     }
     return rc;
@@ -661,7 +654,7 @@ static const target targets[] = {
 
 static int claim_eps(const ts_check_opts *o, ts_claim_list *out, ts_err *e)
 {
-    const long R = scaled(400, o, 16);
+    const long R = ts_check_scaled(400, o, 16);
     const int n_dev = (int)(sizeof deviations / sizeof deviations[0]);
     for (size_t tg = 0; tg < sizeof targets / sizeof targets[0]; tg++) {
         const target *t = &targets[tg];
@@ -709,7 +702,7 @@ static int claim_eps(const ts_check_opts *o, ts_claim_list *out, ts_err *e)
                     if (mean + ci > worst_hi)
                         worst_hi = mean + ci;
                 }
-                add_row(out, "eps_truthful", t->label, mean, 0, ci,
+                ts_claim_add(out, "eps_truthful", t->label, mean, 0, ci,
                         model == 0 && t->truthful == 1 ? "<=" : "", -1,
                         "%s utility gain of worker 1 playing %s, T=50",
                         model ? "share" : "weight", deviations[d].label);
@@ -720,14 +713,14 @@ static int claim_eps(const ts_check_opts *o, ts_claim_list *out, ts_err *e)
         if (rc)
             return rc;
         if (t->truthful == 1)
-            add_row(out, "eps_truthful", t->label, worst_hi, 0, 0, "<=",
+            ts_claim_add(out, "eps_truthful", t->label, worst_hi, 0, 0, "<=",
                     worst_hi <= 1e-12,
                     "largest upper CI end of the weight-utility gain over deviations");
         else if (t->truthful < 0)
-            add_row(out, "eps_truthful", t->label, best_lo[0], 0, 0, "", -1,
+            ts_claim_add(out, "eps_truthful", t->label, best_lo[0], 0, 0, "", -1,
                     "largest lower CI end of the weight-utility gain over deviations");
         else
-            add_row(out, "eps_truthful", t->label, best_lo[0], 0, 0, ">",
+            ts_claim_add(out, "eps_truthful", t->label, best_lo[0], 0, 0, ">",
                     best_lo[0] > 0,
                     "largest lower CI end of the weight-utility gain over deviations");
     }

@@ -44,4 +44,18 @@ int ts_check_claim(const char *id, const ts_check_opts *o, ts_claim_list *out,
                    ts_err *e);
 void ts_claim_list_free(ts_claim_list *l);
 
+/* Append a row (printf-style statistic); NULL when out of memory.  Shared by
+ * every file that implements claims. */
+ts_claim_row *ts_claim_add(ts_claim_list *l, const char *claim,
+                           const char *mech, double value, double expected,
+                           double ci, const char *rel, int pass,
+                           const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 9, 10)))
+#endif
+    ;
+
+/* A size scaled by o->scale, at least `least`. */
+long ts_check_scaled(double base, const ts_check_opts *o, long least);
+
 #endif

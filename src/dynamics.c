@@ -51,47 +51,6 @@
 /* ------------------------------------------------------------------ */
 /* Small helpers. */
 
-static ts_claim_row *row(ts_claim_list *l, const char *claim, const char *mech,
-                         double value, double expected, double ci,
-                         const char *rel, int pass, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 9, 10)))
-#endif
-    ;
-
-static ts_claim_row *row(ts_claim_list *l, const char *claim, const char *mech,
-                         double value, double expected, double ci,
-                         const char *rel, int pass, const char *fmt, ...)
-{
-    if (l->n == l->cap) {
-        int nc = l->cap ? 2 * l->cap : 64;
-        ts_claim_row *nr = realloc(l->rows, (size_t)nc * sizeof *nr);
-        if (!nr)
-            return NULL;
-        l->rows = nr;
-        l->cap = nc;
-    }
-    ts_claim_row *r = &l->rows[l->n++];
-    memset(r, 0, sizeof *r);
-    snprintf(r->claim, sizeof r->claim, "%s", claim);
-    snprintf(r->mechanism, sizeof r->mechanism, "%s", mech);
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(r->statistic, sizeof r->statistic, fmt, ap);
-    va_end(ap);
-    r->value = value;
-    r->expected = expected;
-    r->ci = ci;
-    snprintf(r->relation, sizeof r->relation, "%s", rel);
-    r->pass = pass;
-    return r;
-}
-
-static long scaled(double base, const ts_check_opts *o, long least)
-{
-    long n = (long)(base * (o->scale > 0 ? o->scale : 1) + 0.5);
-    return n < least ? least : n;
-}
 
 /* Parameters of a vtable at shape g, with defaults and checks. */
 static int params_for(const ts_param_spec *spec, int n,
@@ -602,7 +561,7 @@ int ts_claim_prop2(const ts_check_opts *o, ts_claim_list *out, ts_err *e)
     static const double ratios[] = {2, 10, 100};
     static const double gaps[] = {0.05, 0.1, 0.2};
     const int N = 5;
-    const long T = 200, R = scaled(200, o, 20);
+    const long T = 200, R = ts_check_scaled(200, o, 20);
     const double alpha = ours_alpha(N, T);
     for (int k = 0; ts_mechanism_types[k]; k++) {
         const ts_mechanism_type *mt = ts_mechanism_types[k];
@@ -628,29 +587,29 @@ int ts_claim_prop2(const ts_check_opts *o, ts_claim_list *out, ts_err *e)
                 if (rc)
                     return rc;
                 if (!mt->set_log_weights) {
-                    row(out, "prop2", lab, NAN, NAN, 0, "", -1,
+                    ts_claim_add(out, "prop2", lab, NAN, NAN, 0, "", -1,
                         "not applicable: %s", r.why);
                     goto next_mech;
                 }
                 if (!r.applicable) {
-                    row(out, "prop2", lab, NAN, (double)B, 0, "", -1,
+                    ts_claim_add(out, "prop2", lab, NAN, (double)B, 0, "", -1,
                         "not applicable at w_k/w_i=%g: %s", ratio, r.why);
                     continue;
                 }
                 if (is_ours) {
-                    row(out, "prop2", lab, (double)r.tau_exact, (double)B, 0, "<=",
+                    ts_claim_add(out, "prop2", lab, (double)r.tau_exact, (double)B, 0, "<=",
                         r.tau_exact >= 0 && r.tau_exact <= B,
                         "exact first tau with E[w_i]>=E[w_k] vs bound, w_k/w_i=%g D=%g",
                         ratio, gap);
-                    row(out, "prop2", lab, r.diff_at_bound, 0, r.diff_at_bound_ci, ">=",
+                    ts_claim_add(out, "prop2", lab, r.diff_at_bound, 0, r.diff_at_bound_ci, ">=",
                         r.diff_at_bound + r.diff_at_bound_ci >= 0,
                         "MC mean w_i-w_k at tau=bound=%ld (R=%ld), w_k/w_i=%g D=%g",
                         B, c.R, ratio, gap);
-                    row(out, "prop2", lab, r.tau_path, (double)B, r.tau_path_ci, "", -1,
+                    ts_claim_add(out, "prop2", lab, r.tau_path, (double)B, r.tau_path_ci, "", -1,
                         "MC mean path overtaking tau (MC E-cross %ld, P(ahead at B)=%.2f), "
                         "w_k/w_i=%g D=%g", r.tau_mc, r.p_ahead_at_bound, ratio, gap);
                 } else {
-                    row(out, "prop2", lab, r.tau_path, (double)B, r.tau_path_ci, "", -1,
+                    ts_claim_add(out, "prop2", lab, r.tau_path, (double)B, r.tau_path_ci, "", -1,
                         "path tau (%.0f%% overtook in %ld; exact %ld, MC E %ld), "
                         "w_k/w_i=%g D=%g", 100 * r.frac_overtaken, c.horizon,
                         r.tau_exact, r.tau_mc, ratio, gap);
@@ -705,7 +664,7 @@ int ts_claim_prop3b(const ts_check_opts *o, ts_claim_list *out, ts_err *e)
              "name: prop3b\nfeedback: full\npopulation: bands\nN: 5\nm: 5\n"
              "T: [200, 2000]\nepsilon: [0, 0.05, 0.1, 0.2]\n"
              "mechanisms: [ours, hedge, median]\nreplicas: %ld\nseed: 13\n",
-             scaled(30, o, 6));
+             ts_check_scaled(30, o, 6));
     ts_experiment *x = NULL;
     ts_point_result *res = NULL;
     int rc = run_points("check:prop3b", text, o, &x, &res, e);
@@ -725,7 +684,7 @@ int ts_claim_prop3b(const ts_check_opts *o, ts_claim_list *out, ts_err *e)
             mean /= T;
             ci /= T;
             const int ours = !strcmp(x->mech[c]->name, "ours");
-            row(out, "prop3b", x->mech[c]->name, mean + ci, bound, ci,
+            ts_claim_add(out, "prop3b", x->mech[c]->name, mean + ci, bound, ci,
                 ours ? "<=" : "", ours ? mean + ci <= bound : -1,
                 "mean R(T)/T + 95%% CI vs 3 sqrt(ln N/2T) + 2 eps, eps=%.2f T=%ld",
                 eps, r->T);
@@ -742,7 +701,7 @@ int ts_claim_drift(const ts_check_opts *o, ts_claim_list *out, ts_err *e)
 {
     static const double sw[] = {500, 1000};
     const int S = 2;
-    ts_drift_cfg c = {5, 10, 1500, sw, S, scaled(30, o, 6), 41};
+    ts_drift_cfg c = {5, 10, 1500, sw, S, ts_check_scaled(30, o, 6), 41};
     static const struct {
         const char *name;
         ts_feedback fb;
@@ -763,22 +722,22 @@ int ts_claim_drift(const ts_check_opts *o, ts_claim_list *out, ts_err *e)
             return rc;
         const int ours = !strcmp(mt->name, "ours") && mt->feedback == TS_FULL;
         if (mt->feedback == TS_FULL)
-            row(out, "drift", lab, d.worst_regret_over_bound, 1, 0, ours ? "<=" : "",
+            ts_claim_add(out, "drift", lab, d.worst_regret_over_bound, 1, 0, ours ? "<=" : "",
                 ours ? d.worst_regret_over_bound <= 1 : -1,
                 "max over paths of R(T)/(3 sqrt(T ln N/2)) under drift, T=%ld", c.T);
-        row(out, "drift", lab, d.regret, 0, d.regret_ci, "", -1,
+        ts_claim_add(out, "drift", lab, d.regret, 0, d.regret_ci, "", -1,
             "R(T)/T against the best fixed worker, switches at 500, 1000");
-        row(out, "drift", lab, d.seg_regret, 0, d.seg_regret_ci, "", -1,
+        ts_claim_add(out, "drift", lab, d.seg_regret, 0, d.seg_regret_ci, "", -1,
             "R(T)/T against the best worker of each segment");
         for (int s = 0; s < S; s++) {
-            row(out, "drift", lab, d.tracked[s], 1, 0, ours ? ">=" : "",
+            ts_claim_add(out, "drift", lab, d.tracked[s], 1, 0, ours ? ">=" : "",
                 ours ? d.tracked[s] >= 1 : -1,
                 "fraction of paths whose new best holds share > 1/2 before "
                 "the segment ends, switch %d", s + 1);
-            row(out, "drift", lab, d.delay[s], 0, d.delay_ci[s], "", -1,
+            ts_claim_add(out, "drift", lab, d.delay[s], 0, d.delay_ci[s], "", -1,
                 "slots until the new best's share > 1/2, switch at %g", sw[s]);
             if (mt->set_log_weights && mt->feedback == TS_FULL)
-                row(out, "drift", lab, d.within_bound[s], 0.9, 0, ours ? ">=" : "",
+                ts_claim_add(out, "drift", lab, d.within_bound[s], 0.9, 0, ours ? ">=" : "",
                     ours ? d.within_bound[s] >= 0.9 : -1,
                     "fraction overtaking old best within Prop.2 bound (mean tau %.0f, "
                     "mean bound %.0f), switch %d", d.overtake[s], d.overtake_bound[s], s + 1);
