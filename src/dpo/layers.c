@@ -283,50 +283,55 @@ void ts_dpo_matmul_backward(real *dinp, real *dw, real *dbias,
 {
     double work = (double)BT * K * OC;
     (void)work;
-    if (dinp) {
-        /* dinp[bt][k] += sum_o dout[bt][o] w[o][k]: rows of w are
-         * contiguous in k, so no packing. */
-        int nb = (K + NR - 1) / NR, mb = (BT + MR - 1) / MR;
-        TS_DPO_OMP(omp parallel for collapse(2) schedule(static) num_threads(ws->nthreads) if (work > ws->par_min))
-        for (int ib = 0; ib < mb; ib++) {
-            for (int jb = 0; jb < nb; jb++) {
-                int i0 = ib * MR, mr = imin(MR, BT - i0);
-                int j0 = jb * NR, nr = imin(NR, K - j0);
-                tile(dinp + (size_t)i0 * K + j0, (size_t)K,
-                     dout + (size_t)i0 * OC, (size_t)OC, 1, w + j0,
-                     (size_t)K, OC, mr, nr, 1, NULL, 0,
-                     nr < NR ? thread_pad(ws, OC) : NULL);
+    /* One parallel region; the three products write different arrays, so
+     * a thread done with its share of one moves on to the next (nowait). */
+    TS_DPO_OMP(omp parallel num_threads(ws->nthreads) if (work > ws->par_min))
+    {
+        if (dinp) {
+            /* dinp[bt][k] += sum_o dout[bt][o] w[o][k]: rows of w are
+             * contiguous in k, so no packing. */
+            int nb = (K + NR - 1) / NR, mb = (BT + MR - 1) / MR;
+            TS_DPO_OMP(omp for collapse(2) schedule(static) nowait)
+            for (int ib = 0; ib < mb; ib++) {
+                for (int jb = 0; jb < nb; jb++) {
+                    int i0 = ib * MR, mr = imin(MR, BT - i0);
+                    int j0 = jb * NR, nr = imin(NR, K - j0);
+                    tile(dinp + (size_t)i0 * K + j0, (size_t)K,
+                         dout + (size_t)i0 * OC, (size_t)OC, 1, w + j0,
+                         (size_t)K, OC, mr, nr, 1, NULL, 0,
+                         nr < NR ? thread_pad(ws, OC) : NULL);
+                }
             }
         }
-    }
-    if (dw) {
-        /* dw[o][k] += sum_bt dout[bt][o] inp[bt][k] */
-        int nb = (K + NR - 1) / NR, mb = (OC + MR - 1) / MR;
-        TS_DPO_OMP(omp parallel for collapse(2) schedule(static) num_threads(ws->nthreads) if (work > ws->par_min))
-        for (int ib = 0; ib < mb; ib++) {
-            for (int jb = 0; jb < nb; jb++) {
-                int i0 = ib * MR, mr = imin(MR, OC - i0);
-                int j0 = jb * NR, nr = imin(NR, K - j0);
-                tile(dw + (size_t)i0 * K + j0, (size_t)K, dout + i0, 1,
-                     (size_t)OC, inp + j0, (size_t)K, BT, mr, nr, 1, NULL, 0,
-                     nr < NR ? thread_pad(ws, BT) : NULL);
+        if (dw) {
+            /* dw[o][k] += sum_bt dout[bt][o] inp[bt][k] */
+            int nb = (K + NR - 1) / NR, mb = (OC + MR - 1) / MR;
+            TS_DPO_OMP(omp for collapse(2) schedule(static) nowait)
+            for (int ib = 0; ib < mb; ib++) {
+                for (int jb = 0; jb < nb; jb++) {
+                    int i0 = ib * MR, mr = imin(MR, OC - i0);
+                    int j0 = jb * NR, nr = imin(NR, K - j0);
+                    tile(dw + (size_t)i0 * K + j0, (size_t)K, dout + i0, 1,
+                         (size_t)OC, inp + j0, (size_t)K, BT, mr, nr, 1,
+                         NULL, 0, nr < NR ? thread_pad(ws, BT) : NULL);
+                }
             }
         }
-    }
-    if (dbias) {
-        /* dbias[o] += sum_bt dout[bt][o], summed over bt in order */
-        int nb = (OC + NR - 1) / NR;
-        TS_DPO_OMP(omp parallel for schedule(static) num_threads(ws->nthreads) if ((double)BT * OC > ws->par_min))
-        for (int jb = 0; jb < nb; jb++) {
-            int j0 = jb * NR, nr = imin(NR, OC - j0);
-            real acc[NR] = {0};
-            for (int bt = 0; bt < BT; bt++) {
-                const real *d = dout + (size_t)bt * OC + j0;
+        if (dbias) {
+            /* dbias[o] += sum_bt dout[bt][o], summed over bt in order */
+            int nb = (OC + NR - 1) / NR;
+            TS_DPO_OMP(omp for schedule(static) nowait)
+            for (int jb = 0; jb < nb; jb++) {
+                int j0 = jb * NR, nr = imin(NR, OC - j0);
+                real acc[NR] = {0};
+                for (int bt = 0; bt < BT; bt++) {
+                    const real *d = dout + (size_t)bt * OC + j0;
+                    for (int j = 0; j < nr; j++)
+                        acc[j] += d[j];
+                }
                 for (int j = 0; j < nr; j++)
-                    acc[j] += d[j];
+                    dbias[j0 + j] += acc[j];
             }
-            for (int j = 0; j < nr; j++)
-                dbias[j0 + j] += acc[j];
         }
     }
 }
