@@ -24,6 +24,7 @@ int ts_cli_bench(int argc, char **argv, const ts_cli_env *env);
 int ts_cli_list(int argc, char **argv, const ts_cli_env *env);
 int ts_cli_check(int argc, char **argv, const ts_cli_env *env);
 int ts_cli_merge(int argc, char **argv, const ts_cli_env *env);
+int ts_cli_overtake(int argc, char **argv, const ts_cli_env *env);
 int ts_cli_best_response(int argc, char **argv, const ts_cli_env *env);
 
 /* Exit status for a library status code. */

@@ -65,6 +65,7 @@ static const command commands[] = {
     {"best-response", "single-slot best responses r*(q) of a mechanism", ts_cli_best_response},
     {"merge", "merge a run's point files into one result file", ts_cli_merge},
     {"check", "run the paper's claims and print PASS/FAIL", ts_cli_check},
+    {"overtake", "how fast a better newcomer overtakes (Prop. 2)", ts_cli_overtake},
     {"bench", "measure the engine's speed", ts_cli_bench},
     {"list", "list mechanisms, populations, strategies and their parameters", ts_cli_list},
     {NULL, NULL, NULL},

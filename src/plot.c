@@ -80,6 +80,11 @@ static const plot_kind kinds[] = {
     {"regret_eps", "time_avg_regret", "epsilon", "mechanism", "regret_eps",
      "R(T)/T vs flip rate ε, Prop. 3(b) dashed",
      "flip rate ε", "R(T) / T", NAN, NAN, 1},
+    /* Prop. 2: overtaking time against w_k/w_i, a line per mechanism and
+     * gap, the bound as the row "bound (Prop. 2)" (truthsim overtake) */
+    {"overtake", "overtake_time", "ratio", NULL, "time_avg_regret",
+     "overtaking time of a better newcomer", "w_k / w_i at arrival",
+     "slots until E[w_i] ≥ E[w_k]", NAN, NAN, 1},
     {NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0.0, 0.0, 0},
 };
 
