@@ -85,6 +85,7 @@ void ts_br_options_default(ts_br_options *o)
     o->seed = 1;
     o->grid = 201;
     o->max_iter = 200;
+    o->polish = 1;
 }
 
 int ts_br_parse_utility(const char *s, ts_br_utility *u, ts_err *e)
@@ -704,7 +705,7 @@ static int search_1d(br_ctx *c, double *xo, double *fo, ts_br_result *res)
             lf[h] = gf[k];
             rc = TS_OK;
         }
-        if (!rc)
+        if (!rc && c->o->polish)
             rc = polish(c, &lx[h], &lf[h]);
         if (rc)
             return rc;

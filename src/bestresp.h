@@ -84,6 +84,9 @@ typedef struct ts_br_options {
     int grid;          /* grid points over [0,1], >= 3 [201]                */
     int max_iter;      /* iteration cap of each Brent run [200]; Nelder-Mead
                           gets 20 x m x max_iter                           */
+    int polish;        /* 1: chord polish of every 1-D maximum (~1e-10 in r)
+                          [1]; 0: stop at Brent's 1e-6, a few times fewer
+                          evaluations (the best_response strategy)       */
 } ts_br_options;
 
 void ts_br_options_default(ts_br_options *o);

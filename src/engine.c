@@ -160,7 +160,22 @@ typedef struct workspace {
     unsigned char *sst; /* [cell][N] strategy states, sst_stride each      */
     unsigned char *pop; /* population state                                */
     size_t mst_stride, sst_stride;
+    /* [n_mech][n_strat] strategies' per-thread scratch (work_alloc), NULL
+     * where a strategy has none; its own allocation, freed one by one. */
+    void *swork[TS_MAX_MECH][TS_MAX_STRAT];
+    const ts_experiment *x;
 } workspace;
+
+static void workspace_free(workspace *w)
+{
+    if (w->x)
+        for (int k = 0; k < w->x->n_mech; k++)
+            for (int s = 0; s < w->x->n_strat; s++)
+                if (w->swork[k][s] && w->x->strat[s]->work_free)
+                    w->x->strat[s]->work_free(w->swork[k][s]);
+    free(w->block);
+    memset(w, 0, sizeof *w);
+}
 
 static int workspace_alloc(workspace *w, const ts_experiment *x,
                            const ts_point *pt, ts_err *e)
@@ -221,6 +236,18 @@ static int workspace_alloc(workspace *w, const ts_experiment *x,
         *ptrs[k] = c;
         c += sizes[k];
     }
+    w->x = x;
+    for (int k = 0; k < x->n_mech; k++)
+        for (int s = 0; s < x->n_strat; s++) {
+            if (!x->strat[s]->work_alloc)
+                continue;
+            int rc = x->strat[s]->work_alloc(&w->swork[k][s], x->mech[k],
+                                             &pt->shape, &pt->strat_par[s], e);
+            if (rc) {
+                workspace_free(w);
+                return rc;
+            }
+        }
     return TS_OK;
 }
 
@@ -443,7 +470,7 @@ static int run_replica(const ts_experiment *x, const ts_point *pt, long rep,
                         .mech_params = &pt->mech_par[k], .shape = g, .t = t,
                         .i = i, .share = w->share[i],
                         .theta = limited ? w->theta[i] : 1.0,
-                        .epsilon = pt->epsilon,
+                        .epsilon = pt->epsilon, .work = w->swork[k][si],
                     };
                     ts_rng sr;
                     ts_rng_init(&sr, x->seed,
@@ -630,7 +657,7 @@ int ts_engine_run_replica(const ts_experiment *x, const ts_point *pt, long r,
     if (rc)
         return rc;
     rc = run_replica(x, pt, r, &w, res, NULL);
-    free(w.block);
+    workspace_free(&w);
     return rc == TS_EINTR ? TS_ERROR(e, TS_EINTR, "interrupted") : TS_OK;
 }
 
@@ -655,7 +682,7 @@ int ts_engine_run_point(const ts_experiment *x, const ts_point *pt,
         rc = workspace_alloc(&ws[k], x, pt, e);
         if (rc) {
             for (int j = 0; j < k; j++)
-                free(ws[j].block);
+                workspace_free(&ws[j]);
             free(ws);
             return rc;
         }
@@ -698,7 +725,7 @@ int ts_engine_run_point(const ts_experiment *x, const ts_point *pt,
         }
     }
     for (int k = 0; k < nt; k++)
-        free(ws[k].block);
+        workspace_free(&ws[k]);
     free(ws);
     if (interrupted)
         return TS_ERROR(e, TS_EINTR, "interrupted");

@@ -10,6 +10,7 @@ const ts_strategy_type *const ts_strategy_types[] = {
     &ts_strat_constant,
     &ts_strat_flip,
     &ts_strat_herd,
+    &ts_strat_best_response,
     NULL,
 };
 

@@ -11,6 +11,7 @@ extern const ts_strategy_type ts_strat_extreme;
 extern const ts_strategy_type ts_strat_constant;
 extern const ts_strategy_type ts_strat_flip;
 extern const ts_strategy_type ts_strat_herd;
+extern const ts_strategy_type ts_strat_best_response;
 
 /* NULL-terminated, one line per strategy. */
 extern const ts_strategy_type *const ts_strategy_types[];

@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "games.h"
 #include "strategies.h"
 
 #define CLOSE(x, y, tol)                                                      \
@@ -56,21 +57,33 @@ static ts_params params_for(const ts_strategy_type *S, const char *name,
     return p;
 }
 
-/* Reports of S (parameters p) on q[m] into r[m]; r pre-filled with NaN. */
+/* Reports of S (parameters p) on q[m] into r[m]; r pre-filled with NaN.
+ * The context carries a mechanism as the engine's does: `ours` (Def. 4)
+ * at N = 3 in its initial state, its per-thread work if S has one. */
 static void run(const ts_strategy_type *S, const ts_params *p, int m,
                 const double *q, double *r)
 {
     ts_shape g = {.N = 3, .m = m, .T = 10, .feedback = TS_FULL};
-    ts_strategy_ctx c = {.shape = &g, .t = 0, .i = 1, .share = 1.0 / 3,
-                         .theta = 1.0, .epsilon = 0.0};
-    ts_rng rng;
-    ts_rng_init(&rng, 7, 0, 0, TS_STREAM_STRATEGY);
     ts_err e;
     ts_err_clear(&e);
+    const ts_mechanism_type *mt = &ts_mech_ours;
+    ts_params mp;
+    ts_params_init(&mp, mt->n_params);
+    mt->defaults(&g, &mp);
+    void *mst = calloc(1, mt->state_size(&g));
+    assert_non_null(mst);
+    assert_int_equal(mt->init(mst, &g, &mp, &e), TS_OK);
+    void *work = NULL;
+    if (S->work_alloc)
+        assert_int_equal(S->work_alloc(&work, mt, &g, p, &e), TS_OK);
+    ts_strategy_ctx c = {.mech = mt, .mech_state = mst, .mech_params = &mp,
+                         .shape = &g, .t = 0, .i = 1, .share = 1.0 / 3,
+                         .theta = 1.0, .epsilon = 0.0, .work = work};
+    ts_rng rng;
+    ts_rng_init(&rng, 7, 0, 0, TS_STREAM_STRATEGY);
     for (int j = 0; j < m; j++)
         r[j] = NAN;
-    /* A strategy with state gets it set up as the engine does (a later
-     * one may keep state; these do not). */
+    /* A strategy with state gets it set up as the engine does. */
     void *st = NULL;
     if (S->state_size) {
         st = calloc(1, S->state_size(&g));
@@ -78,8 +91,12 @@ static void run(const ts_strategy_type *S, const ts_params *p, int m,
     }
     if (S->init)
         assert_int_equal(S->init(st, &g, p, c.i, &e), TS_OK);
-    assert_int_equal(S->report(st, p, &c, m, q, r, &rng, &e), TS_OK);
+    if (S->report(st, p, &c, m, q, r, &rng, &e))
+        fail_msg("%s: %s", S->name, e.msg);
     free(st);
+    if (S->work_free)
+        S->work_free(work);
+    free(mst);
 }
 
 /* x is +0.0 exactly (not -0.0). */
