@@ -107,19 +107,12 @@ static int draw(void *vst, long t, int m, ts_rng *state, ts_rng *belief,
     const bands_state *st = vst;
     const int N = st->N;
     const double *width = st->lo + N;
-    for (int j = 0; j < m; j++)
-        p[j] = ts_rng_u01(state) < st->base_rate ? 1.0 : 0.0;
+    ts_pop_states(state, m, st->base_rate, p);
     /* One batch of N*m uniforms, then an affine map per worker: the
      * vectorised Philox fill is what makes the slot loop fast. */
     ts_rng_fill_u01(belief, q, (size_t)N * (size_t)m);
-    for (int i = 0; i < N; i++) {
-        double *qi = q + (size_t)i * m;
-        const double lo = st->lo[i], wd = width[i];
-        for (int j = 0; j < m; j++) {
-            double u = lo + wd * qi[j];
-            qi[j] = p[j] + (1.0 - 2.0 * p[j]) * u;
-        }
-    }
+    for (int i = 0; i < N; i++)
+        ts_pop_band_row(p, m, st->lo[i], width[i], q + (size_t)i * m);
     return TS_OK;
 }
 

@@ -181,16 +181,12 @@ static int draw(void *vst, long t, int m, ts_rng *state, ts_rng *belief,
 {
     const drift_state *st = vst;
     const int N = st->N;
-    for (int j = 0; j < m; j++)
-        p[j] = ts_rng_u01(state) < st->base_rate ? 1.0 : 0.0;
+    ts_pop_states(state, m, st->base_rate, p);
     ts_rng_fill_u01(belief, q, (size_t)N * (size_t)m);
     for (int i = 0; i < N; i++) {
-        double *qi = q + (size_t)i * m, lo, hi;
+        double lo, hi;
         ts_drift_band(st, t, i, &lo, &hi);
-        for (int j = 0; j < m; j++) {
-            double u = lo + (hi - lo) * qi[j];
-            qi[j] = p[j] + (1.0 - 2.0 * p[j]) * u;
-        }
+        ts_pop_band_row(p, m, lo, hi - lo, q + (size_t)i * m);
     }
     return TS_OK;
 }

@@ -174,8 +174,7 @@ static int draw(void *vst, long t, int m, ts_rng *state, ts_rng *belief,
     const newcomer_state *st = vst;
     const int N = st->N;
     const double *width = st->lo + N;
-    for (int j = 0; j < m; j++)
-        p[j] = ts_rng_u01(state) < st->base_rate ? 1.0 : 0.0;
+    ts_pop_states(state, m, st->base_rate, p);
     /* The newcomer's uniforms are drawn before t0 too, so his beliefs
      * after arrival do not depend on t0. */
     ts_rng_fill_u01(belief, q, (size_t)N * (size_t)m);
@@ -186,11 +185,7 @@ static int draw(void *vst, long t, int m, ts_rng *state, ts_rng *belief,
                 qi[j] = 0.5;
             continue;
         }
-        const double lo = st->lo[i], wd = width[i];
-        for (int j = 0; j < m; j++) {
-            double u = lo + wd * qi[j];
-            qi[j] = p[j] + (1.0 - 2.0 * p[j]) * u;
-        }
+        ts_pop_band_row(p, m, st->lo[i], width[i], qi);
     }
     return TS_OK;
 }

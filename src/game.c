@@ -109,3 +109,18 @@ void ts_draw_subset(ts_rng *g, int N, int k, int *sel)
             sel[chosen++] = i;
     }
 }
+
+void ts_pop_states(ts_rng *state, int m, double rate, double *p)
+{
+    for (int j = 0; j < m; j++)
+        p[j] = ts_rng_u01(state) < rate ? 1.0 : 0.0;
+}
+
+void ts_pop_band_row(const double *p, int m, double lo, double width,
+                     double *q)
+{
+    for (int j = 0; j < m; j++) {
+        double u = lo + width * q[j];
+        q[j] = p[j] + (1.0 - 2.0 * p[j]) * u;
+    }
+}

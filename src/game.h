@@ -137,6 +137,14 @@ int ts_draw_index(const double *theta, int N, double u);
  * selection sampling, Algorithm S: N uniforms, O(N), no scratch). */
 void ts_draw_subset(ts_rng *g, int N, int k, int *sel);
 
+/* Populations: true states p_j ~ Bernoulli(rate), one uniform each. */
+void ts_pop_states(ts_rng *state, int m, double rate, double *p);
+/* Populations of the `bands` family (Sec. VII-A): the row q[m] holds
+ * uniforms on entry and q_j = p_j + (1 - 2 p_j) (lo + width u_j) on
+ * return -- the belief's distance from the truth is uniform on the band. */
+void ts_pop_band_row(const double *p, int m, double lo, double width,
+                     double *q);
+
 /* Shares from log weights: share_i = exp(logw_i - lse(logw)); uniform when
  * every logw_i is -inf.  Summed in index order. */
 void ts_shares_from_log(int N, const double *logw, double *share);
