@@ -11,7 +11,17 @@
  *
  * Every output element is computed by one thread in one fixed order
  * (multiply-adds with fma, never reassociated), so results do not depend on
- * the number of threads. */
+ * the number of threads.
+ *
+ * Threads: the kernels split their work into OpenMP tasks (taskloop), a
+ * few per thread.  Called inside `omp parallel` + `omp single` (as
+ * model.c runs a whole pass) every thread of the team takes tasks;
+ * called outside, they run on the calling thread.  Tasks rather than
+ * worksharing loops because a task wait needs no other thread to arrive:
+ * when another process holds a core and one of our threads is descheduled,
+ * the running thread finishes the tasks instead of waiting a time slice at
+ * a barrier, which made two-thread steps 10-50x slower than one-thread
+ * steps on shared cores. */
 #ifndef TS_DPO_LAYERS_H
 #define TS_DPO_LAYERS_H
 
@@ -29,6 +39,10 @@
 #define TS_DPO_OMP(x)
 #define TS_DPO_THREAD_ID() 0
 #endif
+
+/* Tasks a kernel splits its work into: a few per thread, so that a
+ * thread that is running can take over the share of one that is not. */
+#define TS_DPO_TASKS(ws) (4 * (ws)->nthreads)
 
 /* Per-thread scratch handed down to the kernels (allocated at setup): at
  * least TS_DPO_WS_MIN elements per thread, and more where a kernel says. */

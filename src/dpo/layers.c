@@ -15,10 +15,12 @@
  * LoRA keeps the base model's dropout off), bf16, and KV caching. */
 #include "dpo_layers.h"
 
+#include <assert.h>
 #include <math.h>
 #include <string.h>
 
 #define THREAD_ID() TS_DPO_THREAD_ID()
+#define TASKS(ws) TS_DPO_TASKS(ws)
 
 #ifdef TS_DPO_F64
 #define FMA fma
@@ -80,6 +82,14 @@ static inline float tanh_approx(float u)
 #endif
 
 static int imin(int a, int b) { return a < b ? a : b; }
+
+/* This thread's slice of the scratch; the team running the kernels has at
+ * most ws->nthreads threads (model.c sizes both). */
+static real *thread_scratch(const ts_dpo_ws *ws)
+{
+    assert(THREAD_ID() < ws->nthreads);
+    return ws->scratch + (size_t)THREAD_ID() * ws->per_thread;
+}
 
 /* Sums along a row use SL lanes: lane j adds elements j, j+SL, j+2SL, ...
  * in turn, then the lanes are added in order 0..SL-1.  That is one fixed
@@ -233,7 +243,7 @@ static real *thread_pad(const ts_dpo_ws *ws, int K)
 {
     if ((size_t)K * NR > ws->per_thread)
         return NULL;
-    return ws->scratch + (size_t)THREAD_ID() * ws->per_thread;
+    return thread_scratch(ws);
 }
 
 /* wp[k][j] = w[j][k] for a panel of nr rows of w (zeros past nr). */
@@ -256,23 +266,18 @@ void ts_dpo_matmul_forward(real *out, const real *inp, const real *w,
     int nb = (OC + NR - 1) / NR, mb = (BT + MR - 1) / MR;
     double work = (double)BT * K * OC;
     (void)work;
-    TS_DPO_OMP(omp parallel num_threads(ws->nthreads) if (work > ws->par_min))
-    {
-        real *wp = ws->scratch + (size_t)THREAD_ID() * ws->per_thread;
-        int packed = -1;
-        TS_DPO_OMP(omp for collapse(2) schedule(static))
-        for (int jb = 0; jb < nb; jb++) {
-            for (int ib = 0; ib < mb; ib++) {
-                int j0 = jb * NR, nr = imin(NR, OC - j0);
-                int i0 = ib * MR, mr = imin(MR, BT - i0);
-                if (packed != jb) {
-                    pack_panel(wp, w + (size_t)j0 * K, K, nr);
-                    packed = jb;
-                }
-                tile(out + (size_t)i0 * OC + j0, (size_t)OC,
-                     inp + (size_t)i0 * K, (size_t)K, 1, wp, NR, K, mr, nr,
-                     accumulate, bias ? bias + j0 : NULL, 1, NULL);
-            }
+    /* a task per run of column blocks: each packs its panel once and
+     * sweeps every row block */
+    TS_DPO_OMP(omp taskloop num_tasks(TASKS(ws)) if (work > ws->par_min))
+    for (int jb = 0; jb < nb; jb++) {
+        real *wp = thread_scratch(ws);
+        int j0 = jb * NR, nr = imin(NR, OC - j0);
+        pack_panel(wp, w + (size_t)j0 * K, K, nr);
+        for (int ib = 0; ib < mb; ib++) {
+            int i0 = ib * MR, mr = imin(MR, BT - i0);
+            tile(out + (size_t)i0 * OC + j0, (size_t)OC,
+                 inp + (size_t)i0 * K, (size_t)K, 1, wp, NR, K, mr, nr,
+                 accumulate, bias ? bias + j0 : NULL, 1, NULL);
         }
     }
 }
@@ -283,57 +288,55 @@ void ts_dpo_matmul_backward(real *dinp, real *dw, real *dbias,
 {
     double work = (double)BT * K * OC;
     (void)work;
-    /* One parallel region; the three products write different arrays, so
-     * a thread done with its share of one moves on to the next (nowait). */
-    TS_DPO_OMP(omp parallel num_threads(ws->nthreads) if (work > ws->par_min))
-    {
-        if (dinp) {
-            /* dinp[bt][k] += sum_o dout[bt][o] w[o][k]: rows of w are
-             * contiguous in k, so no packing. */
-            int nb = (K + NR - 1) / NR, mb = (BT + MR - 1) / MR;
-            TS_DPO_OMP(omp for collapse(2) schedule(static) nowait)
-            for (int ib = 0; ib < mb; ib++) {
-                for (int jb = 0; jb < nb; jb++) {
-                    int i0 = ib * MR, mr = imin(MR, BT - i0);
-                    int j0 = jb * NR, nr = imin(NR, K - j0);
-                    tile(dinp + (size_t)i0 * K + j0, (size_t)K,
-                         dout + (size_t)i0 * OC, (size_t)OC, 1, w + j0,
-                         (size_t)K, OC, mr, nr, 1, NULL, 0,
-                         nr < NR ? thread_pad(ws, OC) : NULL);
-                }
-            }
-        }
-        if (dw) {
-            /* dw[o][k] += sum_bt dout[bt][o] inp[bt][k] */
-            int nb = (K + NR - 1) / NR, mb = (OC + MR - 1) / MR;
-            TS_DPO_OMP(omp for collapse(2) schedule(static) nowait)
-            for (int ib = 0; ib < mb; ib++) {
-                for (int jb = 0; jb < nb; jb++) {
-                    int i0 = ib * MR, mr = imin(MR, OC - i0);
-                    int j0 = jb * NR, nr = imin(NR, K - j0);
-                    tile(dw + (size_t)i0 * K + j0, (size_t)K, dout + i0, 1,
-                         (size_t)OC, inp + j0, (size_t)K, BT, mr, nr, 1,
-                         NULL, 0, nr < NR ? thread_pad(ws, BT) : NULL);
-                }
-            }
-        }
-        if (dbias) {
-            /* dbias[o] += sum_bt dout[bt][o], summed over bt in order */
-            int nb = (OC + NR - 1) / NR;
-            TS_DPO_OMP(omp for schedule(static) nowait)
+    /* The three products write different arrays: their tasks run side by
+     * side (nogroup) and are awaited together. */
+    if (dinp) {
+        /* dinp[bt][k] += sum_o dout[bt][o] w[o][k]: rows of w are
+         * contiguous in k, so no packing. */
+        int nb = (K + NR - 1) / NR, mb = (BT + MR - 1) / MR;
+        TS_DPO_OMP(omp taskloop collapse(2) num_tasks(TASKS(ws)) nogroup if (work > ws->par_min))
+        for (int ib = 0; ib < mb; ib++) {
             for (int jb = 0; jb < nb; jb++) {
-                int j0 = jb * NR, nr = imin(NR, OC - j0);
-                real acc[NR] = {0};
-                for (int bt = 0; bt < BT; bt++) {
-                    const real *d = dout + (size_t)bt * OC + j0;
-                    for (int j = 0; j < nr; j++)
-                        acc[j] += d[j];
-                }
-                for (int j = 0; j < nr; j++)
-                    dbias[j0 + j] += acc[j];
+                int i0 = ib * MR, mr = imin(MR, BT - i0);
+                int j0 = jb * NR, nr = imin(NR, K - j0);
+                tile(dinp + (size_t)i0 * K + j0, (size_t)K,
+                     dout + (size_t)i0 * OC, (size_t)OC, 1, w + j0,
+                     (size_t)K, OC, mr, nr, 1, NULL, 0,
+                     nr < NR ? thread_pad(ws, OC) : NULL);
             }
         }
     }
+    if (dw) {
+        /* dw[o][k] += sum_bt dout[bt][o] inp[bt][k] */
+        int nb = (K + NR - 1) / NR, mb = (OC + MR - 1) / MR;
+        TS_DPO_OMP(omp taskloop collapse(2) num_tasks(TASKS(ws)) nogroup if (work > ws->par_min))
+        for (int ib = 0; ib < mb; ib++) {
+            for (int jb = 0; jb < nb; jb++) {
+                int i0 = ib * MR, mr = imin(MR, OC - i0);
+                int j0 = jb * NR, nr = imin(NR, K - j0);
+                tile(dw + (size_t)i0 * K + j0, (size_t)K, dout + i0, 1,
+                     (size_t)OC, inp + j0, (size_t)K, BT, mr, nr, 1, NULL, 0,
+                     nr < NR ? thread_pad(ws, BT) : NULL);
+            }
+        }
+    }
+    if (dbias) {
+        /* dbias[o] += sum_bt dout[bt][o], summed over bt in order */
+        int nb = (OC + NR - 1) / NR;
+        TS_DPO_OMP(omp taskloop num_tasks(TASKS(ws)) nogroup if (work > ws->par_min))
+        for (int jb = 0; jb < nb; jb++) {
+            int j0 = jb * NR, nr = imin(NR, OC - j0);
+            real acc[NR] = {0};
+            for (int bt = 0; bt < BT; bt++) {
+                const real *d = dout + (size_t)bt * OC + j0;
+                for (int j = 0; j < nr; j++)
+                    acc[j] += d[j];
+            }
+            for (int j = 0; j < nr; j++)
+                dbias[j0 + j] += acc[j];
+        }
+    }
+    TS_DPO_OMP(omp taskwait)
 }
 
 /* ------------------------------------------------------------- layernorm */
@@ -373,7 +376,7 @@ void ts_dpo_layernorm_forward(real *out, real *mean, real *rstd,
                               const real *inp, const real *w, const real *b,
                               int BT, int C, const ts_dpo_ws *ws)
 {
-    TS_DPO_OMP(omp parallel for schedule(static) num_threads(ws->nthreads) if (8.0 * BT * C > ws->par_min))
+    TS_DPO_OMP(omp taskloop num_tasks(TASKS(ws)) if (8.0 * BT * C > ws->par_min))
     for (int bt = 0; bt < BT; bt++)
         layernorm_row(out + (size_t)bt * C, mean + bt, rstd + bt,
                       inp + (size_t)bt * C, w, b, C);
@@ -437,7 +440,7 @@ void ts_dpo_layernorm_backward(real *dinp, real *dw, real *db,
     int par = 8.0 * BT * C > ws->par_min;
     (void)par;
     if (dinp) {
-        TS_DPO_OMP(omp parallel for schedule(static) num_threads(ws->nthreads) if (par))
+        TS_DPO_OMP(omp taskloop num_tasks(TASKS(ws)) if (par))
         for (int bt = 0; bt < BT; bt++)
             layernorm_back_row(dinp + (size_t)bt * C, dout + (size_t)bt * C,
                                inp + (size_t)bt * C, w, mean[bt], rstd[bt],
@@ -447,7 +450,7 @@ void ts_dpo_layernorm_backward(real *dinp, real *dw, real *db,
         /* Column chunks, each summed over rows in order: the same bits
          * for any number of threads. */
         int nb = (C + NR - 1) / NR;
-        TS_DPO_OMP(omp parallel for schedule(static) num_threads(ws->nthreads) if (par))
+        TS_DPO_OMP(omp taskloop num_tasks(TASKS(ws)) if (par))
         for (int jb = 0; jb < nb; jb++)
             layernorm_back_params(dw, db, dout, inp, mean, rstd, BT, C,
                                   jb * NR, imin(NR, C - jb * NR));
@@ -576,14 +579,14 @@ void ts_dpo_attention_forward(real *out, real *att, const real *qkv, int B,
                               int T, int C, int NH, const ts_dpo_ws *ws)
 {
     int hs = C / NH;
-    TS_DPO_OMP(omp parallel for collapse(2) schedule(static) num_threads(ws->nthreads) if ((double)B * T * T * C > ws->par_min))
+    TS_DPO_OMP(omp taskloop collapse(2) num_tasks(TASKS(ws)) if ((double)B * T * T * C > ws->par_min))
     for (int b = 0; b < B; b++)
         for (int h = 0; h < NH; h++)
             attention_head_forward(
                 out + (size_t)b * T * C,
                 att + ((size_t)b * NH + h) * T * T,
                 qkv + (size_t)b * T * 3 * C, T, C, hs, h,
-                ws->scratch + (size_t)THREAD_ID() * ws->per_thread);
+                thread_scratch(ws));
 }
 
 /* Backward of attention_head_forward:
@@ -634,10 +637,10 @@ void ts_dpo_attention_backward(real *dqkv, const real *dout, const real *qkv,
                                const ts_dpo_ws *ws)
 {
     int hs = C / NH;
-    TS_DPO_OMP(omp parallel for collapse(2) schedule(static) num_threads(ws->nthreads) if ((double)B * T * T * C > ws->par_min))
+    TS_DPO_OMP(omp taskloop collapse(2) num_tasks(TASKS(ws)) if ((double)B * T * T * C > ws->par_min))
     for (int b = 0; b < B; b++) {
         for (int h = 0; h < NH; h++) {
-            real *s = ws->scratch + (size_t)THREAD_ID() * ws->per_thread;
+            real *s = thread_scratch(ws);
             attention_head_backward(dqkv + (size_t)b * T * 3 * C,
                                     dout + (size_t)b * T * C,
                                     qkv + (size_t)b * T * 3 * C,
@@ -685,7 +688,7 @@ void ts_dpo_gelu_forward(real *out, const real *inp, size_t n,
                          const ts_dpo_ws *ws)
 {
     long nc = (long)((n + ELT_CHUNK - 1) / ELT_CHUNK);
-    TS_DPO_OMP(omp parallel for schedule(static) num_threads(ws->nthreads) if (nc > 1 && 8.0 * (double)n > ws->par_min))
+    TS_DPO_OMP(omp taskloop num_tasks(TASKS(ws)) if (nc > 1 && 8.0 * (double)n > ws->par_min))
     for (long c = 0; c < nc; c++) {
         size_t i0 = (size_t)c * ELT_CHUNK;
         size_t m = n - i0 < ELT_CHUNK ? n - i0 : ELT_CHUNK;
@@ -697,7 +700,7 @@ void ts_dpo_gelu_backward(real *dinp, const real *inp, const real *dout,
                           size_t n, const ts_dpo_ws *ws)
 {
     long nc = (long)((n + ELT_CHUNK - 1) / ELT_CHUNK);
-    TS_DPO_OMP(omp parallel for schedule(static) num_threads(ws->nthreads) if (nc > 1 && 8.0 * (double)n > ws->par_min))
+    TS_DPO_OMP(omp taskloop num_tasks(TASKS(ws)) if (nc > 1 && 8.0 * (double)n > ws->par_min))
     for (long c = 0; c < nc; c++) {
         size_t i0 = (size_t)c * ELT_CHUNK;
         size_t m = n - i0 < ELT_CHUNK ? n - i0 : ELT_CHUNK;
@@ -734,7 +737,7 @@ void ts_dpo_encoder_backward(real *dwte, real *dwpe, const real *dout,
                              const ts_dpo_ws *ws)
 {
     int nb = (C + NR - 1) / NR;
-    TS_DPO_OMP(omp parallel for schedule(static) num_threads(ws->nthreads) if ((double)B * T * C > ws->par_min))
+    TS_DPO_OMP(omp taskloop num_tasks(TASKS(ws)) if ((double)B * T * C > ws->par_min))
     for (int jb = 0; jb < nb; jb++) {
         int c0 = jb * NR, nc = imin(NR, C - c0);
         for (int b = 0; b < B; b++)
@@ -785,14 +788,14 @@ void ts_dpo_logprob_forward(real *lse, double *logp, const real *logits,
                             const int32_t *target, int N, int V, int Vp,
                             const ts_dpo_ws *ws)
 {
-    TS_DPO_OMP(omp parallel for schedule(static) num_threads(ws->nthreads) if (4.0 * N * V > ws->par_min))
+    TS_DPO_OMP(omp taskloop num_tasks(TASKS(ws)) if (4.0 * N * V > ws->par_min))
     for (int n = 0; n < N; n++) {
         const real *l = logits + (size_t)n * Vp;
         real mx = lane_max(l, V);
         /* The sum of up to 50257 terms is kept in double: its rounding
          * would otherwise be the largest error in a sequence log-prob.
          * e^(l - max) goes through the scratch so that loop vectorises. */
-        real *ex = ws->scratch + (size_t)THREAD_ID() * ws->per_thread;
+        real *ex = thread_scratch(ws);
         double acc[DL] = {0};
         for (int v0 = 0; v0 < V; v0 += LSE_CHUNK) {
             int nv = imin(LSE_CHUNK, V - v0);
@@ -814,7 +817,7 @@ void ts_dpo_logprob_backward(real *logits, const real *lse,
                              const int32_t *target, const double *g, int N,
                              int V, int Vp, const ts_dpo_ws *ws)
 {
-    TS_DPO_OMP(omp parallel for schedule(static) num_threads(ws->nthreads) if (4.0 * N * V > ws->par_min))
+    TS_DPO_OMP(omp taskloop num_tasks(TASKS(ws)) if (4.0 * N * V > ws->par_min))
     for (int n = 0; n < N; n++) {
         real *l = logits + (size_t)n * Vp;
         softmax_grad_row(l, (real)g[n], lse[n], V);

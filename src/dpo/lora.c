@@ -216,7 +216,7 @@ void ts_dpo_lora_forward(ts_dpo_lora *lo, const ts_dpo_model *m, int which,
         real *mk = lo->mask[which] + (size_t)l * BT * C;
         real keep = (real)(1 / (1 - lo->dropout));
         double p = lo->dropout;
-        TS_DPO_OMP(omp parallel for schedule(static) num_threads(m->nthreads) if (16.0 * BT * C > m->par_min_work))
+        TS_DPO_OMP(omp taskloop num_tasks(4 * m->nthreads) if (16.0 * BT * C > m->par_min_work))
         for (int bt = 0; bt < BT; bt++) {
             double *u = lo->u + (size_t)TS_DPO_THREAD_ID() * C;
             ts_rng g;

@@ -355,36 +355,17 @@ static ts_dpo_ws model_ws(const ts_dpo_model *m)
     return ws;
 }
 
-int ts_dpo_forward(ts_dpo_model *m, const int32_t *tokens,
-                   const int32_t *targets, int B, int T, ts_dpo_lora *lora,
-                   int train, uint64_t step, double *logp, ts_err *e)
+/* The kernels of a forward pass, from the embeddings to the head's
+ * log-probabilities (m->head_logp).  One thread runs it; the others of its
+ * team take the kernels' tasks (dpo_layers.h). */
+static void forward_pass(ts_dpo_model *m, ts_dpo_lora *lora, int train,
+                         uint64_t step)
 {
     const ts_dpo_config *c = &m->cfg;
-    if (B < 1 || T < 1 || B > m->B_max || T > m->T_max)
-        return TS_ERROR(e, TS_EINVAL, "batch %d x %d exceeds capacity %d x %d",
-                        B, T, m->B_max, m->T_max);
+    int B = m->B, T = m->T, N = m->N;
     int L = c->num_layers, C = c->channels, NH = c->num_heads;
     int V = c->vocab_size, Vp = c->padded_vocab_size;
     size_t BT = (size_t)B * T, BTC = BT * C;
-    int N = 0;
-    for (size_t i = 0; i < BT; i++) {
-        if (tokens[i] < 0 || tokens[i] >= V)
-            return TS_ERROR(e, TS_EINVAL, "token %d at %zu is outside [0, %d)",
-                            tokens[i], i, V);
-        if (targets[i] < -1 || targets[i] >= V)
-            return TS_ERROR(e, TS_EINVAL, "target %d at %zu is outside [-1, %d)",
-                            targets[i], i, V);
-        m->tokens[i] = tokens[i];
-        if (targets[i] >= 0) {
-            m->rows[N] = (int32_t)i;
-            m->targets[N] = targets[i];
-            N++;
-        }
-    }
-    m->B = B;
-    m->T = T;
-    m->N = N;
-    m->fwd_lora = lora;
     ts_dpo_ws ws = model_ws(m);
     ts_dpo_params *p = &m->params;
     ts_dpo_acts *a = &m->acts;
@@ -430,30 +411,73 @@ int ts_dpo_forward(ts_dpo_model *m, const int32_t *tokens,
     for (int n = 0; n < N; n++)
         memcpy(a->head_in + (size_t)n * C, a->lnf + (size_t)m->rows[n] * C,
                (size_t)C * sizeof(real));
-    for (size_t i = 0; i < BT; i++)
-        logp[i] = 0;
     if (N > 0) {
         ts_dpo_matmul_forward(a->logits, a->head_in, p->wte, NULL, N, C, Vp, 0,
                               &ws);
         ts_dpo_logprob_forward(a->lse, m->head_logp, a->logits, m->targets, N,
                                V, Vp, &ws);
-        for (int n = 0; n < N; n++) {
-            if (!isfinite(m->head_logp[n]))
-                return TS_ERROR(e, TS_ENONFINITE,
-                                "log-probability at position %d is %g",
-                                (int)m->rows[n], m->head_logp[n]);
-            logp[m->rows[n]] = m->head_logp[n];
+    }
+}
+
+/* Run a pass on a team of m->nthreads: one thread walks the layers, every
+ * thread takes their tasks.  Tiny models stay on the calling thread. */
+static int team_size(const ts_dpo_model *m)
+{
+    const ts_dpo_config *c = &m->cfg;
+    double layer = 12.0 * m->B * m->T * c->channels * (double)c->channels;
+    return layer > m->par_min_work ? m->nthreads : 1;
+}
+
+int ts_dpo_forward(ts_dpo_model *m, const int32_t *tokens,
+                   const int32_t *targets, int B, int T, ts_dpo_lora *lora,
+                   int train, uint64_t step, double *logp, ts_err *e)
+{
+    const ts_dpo_config *c = &m->cfg;
+    if (B < 1 || T < 1 || B > m->B_max || T > m->T_max)
+        return TS_ERROR(e, TS_EINVAL, "batch %d x %d exceeds capacity %d x %d",
+                        B, T, m->B_max, m->T_max);
+    int V = c->vocab_size;
+    size_t BT = (size_t)B * T;
+    int N = 0;
+    for (size_t i = 0; i < BT; i++) {
+        if (tokens[i] < 0 || tokens[i] >= V)
+            return TS_ERROR(e, TS_EINVAL, "token %d at %zu is outside [0, %d)",
+                            tokens[i], i, V);
+        if (targets[i] < -1 || targets[i] >= V)
+            return TS_ERROR(e, TS_EINVAL, "target %d at %zu is outside [-1, %d)",
+                            targets[i], i, V);
+        m->tokens[i] = tokens[i];
+        if (targets[i] >= 0) {
+            m->rows[N] = (int32_t)i;
+            m->targets[N] = targets[i];
+            N++;
         }
+    }
+    m->B = B;
+    m->T = T;
+    m->N = N;
+    m->fwd_lora = lora;
+    int nt = team_size(m);
+    (void)nt;
+    TS_DPO_OMP(omp parallel num_threads(nt) if (nt > 1))
+    TS_DPO_OMP(omp single)
+    forward_pass(m, lora, train, step);
+    for (size_t i = 0; i < BT; i++)
+        logp[i] = 0;
+    for (int n = 0; n < N; n++) {
+        if (!isfinite(m->head_logp[n]))
+            return TS_ERROR(e, TS_ENONFINITE,
+                            "log-probability at position %d is %g",
+                            (int)m->rows[n], m->head_logp[n]);
+        logp[m->rows[n]] = m->head_logp[n];
     }
     return TS_OK;
 }
 
-int ts_dpo_backward(ts_dpo_model *m, const double *dlogp, int full, ts_err *e)
+/* The kernels of a backward pass (m->g holds d obj / d logp by target);
+ * run as forward_pass is. */
+static void backward_pass(ts_dpo_model *m, int full)
 {
-    if (full && !m->grads_memory)
-        return TS_ERROR(e, TS_EINVAL,
-                        "full fine-tuning needs a model allocated with "
-                        "TS_DPO_MODEL_GRADS");
     const ts_dpo_config *c = &m->cfg;
     int B = m->B, T = m->T, N = m->N;
     int L = c->num_layers, C = c->channels, NH = c->num_heads;
@@ -469,8 +493,6 @@ int ts_dpo_backward(ts_dpo_model *m, const double *dlogp, int full, ts_err *e)
     /* Output head: logp[n] = log softmax(head_in[n] wte^T)[target[n]] */
     memset(d->dln, 0, BTC * sizeof(real));
     if (N > 0) {
-        for (int n = 0; n < N; n++)
-            m->g[n] = dlogp[m->rows[n]];
         ts_dpo_logprob_backward(a->logits, a->lse, m->targets, m->g, N, V, Vp,
                                 &ws);
         memset(d->dhead, 0, (size_t)N * C * sizeof(real));
@@ -546,6 +568,21 @@ int ts_dpo_backward(ts_dpo_model *m, const double *dlogp, int full, ts_err *e)
     if (g)
         ts_dpo_encoder_backward(g->wte, g->wpe, d->dresidual, m->tokens, B, T,
                                 C, &ws);
+}
+
+int ts_dpo_backward(ts_dpo_model *m, const double *dlogp, int full, ts_err *e)
+{
+    if (full && !m->grads_memory)
+        return TS_ERROR(e, TS_EINVAL,
+                        "full fine-tuning needs a model allocated with "
+                        "TS_DPO_MODEL_GRADS");
+    for (int n = 0; n < m->N; n++)
+        m->g[n] = dlogp[m->rows[n]];
+    int nt = team_size(m);
+    (void)nt;
+    TS_DPO_OMP(omp parallel num_threads(nt) if (nt > 1))
+    TS_DPO_OMP(omp single)
+    backward_pass(m, full);
     return TS_OK;
 }
 

@@ -40,6 +40,21 @@ typedef ts_dpo_real real;
 #endif
 #define FD_TOL 1e-6
 
+/* Run a statement on a team of two threads, as model.c runs a pass: the
+ * kernels' tasks are then shared between the threads. */
+#ifdef _OPENMP
+#define ON_TEAM(stmt)                                                      \
+    do {                                                                   \
+        _Pragma("omp parallel num_threads(2)") _Pragma("omp single")      \
+        { stmt; }                                                          \
+    } while (0)
+#else
+#define ON_TEAM(stmt)                                                      \
+    do {                                                                   \
+        stmt;                                                              \
+    } while (0)
+#endif
+
 static void fill(real *x, size_t n, ts_rng *g, double scale)
 {
     for (size_t i = 0; i < n; i++)
@@ -74,7 +89,9 @@ static ts_dpo_ws make_ws(size_t per_thread, int nthreads)
     ws.per_thread = per_thread;
     ws.nthreads = nthreads;
     ws.par_min = 0; /* parallel regions even for these small sizes */
-    ws.scratch = calloc(per_thread * (size_t)nthreads, sizeof(real));
+    /* room for the two threads of ON_TEAM whatever nthreads says */
+    ws.scratch = calloc(per_thread * (size_t)(nthreads > 2 ? nthreads : 2),
+                        sizeof(real));
     assert_non_null(ws.scratch);
     return ws;
 }
@@ -132,8 +149,8 @@ static void matmul_case(int BT, int K, int OC, int nthreads)
      * thousands of evaluations from forking on shared cores. */
     ts_dpo_ws ws1 = make_ws((size_t)K * TS_DPO_NR, 1);
     mm_case c = {BT, K, OC, inp, w, bias, R, out, &ws};
-    mm_objective(&c);
-    ts_dpo_matmul_backward(dinp, dw, db, R, inp, w, BT, K, OC, &ws);
+    ON_TEAM(mm_objective(&c));
+    ON_TEAM(ts_dpo_matmul_backward(dinp, dw, db, R, inp, w, BT, K, OC, &ws));
     c.ws = &ws1;
     fd_check(inp, ni, dinp, mm_f, &c, "matmul dinp");
     fd_check(w, nw, dw, mm_f, &c, "matmul dw");
@@ -141,7 +158,7 @@ static void matmul_case(int BT, int K, int OC, int nthreads)
     mm_objective(&c); /* out as at the unperturbed point */
     /* Accumulation: a second backward adds the same again. */
     real d0 = dinp[3], w0 = dw[5];
-    ts_dpo_matmul_backward(dinp, dw, NULL, R, inp, w, BT, K, OC, &ws);
+    ON_TEAM(ts_dpo_matmul_backward(dinp, dw, NULL, R, inp, w, BT, K, OC, &ws));
     assert_true(fabs(dinp[3] - 2 * d0) <= 1e-12 * fabs(d0) + 1e-300);
     assert_true(fabs(dw[5] - 2 * w0) <= 1e-12 * fabs(w0) + 1e-300);
     /* accumulate mode adds x w^T without the bias */
@@ -163,7 +180,7 @@ static void matmul_case(int BT, int K, int OC, int nthreads)
 static void test_matmul(void **state)
 {
     (void)state;
-    matmul_case(11, 37, 45, 1);  /* edge tiles only */
+    matmul_case(11, 37, 45, 2);  /* edge tiles only */
     matmul_case(16, 64, 64, 2);  /* full 8 x 32 tiles */
     matmul_case(19, 40, 70, 2);  /* both */
     matmul_case(37, 40, 5, 2);   /* narrow forward (OC <= 16), 16-row tiles
@@ -218,8 +235,9 @@ static void test_layernorm(void **state)
     fill(b, (size_t)C, &g, 1);
     ts_dpo_ws ws = make_ws(1, 2), ws1 = make_ws(1, 1);
     ln_case c = {BT, C, inp, w, b, R, out, mean, rstd, &ws};
-    ln_f(&c);
-    ts_dpo_layernorm_backward(dinp, dw, db, R, inp, w, mean, rstd, BT, C, &ws);
+    ON_TEAM(ln_f(&c));
+    ON_TEAM(ts_dpo_layernorm_backward(dinp, dw, db, R, inp, w, mean, rstd, BT,
+                                      C, &ws));
     c.ws = &ws1;
     fd_check(inp, n, dinp, ln_f, &c, "layernorm dinp");
     fd_check(w, (size_t)C, dw, ln_f, &c, "layernorm dw");
@@ -269,7 +287,7 @@ static void test_attention(void **state)
     ts_dpo_ws ws = make_ws(ts_dpo_attention_scratch(T, hs), 2);
     ts_dpo_ws ws1 = make_ws(ts_dpo_attention_scratch(T, hs), 1);
     att_case c = {B, T, C, NH, qkv, R, out, att, &ws};
-    att_f(&c);
+    ON_TEAM(att_f(&c));
     /* causal: row t of each head's attention sums to 1, zero above t */
     for (int t = 0; t < T; t++) {
         double s = 0;
@@ -282,7 +300,7 @@ static void test_attention(void **state)
     /* position 0 attends only to itself: out_0 = v_0 */
     for (int i = 0; i < C; i++)
         assert_true(fabs(out[i] - qkv[2 * C + i]) < 1e-12);
-    ts_dpo_attention_backward(dqkv, R, qkv, att, B, T, C, NH, &ws);
+    ON_TEAM(ts_dpo_attention_backward(dqkv, R, qkv, att, B, T, C, NH, &ws));
     c.ws = &ws1;
     fd_check(qkv, nq, dqkv, att_f, &c, "attention dqkv");
     free(ws.scratch);
