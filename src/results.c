@@ -57,7 +57,7 @@ void ts_sweep_free(ts_sweep *sw)
         &sw->regret_traj, &sw->regret_traj_ci, &sw->param, &sw->sel_freq,
         &sw->sel_freq_ci, &sw->drawn_loss, &sw->drawn_loss_ci,
         &sw->theta_traj, &sw->theta_traj_ci, &sw->util_w, &sw->util_w_ci,
-        &sw->util_s, &sw->util_s_ci,
+        &sw->util_s, &sw->util_s_ci, &sw->pop_param,
     };
     for (size_t k = 0; k < sizeof arrs / sizeof arrs[0]; k++)
         free(*arrs[k]);
@@ -123,6 +123,7 @@ int ts_sweep_alloc(ts_sweep *sw, const ts_experiment *x, ts_err *e)
     sw->diag = nans(cp * (size_t)sw->n_diag, &ok);
     sw->diag_ci = nans(cp * (size_t)sw->n_diag, &ok);
     sw->param = nans((size_t)x->n_mech * (size_t)sw->n_points * TS_MAX_PARAMS, &ok);
+    sw->pop_param = nans((size_t)sw->n_points * TS_MAX_PARAMS, &ok);
     if (sw->traj) {
         sw->share_traj = nans(cp * rows * Nm, &ok);
         sw->share_traj_ci = nans(cp * rows * Nm, &ok);
@@ -249,6 +250,8 @@ void ts_sweep_add_point(ts_sweep *sw, const ts_point *pt,
         for (int i = 0; i < x->mech[k]->n_params; i++)
             sw->param[((size_t)k * (size_t)P + (size_t)p) * TS_MAX_PARAMS +
                       (size_t)i] = pt->mech_par[k].v[i];
+    for (int i = 0; i < x->pop->n_params; i++)
+        sw->pop_param[(size_t)p * TS_MAX_PARAMS + (size_t)i] = pt->pop_par.v[i];
     sw->completed[p] = 1;
 }
 
@@ -297,6 +300,7 @@ int ts_sweep_fields(const ts_sweep *sw, ts_sweep_field *f)
     f[n++] = (ts_sweep_field){"n_failed", NULL, sw->n_failed, c, 1};
     f[n++] = (ts_sweep_field){"n_capped", NULL, sw->n_noconv, c, 1};
     f[n++] = (ts_sweep_field){"param", sw->param, NULL, sw->x->n_mech, TS_MAX_PARAMS};
+    f[n++] = (ts_sweep_field){"pop_param", sw->pop_param, NULL, 1, TS_MAX_PARAMS};
     return n;
 }
 
@@ -511,6 +515,22 @@ int ts_sweep_write(const ts_sweep *sw, const char *path,
             if (gm >= 0)
                 H5Gclose(gm);
         }
+        /* The population's scalar parameters (list parameters such as
+         * `bands` are in the experiment text attribute). */
+        hid_t gp = bad ? -1 : H5Gcreate2(g, x->pop->name, H5P_DEFAULT,
+                                         H5P_DEFAULT, H5P_DEFAULT);
+        bad |= gp < 0;
+        for (int i = 0; !bad && i < x->pop->n_params; i++) {
+            if (x->pop->params[i].flags & TS_PARAM_VEC)
+                continue;
+            for (long p = 0; p < sw->n_points; p++)
+                tmp[p] = sw->pop_param[(size_t)p * TS_MAX_PARAMS + (size_t)i];
+            bad |= ts_h5_write(gp, x->pop->params[i].name, H5T_NATIVE_DOUBLE,
+                               tmp, dp.rank, dp.d, dp.s,
+                               x->pop->params[i].doc) != TS_OK;
+        }
+        if (gp >= 0)
+            H5Gclose(gp);
         free(tmp);
         if (g >= 0)
             H5Gclose(g);

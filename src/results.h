@@ -48,6 +48,8 @@ typedef struct ts_sweep {
     double *util_w, *util_w_ci, *util_s, *util_s_ci;
     /* [mech][point][TS_MAX_PARAMS]: every parameter value used */
     double *param;
+    /* [point][TS_MAX_PARAMS]: the population's scalar parameters */
+    double *pop_param;
     unsigned char *completed;   /* [point]                                  */
     char first_error[512];      /* the first replica failure, for the user  */
 } ts_sweep;
