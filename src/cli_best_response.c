@@ -15,7 +15,12 @@
  *     the best common report (prompts exchangeable, bestresp.h); the
  *     expectation is exact when (m+1) x (heard outcomes) is within the
  *     budget, Monte Carlo with common random numbers otherwise.
- * Output (stdout): TSV with the header `q r_star abs_dev gain gain_ci`.
+ * --mechanism takes a comma-separated list (each gets the --set values
+ * it declares); with several, stdout gains a first column `mechanism`.
+ * Output (stdout): TSV with the header `q r_star abs_dev gain gain_ci`;
+ * with -O OUT.h5 (-o is --others) also r_star, abs_dev, gain, each with
+ * its _ci, over dimensions (mechanism, q) for `truthsim plot` (kinds
+ * br_rstar: r*(q) against the diagonal, br_gain).
  * Warnings and errors go to stderr; bad input exits 2 with one line. */
 #include <argp.h>
 #include <errno.h>
@@ -27,12 +32,13 @@
 #include "bestresp.h"
 #include "cli.h"
 #include "games.h"
+#include "h5util.h"
 
 #define MAX_SET 32
 #define MAX_LIST 1024
 
 typedef struct br_args {
-    const char *mech, *feedback, *utility, *q, *others;
+    const char *mech, *feedback, *utility, *q, *others, *output;
     char *set[MAX_SET];
     int n_set;
     long N, m, T, samples, budget;
@@ -41,7 +47,11 @@ typedef struct br_args {
 } br_args;
 
 static const struct argp_option options[] = {
-    {"mechanism", 'M', "NAME", 0, "Mechanism (truthsim list shows them)", 0},
+    {"mechanism", 'M', "NAME[,NAME...]", 0, "Mechanism(s) (truthsim list "
+     "shows them); with several, stdout gains a first column `mechanism`", 0},
+    {"output", 'O', "OUT.h5", 0, "Also write r_star, abs_dev, gain (each with "
+     "_ci) over dimensions (mechanism, q) to OUT.h5 (docs/results-format.md; "
+     "truthsim plot draws r*(q) against the diagonal)", 0},
     {"feedback", 'f', "full|limited", 0, "Feedback mode (default full)", 0},
     {"set", 'S', "KEY=VALUE", 0, "Set a mechanism parameter, or epsilon "
      "(the verification flip probability of Prop. 3, default 0); "
@@ -80,6 +90,7 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
     char *end;
     switch (key) {
     case 'M': a->mech = arg; break;
+    case 'O': a->output = arg; break;
     case 'f': a->feedback = arg; break;
     case 'u': a->utility = arg; break;
     case 'q': a->q = arg; break;
@@ -158,6 +169,62 @@ static int parse_list(const char *opt, const char *s, double *x, int max)
     }
 }
 
+/* The table as HDF5: datasets over (mechanism, q), each with its _ci
+ * companion (r*'s is 0: the search is deterministic; gain_ci is the Monte
+ * Carlo half-width, 0 when exact). */
+static int write_h5(const char *path, const char *const *names, int nm,
+                    const double *qs, int nq, const double *r_star,
+                    const double *dev, const double *gain,
+                    const double *gain_ci, const double *zero,
+                    const ts_shape *g, double epsilon, ts_br_utility util,
+                    const ts_br_options *o, ts_err *e)
+{
+    ts_h5file f;
+    int rc = ts_h5_create(&f, path, e);
+    if (rc)
+        return rc;
+    hid_t sm = ts_h5_scale_str(f.id, "mechanism", names, (size_t)nm);
+    hid_t sq = ts_h5_scale_double(f.id, "q", qs, (size_t)nq);
+    int ok = sm >= 0 && sq >= 0;
+    const hsize_t dims[2] = {(hsize_t)nm, (hsize_t)nq};
+    const hid_t sc[2] = {sm, sq};
+    const struct {
+        const char *name;
+        const double *v;
+        const char *what;
+    } ds[] = {
+        {"r_star", r_star, "best response r*(q) of worker 0 (first prompt)"},
+        {"r_star_ci", zero, "0: the search is deterministic"},
+        {"abs_dev", dev, "|r* - q|"},
+        {"abs_dev_ci", zero, "0: the search is deterministic"},
+        {"gain", gain, "U(r*) - U(q), expected utility after one slot"},
+        {"gain_ci", gain_ci, "95 % half-width of gain (Monte Carlo; 0 exact)"},
+    };
+    for (size_t k = 0; ok && k < sizeof ds / sizeof ds[0]; k++)
+        ok = !ts_h5_write(f.id, ds[k].name, H5T_NATIVE_DOUBLE, ds[k].v, 2,
+                          dims, sc, ds[k].what);
+    ok = ok && !ts_h5_attr_str(f.id, "name", "best_response") &&
+         !ts_h5_attr_str(f.id, "kind", "best-response") &&
+         !ts_h5_attr_long(f.id, "N", g->N) && !ts_h5_attr_long(f.id, "m", g->m) &&
+         !ts_h5_attr_long(f.id, "T", g->T) &&
+         !ts_h5_attr_str(f.id, "feedback", g->feedback == TS_FULL ? "full" : "limited") &&
+         !ts_h5_attr_double(f.id, "epsilon", epsilon) &&
+         !ts_h5_attr_str(f.id, "utility", util == TS_BR_SHARE ? "share" : "weight") &&
+         !ts_h5_attr_long(f.id, "samples", o->samples) &&
+         !ts_h5_attr_long(f.id, "exact_budget", o->exact_budget) &&
+         !ts_h5_attr_long(f.id, "seed", (long)o->seed);
+    if (sm >= 0)
+        H5Dclose(sm);
+    if (sq >= 0)
+        H5Dclose(sq);
+    if (!ok) {
+        ts_h5_close(&f, 0, e);
+        return TS_ERROR(e, TS_EIO, "%s: writing the best-response table failed",
+                        path);
+    }
+    return ts_h5_close(&f, 1, e);
+}
+
 int ts_cli_best_response(int argc, char **argv, const ts_cli_env *env)
 {
     (void)env;
@@ -188,12 +255,6 @@ int ts_cli_best_response(int argc, char **argv, const ts_cli_env *env)
         fprintf(stderr, "truthsim best-response: --utility: %s\n", e.msg);
         return TS_EXIT_USAGE;
     }
-    const ts_mechanism_type *mt = ts_mechanism_find(a.mech, fb, &e);
-    if (!mt) {
-        fprintf(stderr, "truthsim best-response: --mechanism: %s\n", e.msg);
-        return TS_EXIT_USAGE;
-    }
-
     enum { N_DEFAULT_Q = 19 }; /* 0.05, 0.10, ..., 0.95 */
     double qs[MAX_LIST], others[MAX_LIST];
     int nq = N_DEFAULT_Q;
@@ -227,8 +288,35 @@ int ts_cli_best_response(int argc, char **argv, const ts_cli_env *env)
 
     const int N = (int)a.N, m = (int)a.m;
     ts_shape g = {.N = N, .m = m, .T = a.T, .feedback = fb};
-    ts_params par;
-    ts_params_init(&par, mt->n_params);
+
+    /* The mechanisms, comma-separated. */
+    enum { MAX_MECH = 16 };
+    const ts_mechanism_type *mts[MAX_MECH];
+    int nm = 0;
+    char mbuf[1024];
+    snprintf(mbuf, sizeof mbuf, "%s", a.mech);
+    for (char *sv = NULL, *tok = strtok_r(mbuf, ",", &sv); tok;
+         tok = strtok_r(NULL, ",", &sv)) {
+        if (nm == MAX_MECH) {
+            fprintf(stderr, "truthsim best-response: --mechanism: at most "
+                            "%d mechanisms\n", MAX_MECH);
+            return TS_EXIT_USAGE;
+        }
+        if (!(mts[nm++] = ts_mechanism_find(tok, fb, &e))) {
+            fprintf(stderr, "truthsim best-response: --mechanism: %s\n", e.msg);
+            return TS_EXIT_USAGE;
+        }
+    }
+    if (nm == 0) {
+        fprintf(stderr, "truthsim best-response: --mechanism: no name given\n");
+        return TS_EXIT_USAGE;
+    }
+
+    /* --set: epsilon, or a parameter of at least one of the mechanisms
+     * (each mechanism takes the ones it declares). */
+    ts_params pars[MAX_MECH];
+    for (int k = 0; k < nm; k++)
+        ts_params_init(&pars[k], mts[k]->n_params);
     double epsilon = 0.0;
     for (int k = 0; k < a.n_set; k++) {
         char *eq = strchr(a.set[k], '=');
@@ -249,50 +337,64 @@ int ts_cli_best_response(int argc, char **argv, const ts_cli_env *env)
             epsilon = v;
             continue;
         }
-        int i = ts_param_find(mt->params, mt->n_params, a.set[k]);
-        if (i < 0 || (mt->params[i].flags & TS_PARAM_VEC)) {
-            char names[256] = "";
+        int used = 0;
+        char names[512] = "";
+        for (int h = 0; h < nm; h++) {
+            const ts_mechanism_type *mt = mts[h];
+            int i = ts_param_find(mt->params, mt->n_params, a.set[k]);
+            if (i >= 0 && !(mt->params[i].flags & TS_PARAM_VEC)) {
+                pars[h].v[i] = v;
+                pars[h].set[i] = 1;
+                used = 1;
+            }
             for (int j = 0; j < mt->n_params; j++) {
-                strncat(names, j ? ", " : "", sizeof names - strlen(names) - 1);
+                strncat(names, names[0] ? ", " : "",
+                        sizeof names - strlen(names) - 1);
                 strncat(names, mt->params[j].name,
                         sizeof names - strlen(names) - 1);
             }
+        }
+        if (!used) {
             fprintf(stderr, "truthsim best-response: --set %s: %s has no "
                             "parameter '%s' (parameters: %s; and epsilon)\n",
-                    a.set[k], mt->name, a.set[k], names[0] ? names : "none");
+                    a.set[k], a.mech, a.set[k], names[0] ? names : "none");
             return TS_EXIT_USAGE;
         }
-        par.v[i] = v;
-        par.set[i] = 1;
     }
-    mt->defaults(&g, &par);
-    int rc = ts_params_check(&par, mt->params, mt->n_params, mt->name, &e);
-    if (!rc && mt->check)
-        rc = mt->check(&g, &par, &e);
-    if (rc) {
-        fprintf(stderr, "truthsim best-response: %s\n", e.msg);
-        return TS_EXIT_USAGE;
+    int rc = TS_OK;
+    for (int h = 0; h < nm; h++) {
+        mts[h]->defaults(&g, &pars[h]);
+        rc = ts_params_check(&pars[h], mts[h]->params, mts[h]->n_params,
+                             mts[h]->name, &e);
+        if (!rc && mts[h]->check)
+            rc = mts[h]->check(&g, &pars[h], &e);
+        if (rc) {
+            fprintf(stderr, "truthsim best-response: %s\n", e.msg);
+            return TS_EXIT_USAGE;
+        }
     }
 
     o.samples = a.samples;
     o.exact_budget = a.budget;
     o.seed = a.seed;
-    void *state = malloc(mt->state_size(&g));
+    void *state = NULL;
     double *q = malloc((size_t)m * sizeof(double));
     double *r = malloc((size_t)N * m * sizeof(double));
     double *rstar = malloc((size_t)m * sizeof(double));
+    /* [nm][nq] results, NaN until written */
+    const size_t nr = (size_t)nm * (size_t)nq;
+    double *out = malloc(5 * nr * sizeof(double));
     ts_br_work *w = NULL;
     int noconv = 0;
-    if (!state || !q || !r || !rstar) {
+    if (!q || !r || !rstar || !out) {
         fprintf(stderr, "truthsim best-response: out of memory\n");
         rc = TS_ENOMEM;
         goto done;
     }
-    if ((rc = mt->init(state, &g, &par, &e)) ||
-        (rc = ts_br_work_alloc(&w, mt, &g, &o, &e))) {
-        fprintf(stderr, "truthsim best-response: %s\n", e.msg);
-        goto done;
-    }
+    double *o_r = out, *o_dev = out + nr, *o_gain = out + 2 * nr,
+           *o_gci = out + 3 * nr, *o_zero = out + 4 * nr;
+    for (size_t k = 0; k < 5 * nr; k++)
+        out[k] = NAN;
     /* Worker 0 deviates; the others report their bands centres (p = 1). */
     for (int k = 0; k < N; k++) {
         double rk = 0.5;
@@ -302,32 +404,68 @@ int ts_cli_best_response(int argc, char **argv, const ts_cli_env *env)
         for (int j = 0; j < m; j++)
             r[(size_t)k * m + j] = rk;
     }
-    ts_br_problem pb = {.mt = mt, .g = g, .par = &par, .state = state,
-                        .t = 0, .i = 0, .m = m, .q = q, .r_others = r,
-                        .epsilon = epsilon, .utility = util,
-                        .exchangeable = 1};
+    if (nm > 1)
+        printf("mechanism\t");
     printf("q\tr_star\tabs_dev\tgain\tgain_ci\n");
-    for (int h = 0; h < nq; h++) {
-        for (int j = 0; j < m; j++)
-            q[j] = qs[h];
-        ts_br_result res;
-        rc = ts_best_response(&pb, &o, w, rstar, &res, &e);
-        if (rc == TS_ENOCONV) {
-            fprintf(stderr, "truthsim best-response: warning: q = %g: %s\n",
-                    qs[h], e.msg);
-            noconv = 1;
-            rc = TS_OK;
-        } else if (rc) {
-            fprintf(stderr, "truthsim best-response: q = %g: %s\n", qs[h],
-                    e.msg);
+    for (int h = 0; h < nm; h++) {
+        const ts_mechanism_type *mt = mts[h];
+        free(state);
+        state = malloc(mt->state_size(&g));
+        ts_br_work_free(w);
+        w = NULL;
+        if (!state) {
+            fprintf(stderr, "truthsim best-response: out of memory\n");
+            rc = TS_ENOMEM;
             goto done;
         }
-        printf("%.6g\t%.10g\t%.6g\t%.6g\t%.3g\n", qs[h], rstar[0],
-               fabs(rstar[0] - qs[h]), res.gain, res.gain_ci);
+        if ((rc = mt->init(state, &g, &pars[h], &e)) ||
+            (rc = ts_br_work_alloc(&w, mt, &g, &o, &e))) {
+            fprintf(stderr, "truthsim best-response: %s\n", e.msg);
+            goto done;
+        }
+        ts_br_problem pb = {.mt = mt, .g = g, .par = &pars[h],
+                            .state = state, .t = 0, .i = 0, .m = m, .q = q,
+                            .r_others = r, .epsilon = epsilon,
+                            .utility = util, .exchangeable = 1};
+        for (int k = 0; k < nq; k++) {
+            for (int j = 0; j < m; j++)
+                q[j] = qs[k];
+            ts_br_result res;
+            rc = ts_best_response(&pb, &o, w, rstar, &res, &e);
+            if (rc == TS_ENOCONV) {
+                fprintf(stderr, "truthsim best-response: warning: %s, "
+                                "q = %g: %s\n", mt->name, qs[k], e.msg);
+                noconv = 1;
+                rc = TS_OK;
+            } else if (rc) {
+                fprintf(stderr, "truthsim best-response: %s, q = %g: %s\n",
+                        mt->name, qs[k], e.msg);
+                goto done;
+            }
+            const size_t ix = (size_t)h * nq + (size_t)k;
+            o_r[ix] = rstar[0];
+            o_dev[ix] = fabs(rstar[0] - qs[k]);
+            o_gain[ix] = res.gain;
+            o_gci[ix] = res.gain_ci;
+            o_zero[ix] = 0.0;
+            if (nm > 1)
+                printf("%s\t", mt->name);
+            printf("%.6g\t%.10g\t%.6g\t%.6g\t%.3g\n", qs[k], rstar[0],
+                   o_dev[ix], res.gain, res.gain_ci);
+        }
     }
     if (fflush(stdout)) {
         fprintf(stderr, "truthsim best-response: writing stdout failed\n");
         rc = TS_EIO;
+    }
+    if (!rc && a.output) {
+        const char *names[MAX_MECH];
+        for (int h = 0; h < nm; h++)
+            names[h] = mts[h]->name;
+        rc = write_h5(a.output, names, nm, qs, nq, o_r, o_dev, o_gain, o_gci,
+                      o_zero, &g, epsilon, util, &o, &e);
+        if (rc)
+            fprintf(stderr, "truthsim best-response: %s\n", e.msg);
     }
 done:
     ts_br_work_free(w);
@@ -335,6 +473,7 @@ done:
     free(q);
     free(r);
     free(rstar);
+    free(out);
     if (rc)
         return ts_cli_exit_code(rc);
     return noconv ? TS_EXIT_FAILED : TS_EXIT_OK;

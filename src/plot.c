@@ -85,6 +85,23 @@ static const plot_kind kinds[] = {
     {"overtake", "overtake_time", "ratio", NULL, "time_avg_regret",
      "overtaking time of a better newcomer", "w_k / w_i at arrival",
      "slots until E[w_i] ≥ E[w_k]", NAN, NAN, 1},
+    /* SPEC §4/§5 best responses (truthsim best-response -O): r*(q) per
+     * mechanism against the diagonal r = q; the gain U(r*) - U(q) */
+    {"br_rstar", "r_star", "q", "mechanism", "br_rstar",
+     "single-slot best response r*(q), dashed: truthful",
+     "belief q", "best report r*", NAN, NAN, 0},
+    {"br_gain", "gain", "q", "mechanism", "linear",
+     "expected gain of the best response over truth", "belief q",
+     "U(r*) − U(q)", NAN, NAN, 0},
+    /* SPEC §4 horizon deviations: horizon utility (eq. 4) against
+     * exaggerate's kappa (kappa = 0 truthful), a line per worker, common
+     * random numbers across kappa (experiments/deviation-kappa.yaml) */
+    {"util_kappa", "utility_weight", "exaggerate.kappa", "worker", "linear",
+     "horizon utility Σ_t w_i^t vs exaggeration κ of worker 1",
+     "κ (worker 1: r = q + κ(q − ½))", "Σ_t w_i^t", NAN, NAN, 1},
+    {"share_kappa", "utility_share", "exaggerate.kappa", "worker", "linear",
+     "horizon share Σ_t w_i^t/Σw vs exaggeration κ of worker 1",
+     "κ (worker 1: r = q + κ(q − ½))", "Σ_t share_i^t", NAN, NAN, 1},
     {NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0.0, 0.0, 0},
 };
 
