@@ -179,13 +179,6 @@ static int set_log_weights(void *st, const double *logw, ts_err *e)
     return TS_OK;
 }
 
-static int n_heard(const ts_shape *g, const ts_params *p)
-{
-    (void)g;
-    (void)p;
-    return 1;
-}
-
 const ts_mechanism_type ts_mech_exp3 = {
     .name = name,
     .label = name,
@@ -201,7 +194,7 @@ const ts_mechanism_type ts_mech_exp3 = {
     .log_weights = log_weights,
     .set_log_weights = set_log_weights,
     .theta = theta,
-    .n_heard = n_heard,
+    .n_heard = mech_one_heard,
     .n_diag = 0,
     .diag_names = NULL,
     .diag = NULL,

@@ -305,3 +305,10 @@ int mech_subset_n_heard(const ts_shape *g, const ts_params *p)
     (void)g;
     return (int)p->v[0];
 }
+
+int mech_one_heard(const ts_shape *g, const ts_params *p)
+{
+    (void)g;
+    (void)p;
+    return 1;
+}

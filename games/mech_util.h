@@ -118,6 +118,9 @@ double mech_subset_k_default(const ts_shape *g);
  * (at index 0): `average` and `median` under limited feedback. */
 void mech_subset_defaults(const ts_shape *g, ts_params *p);
 int mech_subset_n_heard(const ts_shape *g, const ts_params *p);
+
+/* n_heard() of the mechanisms that hear one worker per slot (Def. 5, exp3). */
+int mech_one_heard(const ts_shape *g, const ts_params *p);
 int mech_subset_check_k(const ts_shape *g, const ts_params *p, int k,
                         const char *who, ts_err *e);
 

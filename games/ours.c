@@ -334,13 +334,6 @@ static int lim_set_log_weights(void *st, const double *logw, ts_err *e)
     return TS_OK;
 }
 
-static int lim_n_heard(const ts_shape *g, const ts_params *p)
-{
-    (void)g;
-    (void)p;
-    return 1;
-}
-
 const ts_mechanism_type ts_mech_ours_limited = {
     .name = name,
     .label = name,
@@ -356,7 +349,7 @@ const ts_mechanism_type ts_mech_ours_limited = {
     .log_weights = lim_log_weights,
     .set_log_weights = lim_set_log_weights,
     .theta = lim_theta,
-    .n_heard = lim_n_heard,
+    .n_heard = mech_one_heard,
     .n_diag = 0,
     .diag_names = NULL,
     .diag = NULL,
