@@ -38,7 +38,7 @@
 #define MAX_LIST 1024
 
 typedef struct br_args {
-    const char *mech, *feedback, *utility, *q, *others, *output;
+    const char *mech, *feedback, *utility, *q, *others, *output, *sweep;
     char *set[MAX_SET];
     int n_set;
     long N, m, T, samples, budget;
@@ -68,6 +68,9 @@ static const struct argp_option options[] = {
      "bands centres for p = 1, 0.5 0.4 0.3 0.2 at N = 5)", 0},
     {"seed", 's', "S", 0, "Key of the Monte Carlo draws (default 1)", 0},
     {"samples", 'n', "S", 0, "Monte Carlo draws (default 4096)", 0},
+    {"sweep", 'W', "KEY=V1,V2,...", 0, "Repeat the table for each value of a "
+     "parameter (e.g. eta=0.05,0.5,3): a dimension KEY in -O's file, and "
+     "max_abs_dev = max_q |r* - q| over (mechanism, KEY)", 0},
     {"budget", 'b', "B", 0, "Most outcomes enumerated exactly (default "
      "16384; 0 forces Monte Carlo)", 0},
     {0},
@@ -91,6 +94,7 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
     switch (key) {
     case 'M': a->mech = arg; break;
     case 'O': a->output = arg; break;
+    case 'W': a->sweep = arg; break;
     case 'f': a->feedback = arg; break;
     case 'u': a->utility = arg; break;
     case 'q': a->q = arg; break;
@@ -172,10 +176,18 @@ static int parse_list(const char *opt, const char *s, double *x, int max)
 /* The table as HDF5: datasets over (mechanism, q), each with its _ci
  * companion (r*'s is 0: the search is deterministic; gain_ci is the Monte
  * Carlo half-width, 0 when exact). */
+/* The swept parameter, if any: its name and values. */
+typedef struct sweep {
+    char key[64];
+    int n;
+    double v[MAX_LIST];
+} sweep;
+
 static int write_h5(const char *path, const char *const *names, int nm,
-                    const double *qs, int nq, const double *r_star,
-                    const double *dev, const double *gain,
-                    const double *gain_ci, const double *zero,
+                    const sweep *sw, const double *qs, int nq,
+                    const double *r_star, const double *dev,
+                    const double *gain, const double *gain_ci,
+                    const double *zero, const double *max_dev,
                     const ts_shape *g, double epsilon, ts_br_utility util,
                     const ts_br_options *o, ts_err *e)
 {
@@ -184,10 +196,14 @@ static int write_h5(const char *path, const char *const *names, int nm,
     if (rc)
         return rc;
     hid_t sm = ts_h5_scale_str(f.id, "mechanism", names, (size_t)nm);
+    hid_t ss = sw->key[0] ? ts_h5_scale_double(f.id, sw->key, sw->v, (size_t)sw->n) : -1;
     hid_t sq = ts_h5_scale_double(f.id, "q", qs, (size_t)nq);
-    int ok = sm >= 0 && sq >= 0;
-    const hsize_t dims[2] = {(hsize_t)nm, (hsize_t)nq};
-    const hid_t sc[2] = {sm, sq};
+    int ok = sm >= 0 && sq >= 0 && (!sw->key[0] || ss >= 0);
+    /* (mechanism, [KEY,] q) */
+    const int rank = sw->key[0] ? 3 : 2;
+    const hsize_t dims[3] = {(hsize_t)nm, sw->key[0] ? (hsize_t)sw->n : (hsize_t)nq,
+                             (hsize_t)nq};
+    const hid_t sc[3] = {sm, sw->key[0] ? ss : sq, sq};
     const struct {
         const char *name;
         const double *v;
@@ -201,8 +217,16 @@ static int write_h5(const char *path, const char *const *names, int nm,
         {"gain_ci", gain_ci, "95 % half-width of gain (Monte Carlo; 0 exact)"},
     };
     for (size_t k = 0; ok && k < sizeof ds / sizeof ds[0]; k++)
-        ok = !ts_h5_write(f.id, ds[k].name, H5T_NATIVE_DOUBLE, ds[k].v, 2,
+        ok = !ts_h5_write(f.id, ds[k].name, H5T_NATIVE_DOUBLE, ds[k].v, rank,
                           dims, sc, ds[k].what);
+    if (ok && sw->key[0]) {
+        /* The size of the deviation against the swept parameter (Lemma 2:
+         * small at the paper's eta, large at eta ~ 3), with a zero _ci. */
+        ok = !ts_h5_write(f.id, "max_abs_dev", H5T_NATIVE_DOUBLE, max_dev, 2,
+                          dims, sc, "max over q of |r* - q|") &&
+             !ts_h5_write(f.id, "max_abs_dev_ci", H5T_NATIVE_DOUBLE, zero, 2,
+                          dims, sc, "0: the search is deterministic");
+    }
     ok = ok && !ts_h5_attr_str(f.id, "name", "best_response") &&
          !ts_h5_attr_str(f.id, "kind", "best-response") &&
          !ts_h5_attr_long(f.id, "N", g->N) && !ts_h5_attr_long(f.id, "m", g->m) &&
@@ -215,6 +239,8 @@ static int write_h5(const char *path, const char *const *names, int nm,
          !ts_h5_attr_long(f.id, "seed", (long)o->seed);
     if (sm >= 0)
         H5Dclose(sm);
+    if (ss >= 0)
+        H5Dclose(ss);
     if (sq >= 0)
         H5Dclose(sq);
     if (!ok) {
@@ -312,88 +338,78 @@ int ts_cli_best_response(int argc, char **argv, const ts_cli_env *env)
         return TS_EXIT_USAGE;
     }
 
-    /* --set: epsilon, or a parameter of at least one of the mechanisms
-     * (each mechanism takes the ones it declares). */
-    ts_params pars[MAX_MECH];
-    for (int k = 0; k < nm; k++)
-        ts_params_init(&pars[k], mts[k]->n_params);
-    double epsilon = 0.0;
+    /* --set KEY=VALUE, parsed once: epsilon, or a parameter of at least one
+     * of the mechanisms (each mechanism takes the ones it declares). */
+    char set_key[MAX_SET + 1][64];
+    double set_val[MAX_SET + 1];
+    int n_kv = 0;
     for (int k = 0; k < a.n_set; k++) {
         char *eq = strchr(a.set[k], '=');
         char *end = NULL;
         double v = eq ? strtod(eq + 1, &end) : NAN;
-        if (!eq || !end || *end || end == eq + 1 || !isfinite(v)) {
+        if (!eq || !end || *end || end == eq + 1 || !isfinite(v) ||
+            (size_t)(eq - a.set[k]) >= sizeof set_key[0]) {
             fprintf(stderr, "truthsim best-response: --set %s: expected "
                             "KEY=NUMBER\n", a.set[k]);
             return TS_EXIT_USAGE;
         }
-        *eq = '\0';
-        if (!strcmp(a.set[k], "epsilon")) {
-            if (!(v >= 0.0 && v <= 0.5)) {
-                fprintf(stderr, "truthsim best-response: --set epsilon=%g: "
-                                "must be in [0, 0.5] (Prop. 3)\n", v);
+        snprintf(set_key[n_kv], sizeof set_key[0], "%.*s", (int)(eq - a.set[k]),
+                 a.set[k]);
+        set_val[n_kv++] = v;
+    }
+    /* --sweep KEY=V1,V2,...: the whole table once per value. */
+    static sweep swp;
+    memset(&swp, 0, sizeof swp);
+    swp.n = 1;
+    if (a.sweep) {
+        const char *eq = strchr(a.sweep, '=');
+        if (!eq || eq == a.sweep || (size_t)(eq - a.sweep) >= sizeof swp.key) {
+            fprintf(stderr, "truthsim best-response: --sweep %s: expected "
+                            "KEY=V1,V2,...\n", a.sweep);
+            return TS_EXIT_USAGE;
+        }
+        snprintf(swp.key, sizeof swp.key, "%.*s", (int)(eq - a.sweep), a.sweep);
+        swp.n = 0;
+        for (const char *p = eq + 1;;) {
+            char *end;
+            errno = 0;
+            double v = strtod(p, &end);
+            if (end == p || errno || !isfinite(v) || (*end && *end != ',') ||
+                swp.n == MAX_LIST) {
+                fprintf(stderr, "truthsim best-response: --sweep %s: expected "
+                                "comma-separated numbers\n", a.sweep);
                 return TS_EXIT_USAGE;
             }
-            epsilon = v;
-            continue;
-        }
-        int used = 0;
-        char names[512] = "";
-        for (int h = 0; h < nm; h++) {
-            const ts_mechanism_type *mt = mts[h];
-            int i = ts_param_find(mt->params, mt->n_params, a.set[k]);
-            if (i >= 0 && !(mt->params[i].flags & TS_PARAM_VEC)) {
-                pars[h].v[i] = v;
-                pars[h].set[i] = 1;
-                used = 1;
-            }
-            for (int j = 0; j < mt->n_params; j++) {
-                strncat(names, names[0] ? ", " : "",
-                        sizeof names - strlen(names) - 1);
-                strncat(names, mt->params[j].name,
-                        sizeof names - strlen(names) - 1);
-            }
-        }
-        if (!used) {
-            fprintf(stderr, "truthsim best-response: --set %s: %s has no "
-                            "parameter '%s' (parameters: %s; and epsilon)\n",
-                    a.set[k], a.mech, a.set[k], names[0] ? names : "none");
-            return TS_EXIT_USAGE;
+            swp.v[swp.n++] = v;
+            if (!*end)
+                break;
+            p = end + 1;
         }
     }
-    int rc = TS_OK;
-    for (int h = 0; h < nm; h++) {
-        mts[h]->defaults(&g, &pars[h]);
-        rc = ts_params_check(&pars[h], mts[h]->params, mts[h]->n_params,
-                             mts[h]->name, &e);
-        if (!rc && mts[h]->check)
-            rc = mts[h]->check(&g, &pars[h], &e);
-        if (rc) {
-            fprintf(stderr, "truthsim best-response: %s\n", e.msg);
-            return TS_EXIT_USAGE;
-        }
-    }
+    const int ns = swp.n;
 
     o.samples = a.samples;
     o.exact_budget = a.budget;
     o.seed = a.seed;
+    int rc = TS_OK;
     void *state = NULL;
     double *q = malloc((size_t)m * sizeof(double));
     double *r = malloc((size_t)N * m * sizeof(double));
     double *rstar = malloc((size_t)m * sizeof(double));
-    /* [nm][nq] results, NaN until written */
-    const size_t nr = (size_t)nm * (size_t)nq;
-    double *out = malloc(5 * nr * sizeof(double));
+    /* [nm][ns][nq] results, NaN until written; then max_dev [nm][ns] */
+    const size_t nr = (size_t)nm * (size_t)ns * (size_t)nq;
+    double *out = malloc((5 * nr + (size_t)nm * ns) * sizeof(double));
     ts_br_work *w = NULL;
     int noconv = 0;
+    double epsilon = 0.0;
     if (!q || !r || !rstar || !out) {
         fprintf(stderr, "truthsim best-response: out of memory\n");
         rc = TS_ENOMEM;
         goto done;
     }
     double *o_r = out, *o_dev = out + nr, *o_gain = out + 2 * nr,
-           *o_gci = out + 3 * nr, *o_zero = out + 4 * nr;
-    for (size_t k = 0; k < 5 * nr; k++)
+           *o_gci = out + 3 * nr, *o_zero = out + 4 * nr, *o_max = out + 5 * nr;
+    for (size_t k = 0; k < 5 * nr + (size_t)nm * ns; k++)
         out[k] = NAN;
     /* Worker 0 deviates; the others report their bands centres (p = 1). */
     for (int k = 0; k < N; k++) {
@@ -406,52 +422,121 @@ int ts_cli_best_response(int argc, char **argv, const ts_cli_env *env)
     }
     if (nm > 1)
         printf("mechanism\t");
+    if (swp.key[0])
+        printf("%s\t", swp.key);
     printf("q\tr_star\tabs_dev\tgain\tgain_ci\n");
-    for (int h = 0; h < nm; h++) {
-        const ts_mechanism_type *mt = mts[h];
-        free(state);
-        state = malloc(mt->state_size(&g));
-        ts_br_work_free(w);
-        w = NULL;
-        if (!state) {
-            fprintf(stderr, "truthsim best-response: out of memory\n");
-            rc = TS_ENOMEM;
-            goto done;
+    for (int si = 0; si < ns && !rc; si++) {
+        ts_params pars[MAX_MECH];
+        for (int k = 0; k < nm; k++)
+            ts_params_init(&pars[k], mts[k]->n_params);
+        epsilon = 0.0;
+        /* The --set values, then the swept one. */
+        if (swp.key[0]) {
+            snprintf(set_key[n_kv], sizeof set_key[0], "%s", swp.key);
+            set_val[n_kv] = swp.v[si];
         }
-        if ((rc = mt->init(state, &g, &pars[h], &e)) ||
-            (rc = ts_br_work_alloc(&w, mt, &g, &o, &e))) {
-            fprintf(stderr, "truthsim best-response: %s\n", e.msg);
-            goto done;
-        }
-        ts_br_problem pb = {.mt = mt, .g = g, .par = &pars[h],
-                            .state = state, .t = 0, .i = 0, .m = m, .q = q,
-                            .r_others = r, .epsilon = epsilon,
-                            .utility = util, .exchangeable = 1};
-        for (int k = 0; k < nq; k++) {
-            for (int j = 0; j < m; j++)
-                q[j] = qs[k];
-            ts_br_result res;
-            rc = ts_best_response(&pb, &o, w, rstar, &res, &e);
-            if (rc == TS_ENOCONV) {
-                fprintf(stderr, "truthsim best-response: warning: %s, "
-                                "q = %g: %s\n", mt->name, qs[k], e.msg);
-                noconv = 1;
-                rc = TS_OK;
-            } else if (rc) {
-                fprintf(stderr, "truthsim best-response: %s, q = %g: %s\n",
-                        mt->name, qs[k], e.msg);
+        const int n_use = n_kv + (swp.key[0] ? 1 : 0);
+        for (int k = 0; k < n_use; k++) {
+            const double v = set_val[k];
+            if (!strcmp(set_key[k], "epsilon")) {
+                if (!(v >= 0.0 && v <= 0.5)) {
+                    fprintf(stderr, "truthsim best-response: epsilon = %g: "
+                                    "must be in [0, 0.5] (Prop. 3)\n", v);
+                    rc = TS_EINPUT;
+                    goto done;
+                }
+                epsilon = v;
+                continue;
+            }
+            int used = 0;
+            char names[512] = "";
+            for (int h = 0; h < nm; h++) {
+                const ts_mechanism_type *mt = mts[h];
+                int i = ts_param_find(mt->params, mt->n_params, set_key[k]);
+                if (i >= 0 && !(mt->params[i].flags & TS_PARAM_VEC)) {
+                    pars[h].v[i] = v;
+                    pars[h].set[i] = 1;
+                    used = 1;
+                }
+                for (int j = 0; j < mt->n_params; j++) {
+                    strncat(names, names[0] ? ", " : "",
+                            sizeof names - strlen(names) - 1);
+                    strncat(names, mt->params[j].name,
+                            sizeof names - strlen(names) - 1);
+                }
+            }
+            if (!used) {
+                fprintf(stderr, "truthsim best-response: %s %s=%g: %s has no "
+                                "parameter '%s' (parameters: %s; and epsilon)\n",
+                        k < n_kv ? "--set" : "--sweep", set_key[k], v, a.mech,
+                        set_key[k], names[0] ? names : "none");
+                rc = TS_EINPUT;
                 goto done;
             }
-            const size_t ix = (size_t)h * nq + (size_t)k;
-            o_r[ix] = rstar[0];
-            o_dev[ix] = fabs(rstar[0] - qs[k]);
-            o_gain[ix] = res.gain;
-            o_gci[ix] = res.gain_ci;
-            o_zero[ix] = 0.0;
-            if (nm > 1)
-                printf("%s\t", mt->name);
-            printf("%.6g\t%.10g\t%.6g\t%.6g\t%.3g\n", qs[k], rstar[0],
-                   o_dev[ix], res.gain, res.gain_ci);
+        }
+        for (int h = 0; h < nm; h++) {
+            mts[h]->defaults(&g, &pars[h]);
+            rc = ts_params_check(&pars[h], mts[h]->params, mts[h]->n_params,
+                                 mts[h]->name, &e);
+            if (!rc && mts[h]->check)
+                rc = mts[h]->check(&g, &pars[h], &e);
+            if (rc) {
+                fprintf(stderr, "truthsim best-response: %s\n", e.msg);
+                goto done;
+            }
+        }
+        for (int h = 0; h < nm; h++) {
+            const ts_mechanism_type *mt = mts[h];
+            free(state);
+            state = malloc(mt->state_size(&g));
+            ts_br_work_free(w);
+            w = NULL;
+            if (!state) {
+                fprintf(stderr, "truthsim best-response: out of memory\n");
+                rc = TS_ENOMEM;
+                goto done;
+            }
+            if ((rc = mt->init(state, &g, &pars[h], &e)) ||
+                (rc = ts_br_work_alloc(&w, mt, &g, &o, &e))) {
+                fprintf(stderr, "truthsim best-response: %s\n", e.msg);
+                goto done;
+            }
+            ts_br_problem pb = {.mt = mt, .g = g, .par = &pars[h],
+                                .state = state, .t = 0, .i = 0, .m = m, .q = q,
+                                .r_others = r, .epsilon = epsilon,
+                                .utility = util, .exchangeable = 1};
+            double mx = 0;
+            for (int k = 0; k < nq; k++) {
+                for (int j = 0; j < m; j++)
+                    q[j] = qs[k];
+                ts_br_result res;
+                rc = ts_best_response(&pb, &o, w, rstar, &res, &e);
+                if (rc == TS_ENOCONV) {
+                    fprintf(stderr, "truthsim best-response: warning: %s, "
+                                    "q = %g: %s\n", mt->name, qs[k], e.msg);
+                    noconv = 1;
+                    rc = TS_OK;
+                } else if (rc) {
+                    fprintf(stderr, "truthsim best-response: %s, q = %g: %s\n",
+                            mt->name, qs[k], e.msg);
+                    goto done;
+                }
+                const size_t ix = ((size_t)h * ns + (size_t)si) * nq + (size_t)k;
+                o_r[ix] = rstar[0];
+                o_dev[ix] = fabs(rstar[0] - qs[k]);
+                o_gain[ix] = res.gain;
+                o_gci[ix] = res.gain_ci;
+                o_zero[ix] = 0.0;
+                if (o_dev[ix] > mx)
+                    mx = o_dev[ix];
+                if (nm > 1)
+                    printf("%s\t", mt->name);
+                if (swp.key[0])
+                    printf("%g\t", swp.v[si]);
+                printf("%.6g\t%.10g\t%.6g\t%.6g\t%.3g\n", qs[k], rstar[0],
+                       o_dev[ix], res.gain, res.gain_ci);
+            }
+            o_max[(size_t)h * ns + (size_t)si] = mx;
         }
     }
     if (fflush(stdout)) {
@@ -462,8 +547,8 @@ int ts_cli_best_response(int argc, char **argv, const ts_cli_env *env)
         const char *names[MAX_MECH];
         for (int h = 0; h < nm; h++)
             names[h] = mts[h]->name;
-        rc = write_h5(a.output, names, nm, qs, nq, o_r, o_dev, o_gain, o_gci,
-                      o_zero, &g, epsilon, util, &o, &e);
+        rc = write_h5(a.output, names, nm, &swp, qs, nq, o_r, o_dev, o_gain,
+                      o_gci, o_zero, o_max, &g, epsilon, util, &o, &e);
         if (rc)
             fprintf(stderr, "truthsim best-response: %s\n", e.msg);
     }

@@ -102,6 +102,10 @@ static const plot_kind kinds[] = {
     {"share_kappa", "utility_share", "exaggerate.kappa", "worker", "linear",
      "horizon share Σ_t w_i^t/Σw vs exaggeration κ of worker 1",
      "κ (worker 1: r = q + κ(q − ½))", "Σ_t share_i^t", NAN, NAN, 1},
+    /* Lemma 2: the size of hedge's best-response deviation against eta
+     * (truthsim best-response --sweep eta=... -O) */
+    {"dev_eta", "max_abs_dev", "eta", NULL, "time_avg_regret",
+     "largest best-response deviation", "η", "max_q |r* − q|", 0.0, NAN, 1},
     {NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0.0, 0.0, 0},
 };
 

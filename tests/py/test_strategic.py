@@ -63,4 +63,24 @@ def test_best_response_strategy_runs():
         assert np.all(np.isfinite(f["time_avg_regret"][:]))
 
 
+def test_hedge_deviation_against_eta():
+    # Lemma 2: the size of hedge's deviation grows with eta -- small at the
+    # paper's eta ~ 0.05, large at 3 (SPEC section 5).  --sweep adds the eta
+    # dimension and max_abs_dev; `truthsim plot` draws it (kind dev_eta).
+    import glob
+    d = tmpdir()
+    out = os.path.join(d, "eta.h5")
+    run("best-response", "--mechanism", "hedge", "--sweep", "eta=0.05,0.5,3", "-O", out)
+    with h5py.File(out, "r") as f:
+        assert list(f["eta"][...]) == [0.05, 0.5, 3.0]
+        dev = f["max_abs_dev"][0]
+        assert f["r_star"].shape == (1, 3, 19)
+        assert np.all(np.diff(dev) > 0), dev
+        assert dev[0] < 0.01 and dev[-1] > 0.3, dev
+    run("plot", out, "-o", os.path.join(d, "p"))
+    assert glob.glob(os.path.join(d, "p", "*dev_eta.png"))
+    p = run("best-response", "--mechanism", "ours", "--sweep", "eta=1", check=False)
+    assert p.returncode == 2 and "--sweep" in p.stderr
+
+
 main(globals())
