@@ -19,7 +19,7 @@
 static const char *const engine_keys[] = {
     "name", "description", "feedback", "population", "mechanisms",
     "mechanism", "strategy", "strategies", "N", "m", "m_min", "T", "epsilon", "replicas",
-    "seed", "trajectory", "utility", NULL,
+    "seed", "trajectory", "utility", "gain_axis", NULL,
 };
 
 /* Numeric engine keys that may be axes, in enumeration order. */
@@ -771,7 +771,7 @@ static int interpret(ts_experiment *x, ts_err *e)
             return TS_ERROR(e, TS_EINPUT,
                             "%sunknown key '%s' (engine keys: name, description, "
                             "feedback, population, mechanisms, strategy, strategies, N, m, "
-                            "m_min, T, epsilon, replicas, seed, trajectory, utility; "
+                            "m_min, T, epsilon, replicas, seed, trajectory, utility, gain_axis; "
                             "parameters here: %s)",
                             where, u->key, names[0] ? names + 2 : "none");
         }
@@ -860,6 +860,23 @@ static int interpret(ts_experiment *x, ts_err *e)
                             where, TS_MAX_AXES);
         }
         x->axes[x->n_axes++].val = pax[k];
+    }
+    /* gain_axis: paired utility gains against that axis's first value. */
+    x->gain_axis = -1;
+    v = ts_experiment_value(x, "gain_axis");
+    if (v) {
+        rc = want_string(x, v, 0, e);
+        if (rc)
+            return rc;
+        for (int k = 0; k < x->n_axes; k++)
+            if (!strcmp(x->axes[k].val->key, v->s[0]))
+                x->gain_axis = k;
+        ts_value_where(x, v, where, sizeof where);
+        if (x->gain_axis < 0)
+            return TS_ERROR(e, TS_EINPUT, "%sgain_axis '%s' is not a swept key "
+                            "(a key given as a list)", where, v->s[0]);
+        if (!x->utility)
+            return TS_ERROR(e, TS_EINPUT, "%sgain_axis needs 'utility: true'", where);
     }
     x->n_points = 1;
     for (int k = 0; k < x->n_axes; k++) {

@@ -74,6 +74,9 @@ typedef struct ts_experiment {
     uint64_t seed;
     int trajectory;      /* record per-slot shares, weights and regret       */
     int utility;         /* record each worker's horizon utilities (eq. 4)   */
+    int gain_axis;       /* `gain_axis: KEY`: utilities are also reported as
+                            paired gains over the point at KEY's first value
+                            (an index into axes[]), or -1                    */
     int n_vals;
     ts_value vals[TS_MAX_VALUES];
     int n_axes;

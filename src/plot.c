@@ -106,6 +106,11 @@ static const plot_kind kinds[] = {
      * (truthsim best-response --sweep eta=... -O) */
     {"dev_eta", "max_abs_dev", "eta", NULL, "time_avg_regret",
      "largest best-response deviation", "η", "max_q |r* − q|", 0.0, NAN, 1},
+    /* The paired gain of worker utilities over kappa = 0 (gain_axis:
+     * exaggerate.kappa), with its CI band: the measured epsilon */
+    {"gain_kappa", "utility_weight_gain", "exaggerate.kappa", "worker", "linear",
+     "utility gain over truthful play (paired, CRN)", "κ (exaggerate)",
+     "Σ_t w_i^t minus its value at κ = 0", NAN, NAN, 1},
     {NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0.0, 0.0, 0},
 };
 

@@ -57,7 +57,8 @@ void ts_sweep_free(ts_sweep *sw)
         &sw->regret_traj, &sw->regret_traj_ci, &sw->param, &sw->sel_freq,
         &sw->sel_freq_ci, &sw->drawn_loss, &sw->drawn_loss_ci,
         &sw->theta_traj, &sw->theta_traj_ci, &sw->util_w, &sw->util_w_ci,
-        &sw->util_s, &sw->util_s_ci, &sw->pop_param,
+        &sw->util_s, &sw->util_s_ci, &sw->pop_param, &sw->util_w_rep,
+        &sw->util_s_rep,
     };
     for (size_t k = 0; k < sizeof arrs / sizeof arrs[0]; k++)
         free(*arrs[k]);
@@ -137,6 +138,8 @@ int ts_sweep_alloc(ts_sweep *sw, const ts_experiment *x, ts_err *e)
         sw->util_w_ci = nans(cp * Nm, &ok);
         sw->util_s = nans(cp * Nm, &ok);
         sw->util_s_ci = nans(cp * Nm, &ok);
+        sw->util_w_rep = nans(cp * (size_t)sw->R * Nm, &ok);
+        sw->util_s_rep = nans(cp * (size_t)sw->R * Nm, &ok);
     }
     sw->limited = x->feedback == TS_LIMITED;
     if (sw->limited) {
@@ -201,6 +204,14 @@ void ts_sweep_add_point(ts_sweep *sw, const ts_point *pt,
             ts_mean_ci(res->share + r0 * (size_t)N + (size_t)i, R, N,
                        &sw->share[o * Nm + (size_t)i],
                        &sw->share_ci[o * Nm + (size_t)i]);
+        if (sw->util_w && res->util_weight)
+            for (long r = 0; r < R; r++)
+                for (int i = 0; i < N; i++) {
+                    size_t d = (o * (size_t)R + (size_t)r) * Nm + (size_t)i;
+                    size_t s0 = (r0 + (size_t)r) * (size_t)N + (size_t)i;
+                    sw->util_w_rep[d] = res->util_weight[s0];
+                    sw->util_s_rep[d] = res->util_share[s0];
+                }
         if (sw->util_w && res->util_weight)
             for (int i = 0; i < N; i++) {
                 ts_mean_ci(res->util_weight + r0 * (size_t)N + (size_t)i, R, N,
@@ -296,6 +307,8 @@ int ts_sweep_fields(const ts_sweep *sw, ts_sweep_field *f)
     F("utility_weight_ci", sw->util_w_ci, Nm);
     F("utility_share", sw->util_s, Nm);
     F("utility_share_ci", sw->util_s_ci, Nm);
+    F("utility_weight_replica", sw->util_w_rep, R * Nm);
+    F("utility_share_replica", sw->util_s_rep, R * Nm);
 #undef F
     f[n++] = (ts_sweep_field){"n_failed", NULL, sw->n_failed, c, 1};
     f[n++] = (ts_sweep_field){"n_capped", NULL, sw->n_noconv, c, 1};
@@ -331,6 +344,56 @@ static int write_mean_ci(hid_t loc, const char *name, const double *mean,
                           d->s, desc) != TS_OK;
     bad |= ts_h5_write(loc, cname, H5T_NATIVE_DOUBLE, ci, d->rank, d->d, d->s,
                        cdesc) != TS_OK;
+    return bad;
+}
+
+/* Paired utility gains (SPEC §4, horizon deviations): for each point,
+ * replica by replica, a worker's utility minus his utility at the point
+ * that differs only in being at the first value of the gain axis (e.g.
+ * kappa = 0: truthful).  Every point sees the same environment draws
+ * (common random numbers), so the difference is paired and its CI is
+ * narrow; this is the measured epsilon of epsilon-truthfulness. */
+static int write_gains(const ts_sweep *sw, hid_t root, const dims *dw)
+{
+    const ts_experiment *x = sw->x;
+    const size_t P = (size_t)sw->n_points, R = (size_t)sw->R,
+                 Nm = (size_t)sw->N_max, C = (size_t)sw->n_cell;
+    /* stride of the gain axis in the point index (last axis fastest) */
+    size_t stride = 1;
+    for (int a = x->n_axes - 1; a > x->gain_axis; a--)
+        stride *= (size_t)x->axes[a].val->n;
+    const size_t len = (size_t)x->axes[x->gain_axis].val->n;
+    double *g = malloc(4 * C * P * Nm * sizeof *g);
+    double *diff = malloc((R ? R : 1) * sizeof *diff);
+    int bad = !g || !diff;
+    for (size_t c = 0; !bad && c < C; c++)
+        for (size_t p = 0; p < P; p++) {
+            size_t p0 = p - ((p / stride) % len) * stride; /* coordinate 0 */
+            for (size_t i = 0; i < Nm; i++)
+                for (int model = 0; model < 2; model++) {
+                    const double *rep = model ? sw->util_s_rep : sw->util_w_rep;
+                    for (size_t r = 0; r < R; r++)
+                        diff[r] = rep[((c * P + p) * R + r) * Nm + i] -
+                                  rep[((c * P + p0) * R + r) * Nm + i];
+                    double mean, ci;
+                    ts_mean_ci(diff, (long)R, 1, &mean, &ci);
+                    size_t o = (c * P + p) * Nm + i;
+                    g[(2 * (size_t)model) * C * P * Nm + o] = mean;
+                    g[(2 * (size_t)model + 1) * C * P * Nm + o] = ci;
+                }
+        }
+    const size_t n = C * P * Nm;
+    if (!bad) {
+        bad |= write_mean_ci(root, "utility_weight_gain", g, g + n, dw,
+                             "paired gain of utility_weight over the gain axis's "
+                             "first value (common random numbers)");
+        bad |= write_mean_ci(root, "utility_share_gain", g + 2 * n, g + 3 * n, dw,
+                             "paired gain of utility_share over the gain axis's "
+                             "first value (common random numbers)");
+        bad |= ts_h5_attr_str(root, "gain_axis", x->axes[x->gain_axis].val->key);
+    }
+    free(g);
+    free(diff);
     return bad;
 }
 
@@ -437,6 +500,17 @@ int ts_sweep_write(const ts_sweep *sw, const char *path,
                              &dw, "sum_{t=1..T} w_i^t, eq. (4) (the paper's utility)");
         bad |= write_mean_ci(root, "utility_share", sw->util_s, sw->util_s_ci,
                              &dw, "sum_{t=1..T} w_i^t / sum_k w_k^t (Freeman et al.)");
+        dims dru = base;
+        dims_push(&dru, (hsize_t)sw->R, s_rep);
+        dims_push(&dru, (hsize_t)sw->N_max, s_worker);
+        bad |= ts_h5_write(root, "utility_weight_replica", H5T_NATIVE_DOUBLE,
+                           sw->util_w_rep, dru.rank, dru.d, dru.s,
+                           "utility_weight of each replica");
+        bad |= ts_h5_write(root, "utility_share_replica", H5T_NATIVE_DOUBLE,
+                           sw->util_s_rep, dru.rank, dru.d, dru.s,
+                           "utility_share of each replica");
+        if (x->gain_axis >= 0 && !bad)
+            bad |= write_gains(sw, root, &dw);
     }
     if (sw->limited && !bad) {
         bad |= write_mean_ci(root, "selection_freq", sw->sel_freq,

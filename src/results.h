@@ -44,8 +44,10 @@ typedef struct ts_sweep {
     double *sel_freq, *sel_freq_ci;
     double *drawn_loss, *drawn_loss_ci;
     double *theta_traj, *theta_traj_ci;
-    /* With `utility: true`, [cell][point][N_max] */
+    /* With `utility: true`, [cell][point][N_max], and per replica
+     * [cell][point][R][N_max] (paired gains are built from these) */
     double *util_w, *util_w_ci, *util_s, *util_s_ci;
+    double *util_w_rep, *util_s_rep;
     /* [mech][point][TS_MAX_PARAMS]: every parameter value used */
     double *param;
     /* [point][TS_MAX_PARAMS]: the population's scalar parameters */

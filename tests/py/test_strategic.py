@@ -39,18 +39,41 @@ def test_best_response_h5_and_picture():
 
 def test_deviation_kappa_utilities_and_picture():
     out = os.path.join(D, "dev.h5")
+    # As written (T = 500, 32 replicas: 0.6 s), so the paired CIs resolve.
     run("run", os.path.join(EXPERIMENTS, "deviation-kappa.yaml"), "-q",
-        "-o", out, "--set", "T=100", "--set", "replicas=4")
+        "-o", out)
     with h5py.File(out, "r") as f:
         kappa = f["exaggerate.kappa"][:]
         uw = f["utility_weight"][:]
         assert kappa[0] == 0 and uw.shape[:2] == (4, len(kappa))
         # ours (row 0) is truthful (Prop. 1): exaggerating never pays
         assert uw[0, -1, 0] < uw[0, 0, 0]
+        # Paired gains over kappa = 0 (gain_axis), worker 1 = index 0:
+        # exactly 0 at kappa = 0; below 0 with its CI for ours at every
+        # kappa > 0; above 0 with its CI for em (it rewards exaggeration).
+        g = f["utility_weight_gain"][:, :, 0]
+        ci = f["utility_weight_gain_ci"][:, :, 0]
+        assert f.attrs["gain_axis"] == "exaggerate.kappa"
+        assert np.all(g[:, 0] == 0) and np.all(ci[:, 0] == 0)
+        assert np.all(g[0, 1:] + ci[0, 1:] < 0), (g[0], ci[0])
+        assert np.all(g[2, 1:] - ci[2, 1:] > 0), (g[2], ci[2])
+        # The gain is the per-replica difference, so it equals the
+        # difference of the stored per-replica utilities.
+        rep = f["utility_weight_replica"][:, :, :, 0]   # [mech][kappa][replica]
+        assert np.allclose(g, (rep - rep[:, :1]).mean(axis=2), rtol=0, atol=1e-9)
     pics = os.path.join(D, "devplot")
     run("plot", out, "-o", pics)
     assert os.path.exists(os.path.join(
         pics, "deviation-kappa_util_kappa_ours.png"))
+    assert os.path.exists(os.path.join(
+        pics, "deviation-kappa_gain_kappa_ours.png"))
+    # gain_axis must name a swept key, and needs utility: true.
+    p = run("run", os.path.join(EXPERIMENTS, "deviation-kappa.yaml"), "-q",
+            "-o", os.path.join(D, "x.h5"), "--set", "gain_axis=T", check=False)
+    assert p.returncode == 2 and "gain_axis 'T' is not a swept key" in p.stderr
+    p = run("run", os.path.join(EXPERIMENTS, "deviation-kappa.yaml"), "-q",
+            "-o", os.path.join(D, "y.h5"), "--set", "utility=false", check=False)
+    assert p.returncode == 2 and "needs 'utility: true'" in p.stderr
 
 
 def test_best_response_strategy_runs():
