@@ -472,12 +472,15 @@ static int run_replica(const ts_experiment *x, const ts_point *pt, long rep,
                         .theta = limited ? w->theta[i] : 1.0,
                         .epsilon = pt->epsilon, .work = w->swork[k][si],
                     };
+                    /* Worker i's own stream for this mechanism and
+                     * strategy, positioned at slot t (the slot has a
+                     * counter word of its own, so no two slots share). */
                     ts_rng sr;
-                    ts_rng_init(&sr, x->seed,
-                                ts_hash_str(ts_mech_stream_id(pt->env_id, mt->name),
-                                            stt->name),
-                                (uint32_t)rep, TS_STREAM_STRATEGY);
-                    ts_rng_seek(&sr, ((uint64_t)t << 20) ^ (uint64_t)i);
+                    uint32_t sid = ts_hash_str(ts_mech_stream_id(pt->env_id, mt->name),
+                                               stt->name);
+                    sid = ts_hash_bytes(sid, &i, sizeof i);
+                    ts_rng_init(&sr, x->seed, sid, (uint32_t)rep, TS_STREAM_STRATEGY);
+                    ts_rng_seek(&sr, (uint64_t)t);
                     ts_err_clear(&err);
                     rc = stt->report(
                         w->sst + ((size_t)c * N + (size_t)i) * w->sst_stride,
