@@ -507,7 +507,11 @@ static int run_replica(const ts_experiment *x, const ts_point *pt, long rep,
 
             /* Who is heard (Sec. VI), and the reports the platform sees. */
             ts_slot slot = {.t = t, .N = N, .m = m, .r = r, .n_heard = N,
-                            .sel = NULL};
+                            .sel = NULL, .loss = NULL};
+            /* Truthful reports verified against the true states: the
+             * update's losses are the comparator's, computed once. */
+            if (identity && !limited && !(pt->epsilon > 0))
+                slot.loss = w->blt;
             if (limited) {
                 ts_rng_seek(&rsel[k], (uint64_t)t);
                 if (mt->theta) {

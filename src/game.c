@@ -116,6 +116,13 @@ void ts_pop_states(ts_rng *state, int m, double rate, double *p)
         p[j] = ts_rng_u01(state) < rate ? 1.0 : 0.0;
 }
 
+/* The same arithmetic in every clone (ISO C keeps FP contraction off, so
+ * AVX2 adds no FMA): the bits do not depend on the CPU, only the width of
+ * the vectors does.  Built as clones only with GCC on x86-64. */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && \
+    !defined(__SANITIZE_ADDRESS__)
+__attribute__((target_clones("avx2", "default")))
+#endif
 void ts_pop_band_row(const double *p, int m, double lo, double width,
                      double *q)
 {

@@ -42,6 +42,12 @@ typedef struct ts_slot {
     const double *r; /* reports [n_heard][m], r[h*m + j], rows in sel order  */
     int n_heard;     /* full feedback: N; limited: the workers heard         */
     const int *sel;  /* [n_heard] worker ids, increasing; NULL means 0..N-1  */
+    /* Optional, for update(): loss[h] = (1/m) sum_j (r_hj - pv_j)^2 of each
+     * heard row, already computed (and its reports checked to lie in
+     * [0,1]) by the caller, bit for bit as ts_sq_loss_rows gives it; NULL
+     * when not.  The engine passes it when reports are beliefs and pv = p,
+     * where it is the regret comparator's own loss. */
+    const double *loss;
 } ts_slot;
 
 /* ------------------------------------------------------------------ */
