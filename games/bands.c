@@ -74,9 +74,7 @@ static void default_band(int N, int i, double *lo, double *hi)
         *hi = 0.1;
         return;
     }
-    double centre = N > 2 ? 0.5 + 0.3 * (double)(i - 1) / (double)(N - 2) : 0.5;
-    *lo = centre - 0.05;
-    *hi = centre + 0.05;
+    ts_pop_band_rule(N - 1, i - 1, lo, hi);
 }
 
 static int init(void *vst, const ts_shape *g, const ts_params *p, ts_err *e)

@@ -133,9 +133,7 @@ static int init(void *vst, const ts_shape *g, const ts_params *p, ts_err *e)
             lo = 0.0;
             hi = 0.1;
         } else { /* the `bands` rule */
-            double c = N > 2 ? 0.5 + 0.3 * (double)(i - 1) / (double)(N - 2) : 0.5;
-            lo = c - 0.05;
-            hi = c + 0.05;
+            ts_pop_band_rule(N - 1, i - 1, &lo, &hi);
         }
         st->lo[i] = lo;
         width[i] = hi - lo;

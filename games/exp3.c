@@ -53,10 +53,7 @@ typedef struct exp3_state {
 
 static void defaults(const ts_shape *g, ts_params *p)
 {
-    if (!p->set[P_ETA])
-        p->v[P_ETA] = mech_limited_alpha_default(g);
-    if (!p->set[P_BETA])
-        p->v[P_BETA] = mech_limited_beta_default(g);
+    mech_limited_defaults(g, p, P_ETA, P_BETA);
 }
 
 /* The ranges are the spec's; what is specific is that the default beta

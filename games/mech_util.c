@@ -316,3 +316,11 @@ int mech_one_heard(const ts_shape *g, const ts_params *p)
     (void)p;
     return 1;
 }
+
+void mech_limited_defaults(const ts_shape *g, ts_params *p, int ia, int ib)
+{
+    if (!p->set[ia])
+        p->v[ia] = mech_limited_alpha_default(g);
+    if (!p->set[ib])
+        p->v[ib] = mech_limited_beta_default(g);
+}

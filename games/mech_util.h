@@ -121,6 +121,10 @@ int mech_subset_n_heard(const ts_shape *g, const ts_params *p);
 
 /* n_heard() of the mechanisms that hear one worker per slot (Def. 5, exp3). */
 int mech_one_heard(const ts_shape *g, const ts_params *p);
+
+/* Thm. 2's defaults (Fig. 9) into the unset entries ia (alpha, or exp3's
+ * eta) and ib (beta) of p. */
+void mech_limited_defaults(const ts_shape *g, ts_params *p, int ia, int ib);
 int mech_subset_check_k(const ts_shape *g, const ts_params *p, int k,
                         const char *who, ts_err *e);
 

@@ -65,9 +65,7 @@ static void defaults(const ts_shape *g, ts_params *p)
 /* Band of worker 3 + k (k = 0..N-3) by the default rule. */
 static void other_band(int N, int k, double *lo, double *hi)
 {
-    double c = N > 3 ? 0.5 + 0.3 * (double)k / (double)(N - 3) : 0.5;
-    *lo = c - 0.05;
-    *hi = c + 0.05;
+    ts_pop_band_rule(N - 2, k, lo, hi);
 }
 
 int ts_newcomer_bands(const ts_params *p, double lo[2], double hi[2],

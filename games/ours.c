@@ -155,10 +155,7 @@ typedef struct lim_state {
 
 static void lim_defaults(const ts_shape *g, ts_params *p)
 {
-    if (!p->set[L_ALPHA])
-        p->v[L_ALPHA] = mech_limited_alpha_default(g);
-    if (!p->set[L_BETA])
-        p->v[L_BETA] = mech_limited_beta_default(g);
+    mech_limited_defaults(g, p, L_ALPHA, L_BETA);
 }
 
 /* Def. 5 needs alpha < theta_i for every worker at every slot.  gamma_i

@@ -131,3 +131,10 @@ void ts_pop_band_row(const double *p, int m, double lo, double width,
         q[j] = p[j] + (1.0 - 2.0 * p[j]) * u;
     }
 }
+
+void ts_pop_band_rule(int n, int k, double *lo, double *hi)
+{
+    double centre = n > 1 ? 0.5 + 0.3 * (double)k / (double)(n - 1) : 0.5;
+    *lo = centre - 0.05;
+    *hi = centre + 0.05;
+}

@@ -145,6 +145,11 @@ void ts_draw_subset(ts_rng *g, int N, int k, int *sel);
 
 /* Populations: true states p_j ~ Bernoulli(rate), one uniform each. */
 void ts_pop_states(ts_rng *state, int m, double rate, double *p);
+/* The `bands` rule for the less accurate workers (Sec. VII-A; SPEC §3):
+ * the k-th of n such bands (k = 0..n-1) has width 0.1 and centre
+ * 0.5 + 0.3 k/(n-1) (0.5 when n = 1) -- the paper's bands at N = 5. */
+void ts_pop_band_rule(int n, int k, double *lo, double *hi);
+
 /* Populations of the `bands` family (Sec. VII-A): the row q[m] holds
  * uniforms on entry and q_j = p_j + (1 - 2 p_j) (lo + width u_j) on
  * return -- the belief's distance from the truth is uniform on the band. */
