@@ -8,6 +8,7 @@
  * them in vector lanes; its results equal the scalar path bit for bit. */
 #include "rng.h"
 
+#include <assert.h>
 #include <string.h>
 
 #define PHILOX_M0 0xD2511F53u
@@ -172,9 +173,18 @@ chunk_avx512(CHUNK_ARGS)
 
 typedef void (*chunk_fn)(CHUNK_ARGS);
 
+static int simd_allowed = 1; /* ts_rng_set_simd */
+
+void ts_rng_set_simd(int on)
+{
+    simd_allowed = on;
+}
+
 static chunk_fn pick_chunk(void)
 {
 #ifdef TS_SIMD_DISPATCH
+    if (!simd_allowed)
+        return chunk_generic;
     if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
         __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl"))
         return chunk_avx512;
@@ -212,6 +222,168 @@ void ts_rng_fill_u01(ts_rng *g, double *out, size_t n)
     }
     while (k < n)
         out[k++] = ts_rng_u01(g);
+}
+
+/* ------------------------------------------------------------------ */
+/* Replica lanes (rng.h).  A group is LG consecutive blocks of all
+ * TS_LANES lanes: out[(4 b + w) TS_LANES + l] is word w of block
+ * block0 + b of lane l, already a uniform on (0,1). */
+#define LG 8 /* blocks per group: enough independent chains to hide latency */
+
+#define LANES_ARGS const ts_rng_lanes *g, uint32_t block0, double *out
+
+static void group_generic(LANES_ARGS)
+{
+    uint64_t x0[LG * TS_LANES], x1[LG * TS_LANES], x2[LG * TS_LANES],
+        x3[LG * TS_LANES];
+    for (int b = 0; b < LG; b++)
+        for (int l = 0; l < TS_LANES; l++) {
+            x0[b * TS_LANES + l] = g->ctr0 | (block0 + (uint32_t)b);
+            x1[b * TS_LANES + l] = g->ctr1;
+            x2[b * TS_LANES + l] = g->ctr2[l];
+            x3[b * TS_LANES + l] = g->ctr3;
+        }
+    uint64_t k0 = g->key[0], k1 = g->key[1];
+    for (int round = 0; round < 10; round++) {
+        for (int f = 0; f < LG * TS_LANES; f++) {
+            uint64_t p0 = (x0[f] & 0xffffffffu) * (uint64_t)PHILOX_M0;
+            uint64_t p1 = (x2[f] & 0xffffffffu) * (uint64_t)PHILOX_M1;
+            uint64_t n0 = (p1 >> 32) ^ x1[f] ^ k0;
+            uint64_t n2 = (p0 >> 32) ^ x3[f] ^ k1;
+            x1[f] = p1;
+            x3[f] = p0;
+            x0[f] = n0;
+            x2[f] = n2;
+        }
+        k0 = (uint32_t)(k0 + PHILOX_W0);
+        k1 = (uint32_t)(k1 + PHILOX_W1);
+    }
+    for (int b = 0; b < LG; b++)
+        for (int l = 0; l < TS_LANES; l++) {
+            double *o = out + 4 * b * TS_LANES + l;
+            o[0] = ((double)(uint32_t)x0[b * TS_LANES + l] + 0.5) * TWO_M32;
+            o[TS_LANES] = ((double)(uint32_t)x1[b * TS_LANES + l] + 0.5) * TWO_M32;
+            o[2 * TS_LANES] = ((double)(uint32_t)x2[b * TS_LANES + l] + 0.5) * TWO_M32;
+            o[3 * TS_LANES] = ((double)(uint32_t)x3[b * TS_LANES + l] + 0.5) * TWO_M32;
+        }
+}
+
+#ifdef TS_SIMD_DISPATCH
+#include <immintrin.h>
+
+/* The same rounds in AVX-512, one lane per 64-bit element.  512-bit
+ * integer work issues on two ports only, so every op counts: the high
+ * word of a product is moved down with a dword shuffle (the other port
+ * from the multiply) instead of a shift, three-way xors are one
+ * ternary-logic op, and the upper halves are left dirty (vpmuludq reads
+ * only the low 32 bits; the output masks them).  Word to double without a
+ * conversion instruction: the bits 0x43300000_xxxxxxxx are 2^52 + x, and
+ * subtracting 2^52 - 1/2 leaves x + 1/2 exactly -- the scalar path's
+ * (double)x + 0.5, so the bits agree. */
+__attribute__((target("avx512f,avx512bw,avx512dq,avx512vl"))) static void
+group_avx512(LANES_ARGS)
+{
+    __m512i x0[LG], x1[LG], x2[LG], x3[LG];
+    const __m512i c2 = _mm512_cvtepu32_epi64(
+        _mm256_loadu_si256((const __m256i *)(const void *)g->ctr2));
+    for (int b = 0; b < LG; b++) {
+        x0[b] = _mm512_set1_epi64((long long)(g->ctr0 | (block0 + (uint32_t)b)));
+        x1[b] = _mm512_set1_epi64((long long)g->ctr1);
+        x2[b] = c2;
+        x3[b] = _mm512_set1_epi64((long long)g->ctr3);
+    }
+    const __m512i m0 = _mm512_set1_epi64(PHILOX_M0);
+    const __m512i m1 = _mm512_set1_epi64(PHILOX_M1);
+    uint32_t k0 = g->key[0], k1 = g->key[1];
+    for (int round = 0; round < 10; round++) {
+        const __m512i vk0 = _mm512_set1_epi64(k0), vk1 = _mm512_set1_epi64(k1);
+        for (int b = 0; b < LG; b++) {
+            __m512i p0 = _mm512_mul_epu32(x0[b], m0);
+            __m512i p1 = _mm512_mul_epu32(x2[b], m1);
+            __m512i n0 = _mm512_ternarylogic_epi64(
+                _mm512_shuffle_epi32(p1, _MM_PERM_CDAB), x1[b], vk0, 0x96);
+            __m512i n2 = _mm512_ternarylogic_epi64(
+                _mm512_shuffle_epi32(p0, _MM_PERM_CDAB), x3[b], vk1, 0x96);
+            x1[b] = p1;
+            x3[b] = p0;
+            x0[b] = n0;
+            x2[b] = n2;
+        }
+        k0 += PHILOX_W0;
+        k1 += PHILOX_W1;
+    }
+    const __m512i lo32 = _mm512_set1_epi64(0xffffffffll);
+    const __m512i magic = _mm512_set1_epi64(0x4330000000000000ll);
+    const __m512d off = _mm512_set1_pd(4503599627370496.0 - 0.5);
+    const __m512d scale = _mm512_set1_pd(TWO_M32);
+    for (int b = 0; b < LG; b++) {
+        const __m512i xs[4] = {x0[b], x1[b], x2[b], x3[b]};
+        for (int w = 0; w < 4; w++) {
+            /* (x & lo32) | magic */
+            __m512i bits = _mm512_ternarylogic_epi64(xs[w], lo32, magic, 0xEA);
+            __m512d d = _mm512_sub_pd(_mm512_castsi512_pd(bits), off);
+            _mm512_storeu_pd(out + (4 * b + w) * TS_LANES, _mm512_mul_pd(d, scale));
+        }
+    }
+}
+#endif
+
+typedef void (*group_fn)(LANES_ARGS);
+
+static group_fn pick_group(void)
+{
+#ifdef TS_SIMD_DISPATCH
+    if (!simd_allowed)
+        return group_generic;
+    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+        __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl"))
+        return group_avx512;
+#endif
+    return group_generic;
+}
+
+void ts_rng_lanes_init(ts_rng_lanes *g, uint64_t seed, uint32_t point,
+                       const uint32_t replica[TS_LANES], unsigned stream)
+{
+    g->key[0] = (uint32_t)seed;
+    g->key[1] = (uint32_t)(seed >> 32);
+    g->ctr0 = (uint32_t)(stream & 0xffu) << TS_RNG_BLOCK_BITS;
+    g->ctr1 = 0;
+    for (int l = 0; l < TS_LANES; l++)
+        g->ctr2[l] = replica[l];
+    g->ctr3 = point;
+}
+
+void ts_rng_lanes_seek(ts_rng_lanes *g, uint64_t slot)
+{
+    g->ctr1 = (uint32_t)slot;
+}
+
+void ts_rng_lanes_u01(const ts_rng_lanes *g, size_t word0, size_t n,
+                      double *out)
+{
+    const size_t W = 4 * LG; /* words per lane in a group */
+    assert(word0 + n <= ((size_t)1 << (TS_RNG_BLOCK_BITS + 2)));
+    const group_fn group = pick_group();
+    double tmp[4 * LG * TS_LANES];
+    size_t k = 0;
+    while (k < n) {
+        const size_t at = word0 + k;
+        const uint32_t block = (uint32_t)(at / 4);
+        const size_t skip = at % 4; /* words of the first block not wanted */
+        if (skip == 0 && n - k >= W) { /* a whole group, straight to out */
+            group(g, block, out + k * TS_LANES);
+            k += W;
+            continue;
+        }
+        group(g, block, tmp);
+        size_t take = W - skip;
+        if (take > n - k)
+            take = n - k;
+        memcpy(out + k * TS_LANES, tmp + skip * TS_LANES,
+               take * TS_LANES * sizeof *tmp);
+        k += take;
+    }
 }
 
 uint32_t ts_hash_bytes(uint32_t h, const void *data, size_t len)

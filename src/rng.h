@@ -61,6 +61,40 @@ uint32_t ts_rng_below(ts_rng *g, uint32_t n);
  * calls of ts_rng_u01 from the same position, but vectorised. */
 void ts_rng_fill_u01(ts_rng *g, double *out, size_t n);
 
+/* ------------------------------------------------------------------ */
+/* Replica lanes.  The engine's fast path (engine_lanes.c) runs TS_LANES
+ * replicas side by side, one per SIMD lane.  Their streams differ only in
+ * the replica word ctr[2], so one vectorised Philox call serves all of
+ * them.  Fixed at 8 (one AVX-512 vector of doubles): the lane count, not
+ * the CPU, decides which replicas share a call, and each lane's numbers
+ * are its replica's own, so results never depend on it. */
+#define TS_LANES 8
+
+typedef struct ts_rng_lanes {
+    uint32_t key[2];
+    uint32_t ctr0;            /* stream id << TS_RNG_BLOCK_BITS            */
+    uint32_t ctr1;            /* slot                                      */
+    uint32_t ctr2[TS_LANES];  /* replica of each lane                      */
+    uint32_t ctr3;            /* grid point id                             */
+} ts_rng_lanes;
+
+/* Key the TS_LANES streams (seed, point, replica[l], stream); slot 0. */
+void ts_rng_lanes_init(ts_rng_lanes *g, uint64_t seed, uint32_t point,
+                       const uint32_t replica[TS_LANES], unsigned stream);
+void ts_rng_lanes_seek(ts_rng_lanes *g, uint64_t slot);
+/* Uniforms by position: out[k*TS_LANES + l] (k < n) is word word0 + k of
+ * lane l's stream in the current slot, the value ts_rng_fill_u01 gives
+ * that replica's stream after ts_rng_seek to the same slot, bit for bit.
+ * Stateless, so any range of a slot can be drawn alone.  Needs
+ * word0 + n <= 2^26 (the words one slot holds, rng.h above). */
+void ts_rng_lanes_u01(const ts_rng_lanes *g, size_t word0, size_t n,
+                      double *out);
+
+/* Tests only: 0 makes the vectorised fills use their portable C kernels
+ * instead of the AVX-512/AVX2 ones the CPU offers (1, the default), so
+ * both can be compared on one machine.  Not thread-safe. */
+void ts_rng_set_simd(int on);
+
 /* One Philox4x32-10 block: out = philox(ctr, key).  Exposed for the
  * known-answer test against Random123. */
 void ts_philox4x32_10(const uint32_t ctr[4], const uint32_t key[2],

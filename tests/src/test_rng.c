@@ -148,9 +148,8 @@ static void compare_fill(const ts_rng *g0, size_t n, double *a, double *b)
     assert_memory_equal(&na, &nb, sizeof na);
 }
 
-static void fill_equals_scalar(void **unused)
+static void fill_equals_scalar_once(void)
 {
-    (void)unused;
     double *a = malloc(2000 * sizeof *a), *b = malloc(2000 * sizeof *b);
     assert_non_null(a);
     assert_non_null(b);
@@ -184,6 +183,17 @@ static void fill_equals_scalar(void **unused)
     }
     free(a);
     free(b);
+}
+
+/* With the CPU's vector kernels and with the portable ones. */
+static void fill_equals_scalar(void **unused)
+{
+    (void)unused;
+    for (int simd = 1; simd >= 0; simd--) {
+        ts_rng_set_simd(simd);
+        fill_equals_scalar_once();
+    }
+    ts_rng_set_simd(1);
 }
 
 /* Near the end of a slot the vector path must hand over to the scalar one
@@ -516,6 +526,64 @@ static void fnv1a_hashes(void **unused)
     assert_int_equal(ts_hash_double(TS_HASH_INIT, -0.0), 0x9be17165u);
 }
 
+/* Replica lanes: every lane equals its replica's own stream, from any
+ * word offset and length (head, whole groups, tail), at two slots, for
+ * replicas that are not consecutive, and near the end of a slot. */
+static void lanes_equal_replica_streams_once(void)
+{
+    const uint32_t rep[TS_LANES] = {0, 1, 2, 3, 7, 100, 4000000000u, 5};
+    ts_rng_lanes gl;
+    ts_rng_lanes_init(&gl, 0x123456789abcdefull, 0xfeedu, rep, TS_STREAM_BELIEF);
+    static double want[TS_LANES][1200], got[1200 * TS_LANES];
+    const size_t cases[][2] = {{0, 1}, {0, 32}, {0, 33}, {3, 1}, {1, 70},
+                               {5, 1000}, {64, 256}, {999, 201}, {2, 2}};
+    for (uint64_t slot = 0; slot < 2; slot++) {
+        ts_rng_lanes_seek(&gl, slot * 77 + 3);
+        for (int l = 0; l < TS_LANES; l++) {
+            ts_rng g;
+            ts_rng_init(&g, 0x123456789abcdefull, 0xfeedu, rep[l], TS_STREAM_BELIEF);
+            ts_rng_seek(&g, slot * 77 + 3);
+            ts_rng_fill_u01(&g, want[l], 1200);
+        }
+        for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+            const size_t w0 = cases[c][0], n = cases[c][1];
+            ts_rng_lanes_u01(&gl, w0, n, got);
+            for (size_t k = 0; k < n; k++)
+                for (int l = 0; l < TS_LANES; l++)
+                    if (memcmp(&got[k * TS_LANES + l], &want[l][w0 + k],
+                               sizeof(double)) != 0)
+                        fail_msg("lane %d word %zu (from %zu, n %zu): %.17g vs %.17g",
+                                 l, w0 + k, w0, n, got[k * TS_LANES + l],
+                                 want[l][w0 + k]);
+        }
+    }
+    /* The last words of a slot (2^26 of them). */
+    const size_t last = ((size_t)1 << 26) - 40;
+    ts_rng_lanes_u01(&gl, last, 40, got);
+    for (int l = 0; l < TS_LANES; l++) {
+        ts_rng g;
+        ts_rng_init(&g, 0x123456789abcdefull, 0xfeedu, rep[l], TS_STREAM_BELIEF);
+        ts_rng_seek(&g, 77 + 3);
+        g.ctr[0] |= (uint32_t)(last / 4);
+        for (size_t k = 0; k < 40; k++) {
+            double u = ts_rng_u01(&g);
+            assert_memory_equal(&got[k * TS_LANES + l], &u, sizeof u);
+        }
+        assert_int_equal(g.overflow, 1); /* the slot's last block was read */
+    }
+}
+
+/* With the CPU's vector kernels and with the portable ones. */
+static void lanes_equal_replica_streams(void **unused)
+{
+    (void)unused;
+    for (int simd = 1; simd >= 0; simd--) {
+        ts_rng_set_simd(simd);
+        lanes_equal_replica_streams_once();
+    }
+    ts_rng_set_simd(1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -532,6 +600,7 @@ int main(void)
         cmocka_unit_test(u01_53_extremes),
         cmocka_unit_test(overflow_flag),
         cmocka_unit_test(fnv1a_hashes),
+        cmocka_unit_test(lanes_equal_replica_streams),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
