@@ -114,6 +114,38 @@ static int draw(void *vst, long t, int m, ts_rng *state, ts_rng *belief,
     return TS_OK;
 }
 
+/* Replica lanes (game.h): the same words of the same streams, the same
+ * arithmetic per lane as ts_pop_states and ts_pop_band_row. */
+TS_LANES_CLONES static void states_lanes(const void *vst, long t, int m,
+                                         const ts_rng_lanes *state, double *p)
+{
+    (void)t;
+    const bands_state *st = vst;
+    ts_rng_lanes_u01(state, 0, (size_t)m, p);
+    for (size_t k = 0; k < (size_t)m * TS_LANES; k++)
+        p[k] = p[k] < st->base_rate ? 1.0 : 0.0;
+}
+
+TS_LANES_CLONES static void beliefs_lanes(const void *vst, long t, int m,
+                                          int i0, int i1, const double *p,
+                                          const ts_rng_lanes *belief,
+                                          double *q)
+{
+    (void)t;
+    const bands_state *st = vst;
+    const double *width = st->lo + st->N;
+    ts_rng_lanes_u01(belief, (size_t)i0 * (size_t)m,
+                     (size_t)(i1 - i0) * (size_t)m, q);
+    for (int i = i0; i < i1; i++) {
+        const double lo = st->lo[i], wd = width[i];
+        double *row = q + (size_t)(i - i0) * (size_t)m * TS_LANES;
+        for (size_t k = 0; k < (size_t)m * TS_LANES; k++) {
+            double u = lo + wd * row[k];
+            row[k] = p[k] + (1.0 - 2.0 * p[k]) * u;
+        }
+    }
+}
+
 const ts_population_type ts_pop_bands = {
     .name = "bands",
     .params = params,
@@ -123,4 +155,6 @@ const ts_population_type ts_pop_bands = {
     .state_size = state_size,
     .init = init,
     .draw = draw,
+    .states_lanes = states_lanes,
+    .beliefs_lanes = beliefs_lanes,
 };

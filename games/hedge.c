@@ -68,15 +68,19 @@ static int aggregate(void *st, const ts_slot *s, double *A, ts_err *e)
 }
 
 /* log of exp(-eta l): exact, no rounding through exp and log. */
-static double log_factor(double eta, double l)
+static inline double log_factor(double eta, double l)
 {
     return -eta * l;
 }
 
+MECH_LW_FACTORS(log_factors, log_factor)
+
 static int update(void *st, const ts_slot *s, const double *pv, ts_err *e)
 {
-    return mech_lw_update(st, s, pv, log_factor, name, e);
+    return mech_lw_update(st, s, pv, log_factors, name, e);
 }
+
+MECH_LW_LANES(lanes, log_factors);
 
 const ts_mechanism_type ts_mech_hedge = {
     .name = name,
@@ -97,4 +101,5 @@ const ts_mechanism_type ts_mech_hedge = {
     .n_diag = 0,
     .diag_names = NULL,
     .diag = NULL,
+    .lanes = &lanes,
 };

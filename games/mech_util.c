@@ -1,5 +1,6 @@
 /* mech_util.c -- see mech_util.h. */
 #include "mech_util.h"
+#include "tsmath.h"
 
 #include <assert.h>
 #include <math.h>
@@ -70,7 +71,7 @@ int mech_check_pv(const ts_slot *s, const double *pv, const char *who,
     return TS_OK;
 }
 
-void mech_mean(const ts_slot *s, const double *logw, double *A)
+TS_LANES_CLONES void mech_mean(const ts_slot *s, const double *logw, double *A)
 {
     const int m = s->m, n = s->n_heard;
     /* The shift M = max logw cancels in the ratio; it only keeps exp() in
@@ -87,14 +88,28 @@ void mech_mean(const ts_slot *s, const double *logw, double *A)
     for (int j = 0; j < m; j++)
         A[j] = 0.0;
     double W = 0.0;
-    for (int h = 0; h < n; h++) {
-        double w = unweighted ? 1.0 : exp(logw[mech_worker(s, h)] - M);
-        if (w == 0.0)
-            continue; /* weight 0: the worker has dropped out */
-        const double *r = s->r + (size_t)h * (size_t)m;
-        W += w;
-        for (int j = 0; j < m; j++)
-            A[j] += w * r[j];
+    /* The weights a block at a time, so their exps run as one vector loop;
+     * ts_exp, not libm's exp: the replica lanes compute the same weights
+     * eight at a time and must get the same bits (tsmath.h). */
+    enum { BLOCK = 64 };
+    double wb[BLOCK];
+    for (int h0 = 0; h0 < n; h0 += BLOCK) {
+        const int nb = n - h0 < BLOCK ? n - h0 : BLOCK;
+        if (unweighted)
+            for (int b = 0; b < nb; b++)
+                wb[b] = 1.0;
+        else
+            for (int b = 0; b < nb; b++)
+                wb[b] = ts_exp(logw[mech_worker(s, h0 + b)] - M);
+        for (int b = 0; b < nb; b++) {
+            const double w = wb[b];
+            if (w == 0.0)
+                continue; /* weight 0: the worker has dropped out */
+            const double *r = s->r + (size_t)(h0 + b) * (size_t)m;
+            W += w;
+            for (int j = 0; j < m; j++)
+                A[j] += w * r[j];
+        }
     }
     /* W >= 1: the row holding the maximum contributes exp(0). */
     for (int j = 0; j < m; j++)
@@ -140,7 +155,7 @@ int mech_check_shape(const ts_shape *g, const char *who, ts_err *e)
 
 size_t mech_lw_state_size(const ts_shape *g)
 {
-    return sizeof(mech_lw_state) + 2 * (size_t)g->N * sizeof(double);
+    return sizeof(mech_lw_state) + 3 * (size_t)g->N * sizeof(double);
 }
 
 void mech_lw_init(mech_lw_state *st, const ts_shape *g, double step)
@@ -148,7 +163,7 @@ void mech_lw_init(mech_lw_state *st, const ts_shape *g, double step)
     st->N = g->N;
     st->m = g->m;
     st->step = step;
-    for (int i = 0; i < 2 * g->N; i++)
+    for (int i = 0; i < 3 * g->N; i++)
         st->data[i] = 0.0;
 }
 
@@ -165,14 +180,14 @@ int mech_lw_aggregate(const mech_lw_state *st, const ts_slot *s, double *A,
 }
 
 int mech_lw_update(mech_lw_state *st, const ts_slot *s, const double *pv,
-                   mech_log_factor log_factor, const char *who, ts_err *e)
+                   mech_log_factors factors, const char *who, ts_err *e)
 {
     int rc = mech_check_slot_shape(s, st->N, st->m, who, e);
     if (!rc)
         rc = mech_check_pv(s, pv, who, e);
     if (rc)
         return rc;
-    double *logw = st->data, *loss = st->data + st->N;
+    double *logw = st->data, *loss = st->data + st->N, *f = loss + st->N;
     const int n = s->n_heard;
 
     int bad = 0;
@@ -187,20 +202,116 @@ int mech_lw_update(mech_lw_state *st, const ts_slot *s, const double *pv,
          * [0,1] (mech_sq_loss) and Def. 4's factor 1 - alpha l >= 0. */
         assert(loss[h] >= 0.0 && loss[h] <= 1.0);
     }
-    for (int h = 0; h < n; h++) {
-        double f = log_factor(st->step, loss[h]);
-        if (isnan(f))
+    factors(st->step, loss, f, (size_t)n);
+    for (int h = 0; h < n; h++)
+        if (isnan(f[h]))
             return TS_ERROR(e, TS_ENONFINITE,
                             "%s: slot %ld: worker %d's weight factor is NaN "
                             "(step %g, loss %g)",
                             who, s->t, mech_worker(s, h), st->step, loss[h]);
-        loss[h] = f;
-    }
     /* Only now, with every factor known to be a number, touch the weights;
      * -inf (a weight of 0 under Def. 4 with alpha l = 1) stays -inf. */
     for (int h = 0; h < n; h++)
-        logw[mech_worker(s, h)] += loss[h];
+        logw[mech_worker(s, h)] += f[h];
     return TS_OK;
+}
+
+/* Replica lanes.  Work area, lane-major: logw[N][L], w[N][L] (this slot's
+ * weights exp(logw - M)), A[m][L] (label sums), W[L] (weight sums).  Each
+ * lane repeats mech_mean's and mech_lw_update's arithmetic in their order;
+ * a weight of 0 is added rather than skipped, which changes no bit (the
+ * reports are finite, so 0 r = 0 and x + 0 = x). */
+typedef struct lw_lanes {
+    double *logw, *w, *A, *W;
+} lw_lanes;
+
+static lw_lanes lw_lanes_of(void *const *st, void *work)
+{
+    const mech_lw_state *s0 = st[0];
+    const size_t NL = (size_t)s0->N * TS_LANES;
+    double *d = work;
+    lw_lanes v = {d, d + NL, d + 2 * NL, d + 2 * NL + (size_t)s0->m * TS_LANES};
+    return v;
+}
+
+size_t mech_lw_lanes_work_size(const ts_shape *g)
+{
+    return (2 * (size_t)g->N + (size_t)g->m + 1) * TS_LANES * sizeof(double);
+}
+
+TS_LANES_CLONES void mech_lw_lanes_begin(void *const *st, void *work, int m)
+{
+    const int N = ((const mech_lw_state *)st[0])->N;
+    lw_lanes v = lw_lanes_of(st, work);
+    double M[TS_LANES];
+    for (int l = 0; l < TS_LANES; l++) {
+        const mech_lw_state *sl = st[l];
+        M[l] = -INFINITY;
+        for (int i = 0; i < N; i++) {
+            v.logw[(size_t)i * TS_LANES + l] = sl->data[i];
+            if (sl->data[i] > M[l])
+                M[l] = sl->data[i];
+        }
+    }
+    for (int i = 0; i < N; i++) {
+        const double *lw = v.logw + (size_t)i * TS_LANES;
+        double *w = v.w + (size_t)i * TS_LANES;
+        for (int l = 0; l < TS_LANES; l++)
+            w[l] = ts_exp(lw[l] - M[l]);
+    }
+    /* Every weight 0 (M = -inf): the unweighted mean, as mech_mean. */
+    for (int l = 0; l < TS_LANES; l++)
+        if (M[l] == -INFINITY)
+            for (int i = 0; i < N; i++)
+                v.w[(size_t)i * TS_LANES + l] = 1.0;
+    for (size_t k = 0; k < (size_t)m * TS_LANES; k++)
+        v.A[k] = 0.0;
+    for (int l = 0; l < TS_LANES; l++)
+        v.W[l] = 0.0;
+}
+
+TS_LANES_CLONES void mech_lw_lanes_rows(void *const *st, void *work, int i0,
+                                        int i1, int m, const double *r)
+{
+    lw_lanes v = lw_lanes_of(st, work);
+    ts_lv *A = (ts_lv *)v.A, W = *(ts_lv *)v.W;
+    for (int i = i0; i < i1; i++) {
+        const ts_lv w = ((const ts_lv *)v.w)[i];
+        const ts_lv *ri = (const ts_lv *)(r + (size_t)(i - i0) * (size_t)m * TS_LANES);
+        W += w;
+        for (int j = 0; j < m; j++)
+            A[j] += w * ri[j];
+    }
+    *(ts_lv *)v.W = W;
+}
+
+TS_LANES_CLONES void mech_lw_lanes_labels(void *const *st, void *work, int m,
+                                          double *A)
+{
+    lw_lanes v = lw_lanes_of(st, work);
+    const ts_lv W = *(const ts_lv *)v.W;
+    for (int j = 0; j < m; j++)
+        ((ts_lv *)A)[j] = ((const ts_lv *)v.A)[j] / W;
+}
+
+unsigned mech_lw_lanes_update(void *const *st, void *work, const double *loss,
+                              mech_log_factors factors)
+{
+    const mech_lw_state *s0 = st[0];
+    const size_t NL = (size_t)s0->N * TS_LANES;
+    lw_lanes v = lw_lanes_of(st, work);
+    factors(s0->step, loss, v.w, NL); /* this slot's weights are spent */
+    unsigned bad = 0;
+    for (size_t k = 0; k < NL; k++)
+        if (isnan(v.w[k]))
+            bad |= 1u << (k % TS_LANES);
+    for (int l = 0; l < TS_LANES; l++) {
+        mech_lw_state *sl = st[l];
+        for (int i = 0; i < s0->N; i++)
+            sl->data[i] = v.logw[(size_t)i * TS_LANES + l] +
+                          v.w[(size_t)i * TS_LANES + l];
+    }
+    return bad;
 }
 
 void mech_lw_log_weights(const void *st, double *logw)

@@ -138,11 +138,25 @@ int mech_subset_check_k(const ts_shape *g, const ts_params *p, int k,
 typedef struct mech_lw_state {
     int N, m;      /* shape the state was sized for                        */
     double step;   /* alpha (ours) or eta (hedge)                          */
-    double data[]; /* logw[N] (log w_i, 0 at start), then loss[N] scratch  */
+    double data[]; /* logw[N] (log w_i, 0 at start), then loss[N] and f[N]
+                      scratch                                              */
 } mech_lw_state;
 
-/* log of the factor w_i is multiplied by, given the step and l_i. */
-typedef double (*mech_log_factor)(double step, double l);
+/* The log of the factor each w_i is multiplied by, given the step and l_i,
+ * for n workers at once: f[k] = log_factor(step, loss[k]).  In array form
+ * so that it is vectorised in the file that defines it (MECH_LW_FACTORS). */
+typedef void (*mech_log_factors)(double step, const double *loss, double *f,
+                                 size_t n);
+/* Defines `static void name(double step, const double *loss, double *f,
+ * size_t n)` from a static inline log_factor(step, l) of the including
+ * file, compiled with the lanes' clones (game.h). */
+#define MECH_LW_FACTORS(name, log_factor)                                     \
+    TS_LANES_CLONES static void name(double step, const double *l, double *f, \
+                                     size_t n)                                \
+    {                                                                         \
+        for (size_t k = 0; k < n; k++)                                        \
+            f[k] = log_factor(step, l[k]);                                    \
+    }
 
 size_t mech_lw_state_size(const ts_shape *g);
 /* Weights start at w_i = 1 (SPEC §2). */
@@ -156,11 +170,34 @@ int mech_lw_aggregate(const mech_lw_state *st, const ts_slot *s, double *A,
  * 1 gives TS_EINVAL, a NaN factor TS_ENONFINITE, and the state is left as
  * it was. */
 int mech_lw_update(mech_lw_state *st, const ts_slot *s, const double *pv,
-                   mech_log_factor log_factor, const char *who, ts_err *e);
+                   mech_log_factors factors, const char *who, ts_err *e);
 /* Vtable-compatible: copies logw[N]. */
 void mech_lw_log_weights(const void *st, double *logw);
 /* Vtable-compatible set_log_weights: copies logw[N]; TS_EINVAL (state
  * unchanged) if an entry is NaN or +inf (-inf, a zero weight, is allowed). */
 int mech_lw_set_log_weights(void *st, const double *logw, ts_err *e);
+
+/* Replica lanes (game.h, ts_mech_lanes) of these mechanisms: the same
+ * weighted mean and the same update, TS_LANES replicas at a time.  Every
+ * lane has the same step (one point, one parameter set). */
+size_t mech_lw_lanes_work_size(const ts_shape *g);
+void mech_lw_lanes_begin(void *const *st, void *work, int m);
+void mech_lw_lanes_rows(void *const *st, void *work, int i0, int i1, int m,
+                        const double *r);
+void mech_lw_lanes_labels(void *const *st, void *work, int m, double *A);
+unsigned mech_lw_lanes_update(void *const *st, void *work,
+                              const double *loss, mech_log_factors factors);
+/* Defines `static const ts_mech_lanes table` for a log-weight mechanism
+ * whose array factor (MECH_LW_FACTORS) is `factors`. */
+#define MECH_LW_LANES(table, factors)                                         \
+    static unsigned table##_update(void *const *st, void *work, int m,        \
+                                   const double *loss)                        \
+    {                                                                         \
+        (void)m;                                                              \
+        return mech_lw_lanes_update(st, work, loss, factors);                 \
+    }                                                                         \
+    static const ts_mech_lanes table = {                                      \
+        mech_lw_lanes_work_size, mech_lw_lanes_begin, mech_lw_lanes_rows,     \
+        mech_lw_lanes_labels, table##_update}
 
 #endif

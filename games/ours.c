@@ -47,6 +47,7 @@
 
 #include "games.h"
 #include "mech_util.h"
+#include "tsmath.h"
 
 static const char name[] = "ours";
 
@@ -100,16 +101,22 @@ static int aggregate(void *st, const ts_slot *s, double *A, ts_err *e)
     return mech_lw_aggregate(st, s, A, name, e);
 }
 
-/* Def. 4, eq. (6): log(1 - alpha l); -inf when alpha l = 1 (weight 0). */
-static double log_factor(double alpha, double l)
+/* Def. 4, eq. (6): log(1 - alpha l); -inf when alpha l = 1 (weight 0).
+ * ts_log1p rather than libm's: the replica lanes compute it eight at a
+ * time and must agree bit for bit (tsmath.h). */
+static inline double log_factor(double alpha, double l)
 {
-    return log1p(-alpha * l);
+    return ts_log1p(-alpha * l);
 }
+
+MECH_LW_FACTORS(log_factors, log_factor)
 
 static int update(void *st, const ts_slot *s, const double *pv, ts_err *e)
 {
-    return mech_lw_update(st, s, pv, log_factor, name, e);
+    return mech_lw_update(st, s, pv, log_factors, name, e);
 }
+
+MECH_LW_LANES(lanes, log_factors);
 
 const ts_mechanism_type ts_mech_ours = {
     .name = name,
@@ -130,6 +137,7 @@ const ts_mechanism_type ts_mech_ours = {
     .n_diag = 0,
     .diag_names = NULL,
     .diag = NULL,
+    .lanes = &lanes,
 };
 
 /* ------------------------------------------------------------------ */

@@ -410,7 +410,7 @@ static int run_text(const char *name, const char *text, const ts_check_opts *o,
         run_free(r);
         return TS_ERROR(e, TS_ENOMEM, "out of memory");
     }
-    ts_run_opts ro = {o->threads, o->stop, NULL, NULL};
+    ts_run_opts ro = {.threads = o->threads, .stop = o->stop};
     for (long p = 0; p < P; p++) {
         rc = ts_experiment_point(r->x, p, &r->pt[p], e);
         if (!rc)

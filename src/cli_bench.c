@@ -13,6 +13,7 @@
 
 #include "cli.h"
 #include "engine.h"
+#include "engine_impl.h"
 #include "games.h"
 #include "progress.h"
 
@@ -55,7 +56,7 @@ static const struct argp argp = {
 };
 
 static double time_run(const ts_experiment *x, const ts_point *pt, int threads,
-                       int reps, ts_err *e, int *rc)
+                       int generic, int reps, ts_err *e, int *rc)
 {
     double best = 1e300;
     for (int k = 0; k < reps; k++) {
@@ -63,7 +64,7 @@ static double time_run(const ts_experiment *x, const ts_point *pt, int threads,
         *rc = ts_point_result_alloc(&res, x, pt, e);
         if (*rc)
             return 0;
-        ts_run_opts o = {threads, NULL, NULL, NULL};
+        ts_run_opts o = {.threads = threads, .generic = generic};
         double t0 = ts_now();
         *rc = ts_engine_run_point(x, pt, &o, &res, e);
         double dt = ts_now() - t0;
@@ -154,7 +155,12 @@ int ts_cli_bench(int argc, char **argv, const ts_cli_env *env)
     printf("engine benchmark: mechanism %s, population bands, N = %d, m = %d, "
            "T = %d, %d replicas (best of %d)\n", a.mech, a.N, a.m, a.T, a.R,
            a.reps);
-    double t1 = time_run(x, &pt, 1, a.reps, &e, &rc);
+    /* The replica lanes (engine_lanes.c) where the experiment allows them,
+     * then the one-replica path on the same work, for comparison. */
+    printf("replica lanes: %s\n", ts_lanes_eligible(x, &pt)
+                                      ? "yes (8 replicas per vector)"
+                                      : "not available for this configuration");
+    double t1 = time_run(x, &pt, 1, 0, a.reps, &e, &rc);
     if (rc) {
         fprintf(stderr, "truthsim bench: %s\n", e.msg);
         ts_experiment_free(x);
@@ -163,13 +169,19 @@ int ts_cli_bench(int argc, char **argv, const ts_cli_env *env)
     printf("threads 1: %.3f s, %.3g updates/s per core (goal >= 5e8)\n", t1,
            updates / t1);
     if (maxt > 1) {
-        double tn = time_run(x, &pt, maxt, a.reps, &e, &rc);
+        double tn = time_run(x, &pt, maxt, 0, a.reps, &e, &rc);
         if (!rc)
             printf("threads %d: %.3f s, %.3g updates/s, %.3g per core, "
                    "speed-up %.2fx (goal >= 1.9x on 2)\n",
                    maxt, tn, updates / tn, updates / tn / maxt, t1 / tn);
     } else {
         printf("threads: only 1 available (OMP_NUM_THREADS or a build without OpenMP)\n");
+    }
+    if (!rc) {
+        double tg = time_run(x, &pt, 1, 1, a.reps, &e, &rc);
+        if (!rc)
+            printf("one replica at a time (--no-lanes), threads 1: %.3f s, "
+                   "%.3g updates/s per core\n", tg, updates / tg);
     }
     ts_experiment_free(x);
     if (rc)
@@ -191,7 +203,7 @@ int ts_cli_bench(int argc, char **argv, const ts_cli_env *env)
         fprintf(stderr, "truthsim bench: %s\n", e.msg);
         return ts_cli_exit_code(rc);
     }
-    double tl = time_run(x, &pt, 1, a.reps, &e, &rc);
+    double tl = time_run(x, &pt, 1, 0, a.reps, &e, &rc);
     if (!rc) {
         double slots = 20000.0 * x->replicas;
         printf("limited feedback (ours, Def. 5), N = %d, m = %d, T = 20000: "

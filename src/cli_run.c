@@ -32,6 +32,7 @@ typedef struct run_args {
     int quiet;
     int force;
     int timing;
+    int generic;
 } run_args;
 
 static const struct argp_option options[] = {
@@ -43,6 +44,7 @@ static const struct argp_option options[] = {
     {"quiet", 'q', 0, 0, "No progress output", 0},
     {"force", 'f', 0, 0, "Discard point files under OUT.h5.points written by a different experiment", 0},
     {"timing", 't', 0, 0, "Print where the time went: simulation vs point files and merging", 0},
+    {"no-lanes", 'G', 0, 0, "Run one replica at a time, never eight in vector lanes (same results, slower; for checks)", 0},
     {0},
 };
 
@@ -77,6 +79,9 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
         break;
     case 't':
         a->timing = 1;
+        break;
+    case 'G':
+        a->generic = 1;
         break;
     case ARGP_KEY_ARG:
         if (a->exp_path)
@@ -305,7 +310,8 @@ int ts_cli_run(int argc, char **argv, const ts_cli_env *env)
     ts_progress prog;
     ts_progress_init(&prog, (x->n_points - resumed) * x->replicas, "replicas",
                      a.quiet);
-    ts_run_opts opts = {a.threads, env->stop, ts_progress_update, &prog};
+    ts_run_opts opts = {a.threads, env->stop, ts_progress_update, &prog,
+                        a.generic};
     long finished = resumed;
     int interrupted = 0, failed = 0;
     run_clock clk = {0, 0};

@@ -633,7 +633,7 @@ static int run_points(const char *name, const char *text, const ts_check_opts *o
         ts_experiment_free(x);
         return TS_ERROR(e, TS_ENOMEM, "out of memory");
     }
-    ts_run_opts ro = {o->threads, o->stop, NULL, NULL};
+    ts_run_opts ro = {.threads = o->threads, .stop = o->stop};
     for (long k = 0; !rc && k < x->n_points; k++) {
         ts_point pt;
         rc = ts_experiment_point(x, k, &pt, e);

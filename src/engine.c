@@ -13,6 +13,8 @@
  * Symbols: N workers, m prompts this slot, T slots, p true states, pv
  * verified states, q beliefs, r reports, A labels, w weights. */
 #include "engine.h"
+#include "engine_impl.h"
+#include "tsmath.h"
 
 #include <math.h>
 #include <stdint.h>
@@ -267,6 +269,28 @@ static void fail(ts_point_result *res, size_t idx, int code, const char *msg)
     }
 }
 
+int ts_engine_store_cell(ts_point_result *res, size_t idx,
+                         const ts_mechanism_type *mt, const void *mst,
+                         double cum_loss, double best, double *logw,
+                         double *share)
+{
+    const int N = res->N;
+    mt->log_weights(mst, logw);
+    ts_shares_from_log(N, logw, share);
+    for (int i = 0; i < N; i++)
+        if (isnan(logw[i]) || logw[i] == INFINITY) {
+            fail(res, idx, TS_ENONFINITE, "a weight became NaN or infinite");
+            return TS_ENONFINITE;
+        }
+    res->regret[idx] = cum_loss - best;
+    res->loss[idx] = cum_loss;
+    res->best[idx] = best;
+    memcpy(res->share + idx * (size_t)N, share, (size_t)N * sizeof *share);
+    if (mt->diag && res->n_diag)
+        mt->diag(mst, res->diag + idx * (size_t)res->n_diag);
+    return TS_OK;
+}
+
 static void record_traj(const ts_point_result *res, size_t cr, long t,
                         const double *logw, const double *share,
                         const double *theta, double R_t)
@@ -276,7 +300,7 @@ static void record_traj(const ts_point_result *res, size_t cr, long t,
     double *wt = res->weight_traj + (cr * rows + (size_t)t) * N;
     for (size_t i = 0; i < N; i++) {
         sh[i] = share[i];
-        wt[i] = exp(logw[i]);
+        wt[i] = ts_exp(logw[i]);
     }
     if (res->theta_traj && theta)
         memcpy(res->theta_traj + (cr * rows + (size_t)t) * N, theta,
@@ -451,7 +475,7 @@ static int run_replica(const ts_experiment *x, const ts_point *pt, long rep,
             }
             if (x->utility) /* eq. (4): u_i = sum_{t=1..T} w_i^t */
                 for (int i = 0; i < N; i++) {
-                    w->uw[(size_t)c * N + (size_t)i] += exp(w->logw[i]);
+                    w->uw[(size_t)c * N + (size_t)i] += ts_exp(w->logw[i]);
                     w->us[(size_t)c * N + (size_t)i] += w->share[i];
                 }
             if (res->traj) /* row t: before slot t; R(0) = 0 */
@@ -600,22 +624,9 @@ static int run_replica(const ts_experiment *x, const ts_point *pt, long rep,
         size_t idx = (size_t)c * (size_t)res->R + (size_t)rep;
         if (w->failed[c])
             continue;
-        mt->log_weights(mst, w->logw);
-        ts_shares_from_log(N, w->logw, w->share);
-        int finite = 1;
-        for (int i = 0; i < N; i++)
-            if (isnan(w->logw[i]) || w->logw[i] == INFINITY)
-                finite = 0;
-        if (!finite) {
-            fail(res, idx, TS_ENONFINITE, "a weight became NaN or infinite");
+        if (ts_engine_store_cell(res, idx, mt, mst, w->cum_loss[c], best,
+                                 w->logw, w->share))
             continue;
-        }
-        res->regret[idx] = w->cum_loss[c] - best;
-        res->loss[idx] = w->cum_loss[c];
-        res->best[idx] = best;
-        memcpy(res->share + idx * (size_t)N, w->share, (size_t)N * sizeof(double));
-        if (mt->diag && res->n_diag)
-            mt->diag(mst, res->diag + idx * (size_t)res->n_diag);
         if (x->utility)
             for (int i = 0; i < N; i++) {
                 res->util_weight[idx * (size_t)N + (size_t)i] = w->uw[(size_t)c * N + (size_t)i];
@@ -674,36 +685,49 @@ int ts_engine_run_point(const ts_experiment *x, const ts_point *pt,
     int rc = check_supported(x, e);
     if (rc)
         return rc;
+    const long R = x->replicas;
+    /* Jobs: lane groups of TS_LANES replicas where the experiment allows
+     * (engine_lanes.c), single replicas otherwise. */
+    const int lanes = !(o && o->generic) && ts_lanes_eligible(x, pt);
+    const long n_jobs = lanes ? (R + TS_LANES - 1) / TS_LANES : R;
     int nt = 1;
 #ifdef _OPENMP
     nt = o && o->threads > 0 ? o->threads : omp_get_max_threads();
 #endif
-    if (nt > x->replicas)
-        nt = (int)x->replicas;
+    if (nt > n_jobs)
+        nt = (int)n_jobs;
     if (nt < 1)
         nt = 1;
     workspace *ws = calloc((size_t)nt, sizeof *ws);
-    if (!ws)
+    ts_lanes_ws *lws = calloc((size_t)nt, sizeof *lws);
+    if (!ws || !lws) {
+        free(ws);
+        free(lws);
         return TS_ERROR(e, TS_ENOMEM, "out of memory");
-    for (int k = 0; k < nt; k++) {
+    }
+    for (int k = 0; k < nt && !rc; k++) {
         rc = workspace_alloc(&ws[k], x, pt, e);
-        if (rc) {
-            for (int j = 0; j < k; j++)
-                workspace_free(&ws[j]);
-            free(ws);
-            return rc;
+        if (!rc && lanes)
+            rc = ts_lanes_ws_alloc(&lws[k], x, pt, e);
+    }
+    if (rc) {
+        for (int k = 0; k < nt; k++) {
+            workspace_free(&ws[k]);
+            ts_lanes_ws_free(&lws[k]);
         }
+        free(ws);
+        free(lws);
+        return rc;
     }
     volatile sig_atomic_t *stop = o ? o->stop : NULL;
     long done = 0;
     int interrupted = 0;
-    const long R = x->replicas;
     /* Each replica writes only its own result slots; the schedule decides
      * who computes a replica, never what it computes. */
 #ifdef _OPENMP
 #pragma omp parallel for num_threads(nt) schedule(dynamic, 1)
 #endif
-    for (long r = 0; r < R; r++) {
+    for (long job = 0; job < n_jobs; job++) {
         int tid = 0;
 #ifdef _OPENMP
         tid = omp_get_thread_num();
@@ -715,7 +739,17 @@ int ts_engine_run_point(const ts_experiment *x, const ts_point *pt,
             interrupted = 1;
             continue;
         }
-        int rrc = run_replica(x, pt, r, &ws[tid], res, stop);
+        long r0 = job, n_rep = 1;
+        unsigned redo = 1; /* the single replica, run the ordinary way */
+        int rrc = TS_OK;
+        if (lanes) {
+            r0 = job * TS_LANES;
+            n_rep = R - r0 < TS_LANES ? R - r0 : TS_LANES;
+            rrc = ts_lanes_run_group(x, pt, r0, &lws[tid], res, stop, &redo);
+        }
+        for (int l = 0; l < n_rep && rrc != TS_EINTR; l++)
+            if (redo >> l & 1u)
+                rrc = run_replica(x, pt, r0 + l, &ws[tid], res, stop);
         if (rrc == TS_EINTR) {
 #ifdef _OPENMP
 #pragma omp atomic write
@@ -726,14 +760,17 @@ int ts_engine_run_point(const ts_experiment *x, const ts_point *pt,
 #pragma omp critical(ts_progress)
 #endif
         {
-            done++;
+            done += n_rep;
             if (o && o->progress)
                 o->progress(o->progress_ctx, done);
         }
     }
-    for (int k = 0; k < nt; k++)
+    for (int k = 0; k < nt; k++) {
         workspace_free(&ws[k]);
+        ts_lanes_ws_free(&lws[k]);
+    }
     free(ws);
+    free(lws);
     if (interrupted)
         return TS_ERROR(e, TS_EINTR, "interrupted");
     return TS_OK;

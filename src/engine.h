@@ -28,6 +28,10 @@ typedef struct ts_run_opts {
      * at a time; may be NULL. */
     void (*progress)(void *ctx, long done);
     void *progress_ctx;
+    /* 1: one replica at a time, never the replica lanes of
+     * engine_lanes.c (the results are the same bits either way; for
+     * checks and benchmarks). */
+    int generic;
 } ts_run_opts;
 
 typedef struct ts_point_result {

@@ -1,5 +1,6 @@
 /* game.c -- helpers shared by every mechanism (see game.h). */
 #include "game.h"
+#include "tsmath.h"
 
 #include <math.h>
 #include <stdint.h>
@@ -18,7 +19,7 @@ void ts_shares_from_log(int N, const double *logw, double *share)
     }
     double sum = 0;
     for (int i = 0; i < N; i++) {
-        share[i] = exp(logw[i] - mx);
+        share[i] = ts_exp(logw[i] - mx); /* libm-free bits (tsmath.h) */
         sum += share[i];
     }
     for (int i = 0; i < N; i++)

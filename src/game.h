@@ -50,8 +50,52 @@ typedef struct ts_slot {
     const double *loss;
 } ts_slot;
 
+/* Replica lanes (engine_lanes.c): TS_LANES replicas of one point run
+ * side by side, one per SIMD lane, arrays lane-major (x[k*TS_LANES + l]).
+ * Each lane's arithmetic is exactly its replica's in the one-replica path,
+ * in the same order, so the results agree bit for bit; the lanes only put
+ * independent replicas into one vector.  Functions carrying these clones
+ * are compiled for AVX-512, AVX2 and the baseline and picked at run time;
+ * ISO C keeps FP contraction off, so no clone adds an FMA. */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && \
+    !defined(__SANITIZE_ADDRESS__)
+#define TS_LANES_CLONES \
+    __attribute__((target_clones("arch=x86-64-v4", "avx2", "default")))
+#else
+#define TS_LANES_CLONES
+#endif
+
+/* One lane group's values as one vector (GCC's vector extension, which
+ * Clang shares): arithmetic is lane by lane, IEEE, with the width of the
+ * clone's registers (one AVX-512 register, two AVX2 or four SSE2); a
+ * comparison gives -1 (true) or 0 per lane.  Lane-major arrays are
+ * 64-byte aligned in rows of TS_LANES, so they are read as ts_lv arrays. */
+typedef double ts_lv __attribute__((vector_size(TS_LANES * sizeof(double))));
+typedef unsigned long long ts_lvu
+    __attribute__((vector_size(TS_LANES * sizeof(unsigned long long))));
+
 /* ------------------------------------------------------------------ */
 /* Mechanisms (SPEC §2).                                               */
+
+/* Optional lanes form of a full-feedback mechanism with truthful workers.
+ * st[l] is lane l's state (as init() left it, state_size() bytes); work is
+ * work_size() bytes of lane-major scratch the engine keeps per lane group.
+ * Per slot the engine calls begin, then rows for every worker in order
+ * (rows i0..i1-1 of the reports per call, r[((i-i0)*m + j)*TS_LANES + l]),
+ * then labels (A[j*TS_LANES + l]) and update, whose loss[i*TS_LANES + l]
+ * is ts_slot.loss's value for lane l (the row's squared loss against the
+ * verified states, reports checked to lie in [0,1]).  update returns a bit
+ * mask of the lanes where the one-replica update would have failed; the
+ * engine reruns those replicas the ordinary way, which reports the error. */
+typedef struct ts_mech_lanes {
+    size_t (*work_size)(const ts_shape *g);
+    void (*begin)(void *const *st, void *work, int m);
+    void (*rows)(void *const *st, void *work, int i0, int i1, int m,
+                 const double *r);
+    void (*labels)(void *const *st, void *work, int m, double *A);
+    unsigned (*update)(void *const *st, void *work, int m,
+                       const double *loss);
+} ts_mech_lanes;
 
 typedef struct ts_mechanism_type {
     const char *name;   /* registry key: "ours", "hedge", ...                */
@@ -105,6 +149,9 @@ typedef struct ts_mechanism_type {
      * NULL: the weights cannot be set (fixed weights, or a quantity that is
      * not a weight, such as EM's reliabilities). */
     int (*set_log_weights)(void *st, const double *logw /* [N] */, ts_err *e);
+
+    /* Optional: the replica-lanes form (above); NULL if not offered. */
+    const ts_mech_lanes *lanes;
 } ts_mechanism_type;
 
 /* ------------------------------------------------------------------ */
@@ -123,6 +170,18 @@ typedef struct ts_population_type {
      * (TS_STREAM_STATE) and `belief` for q (TS_STREAM_BELIEF). */
     int (*draw)(void *st, long t, int m, ts_rng *state, ts_rng *belief,
                 double *p, double *q);
+
+    /* Optional replica lanes (see ts_mech_lanes), for populations whose
+     * draw() neither changes the state nor fails: lane l of each equals
+     * what draw() gives lane l's replica, bit for bit, the streams
+     * positioned at slot t.  states_lanes: p[j*TS_LANES + l].
+     * beliefs_lanes: rows i0..i1-1 of q given p, q[((i-i0)*m + j)*TS_LANES
+     * + l], so a slot can be drawn a few rows at a time.  Both or neither. */
+    void (*states_lanes)(const void *st, long t, int m,
+                         const ts_rng_lanes *state, double *p);
+    void (*beliefs_lanes)(const void *st, long t, int m, int i0, int i1,
+                          const double *p, const ts_rng_lanes *belief,
+                          double *q);
 } ts_population_type;
 
 /* out[h] = (1/m) sum_j (x[h*m + j] - p[j])^2 for rows h < n: the squared
