@@ -173,22 +173,34 @@ chunk_avx512(CHUNK_ARGS)
 
 typedef void (*chunk_fn)(CHUNK_ARGS);
 
-static int simd_allowed = 1; /* ts_rng_set_simd */
+static int simd_level = 2; /* ts_rng_set_simd */
 
-void ts_rng_set_simd(int on)
+void ts_rng_set_simd(int level)
 {
-    simd_allowed = on;
+    simd_level = level;
 }
+
+#ifdef TS_SIMD_DISPATCH
+static int have_avx512(void)
+{
+    return simd_level >= 2 && __builtin_cpu_supports("avx512f") &&
+           __builtin_cpu_supports("avx512bw") &&
+           __builtin_cpu_supports("avx512dq") &&
+           __builtin_cpu_supports("avx512vl");
+}
+
+static int have_avx2(void)
+{
+    return simd_level >= 1 && __builtin_cpu_supports("avx2");
+}
+#endif
 
 static chunk_fn pick_chunk(void)
 {
 #ifdef TS_SIMD_DISPATCH
-    if (!simd_allowed)
-        return chunk_generic;
-    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
-        __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl"))
+    if (have_avx512())
         return chunk_avx512;
-    if (__builtin_cpu_supports("avx2"))
+    if (have_avx2())
         return chunk_avx2;
 #endif
     return chunk_generic;
@@ -232,44 +244,49 @@ void ts_rng_fill_u01(ts_rng *g, double *out, size_t n)
 
 #define LANES_ARGS const ts_rng_lanes *g, uint32_t block0, double *out
 
-static void group_generic(LANES_ARGS)
-{
-    uint64_t x0[LG * TS_LANES], x1[LG * TS_LANES], x2[LG * TS_LANES],
-        x3[LG * TS_LANES];
-    for (int b = 0; b < LG; b++)
-        for (int l = 0; l < TS_LANES; l++) {
-            x0[b * TS_LANES + l] = g->ctr0 | (block0 + (uint32_t)b);
-            x1[b * TS_LANES + l] = g->ctr1;
-            x2[b * TS_LANES + l] = g->ctr2[l];
-            x3[b * TS_LANES + l] = g->ctr3;
+#define PHILOX_GROUP_BODY \
+    uint64_t x0[LG * TS_LANES], x1[LG * TS_LANES], x2[LG * TS_LANES], \
+        x3[LG * TS_LANES]; \
+    for (int b = 0; b < LG; b++) \
+        for (int l = 0; l < TS_LANES; l++) { \
+            x0[b * TS_LANES + l] = g->ctr0 | (block0 + (uint32_t)b); \
+            x1[b * TS_LANES + l] = g->ctr1; \
+            x2[b * TS_LANES + l] = g->ctr2[l]; \
+            x3[b * TS_LANES + l] = g->ctr3; \
+        } \
+    uint64_t k0 = g->key[0], k1 = g->key[1]; \
+    for (int round = 0; round < 10; round++) { \
+        for (int f = 0; f < LG * TS_LANES; f++) { \
+            uint64_t p0 = (x0[f] & 0xffffffffu) * (uint64_t)PHILOX_M0; \
+            uint64_t p1 = (x2[f] & 0xffffffffu) * (uint64_t)PHILOX_M1; \
+            uint64_t n0 = (p1 >> 32) ^ x1[f] ^ k0; \
+            uint64_t n2 = (p0 >> 32) ^ x3[f] ^ k1; \
+            x1[f] = p1; \
+            x3[f] = p0; \
+            x0[f] = n0; \
+            x2[f] = n2; \
+        } \
+        k0 = (uint32_t)(k0 + PHILOX_W0); \
+        k1 = (uint32_t)(k1 + PHILOX_W1); \
+    } \
+    for (int b = 0; b < LG; b++) \
+        for (int l = 0; l < TS_LANES; l++) { \
+            double *o = out + 4 * b * TS_LANES + l; \
+            o[0] = ((double)(uint32_t)x0[b * TS_LANES + l] + 0.5) * TWO_M32; \
+            o[TS_LANES] = ((double)(uint32_t)x1[b * TS_LANES + l] + 0.5) * TWO_M32; \
+            o[2 * TS_LANES] = ((double)(uint32_t)x2[b * TS_LANES + l] + 0.5) * TWO_M32; \
+            o[3 * TS_LANES] = ((double)(uint32_t)x3[b * TS_LANES + l] + 0.5) * TWO_M32; \
         }
-    uint64_t k0 = g->key[0], k1 = g->key[1];
-    for (int round = 0; round < 10; round++) {
-        for (int f = 0; f < LG * TS_LANES; f++) {
-            uint64_t p0 = (x0[f] & 0xffffffffu) * (uint64_t)PHILOX_M0;
-            uint64_t p1 = (x2[f] & 0xffffffffu) * (uint64_t)PHILOX_M1;
-            uint64_t n0 = (p1 >> 32) ^ x1[f] ^ k0;
-            uint64_t n2 = (p0 >> 32) ^ x3[f] ^ k1;
-            x1[f] = p1;
-            x3[f] = p0;
-            x0[f] = n0;
-            x2[f] = n2;
-        }
-        k0 = (uint32_t)(k0 + PHILOX_W0);
-        k1 = (uint32_t)(k1 + PHILOX_W1);
-    }
-    for (int b = 0; b < LG; b++)
-        for (int l = 0; l < TS_LANES; l++) {
-            double *o = out + 4 * b * TS_LANES + l;
-            o[0] = ((double)(uint32_t)x0[b * TS_LANES + l] + 0.5) * TWO_M32;
-            o[TS_LANES] = ((double)(uint32_t)x1[b * TS_LANES + l] + 0.5) * TWO_M32;
-            o[2 * TS_LANES] = ((double)(uint32_t)x2[b * TS_LANES + l] + 0.5) * TWO_M32;
-            o[3 * TS_LANES] = ((double)(uint32_t)x3[b * TS_LANES + l] + 0.5) * TWO_M32;
-        }
-}
+
+static void group_generic(LANES_ARGS) { PHILOX_GROUP_BODY }
 
 #ifdef TS_SIMD_DISPATCH
 #include <immintrin.h>
+
+__attribute__((target("avx2"))) static void group_avx2(LANES_ARGS)
+{
+    PHILOX_GROUP_BODY
+}
 
 /* The same rounds in AVX-512, one lane per 64-bit element.  512-bit
  * integer work issues on two ports only, so every op counts: the high
@@ -333,11 +350,10 @@ typedef void (*group_fn)(LANES_ARGS);
 static group_fn pick_group(void)
 {
 #ifdef TS_SIMD_DISPATCH
-    if (!simd_allowed)
-        return group_generic;
-    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
-        __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl"))
+    if (have_avx512())
         return group_avx512;
+    if (have_avx2())
+        return group_avx2;
 #endif
     return group_generic;
 }

@@ -90,10 +90,10 @@ void ts_rng_lanes_seek(ts_rng_lanes *g, uint64_t slot);
 void ts_rng_lanes_u01(const ts_rng_lanes *g, size_t word0, size_t n,
                       double *out);
 
-/* Tests only: 0 makes the vectorised fills use their portable C kernels
- * instead of the AVX-512/AVX2 ones the CPU offers (1, the default), so
- * both can be compared on one machine.  Not thread-safe. */
-void ts_rng_set_simd(int on);
+/* Tests only: the widest kernels the vectorised fills may use -- 2 (the
+ * default) whatever the CPU offers, 1 at most AVX2, 0 the portable C ones
+ * -- so that all can be compared on one machine.  Not thread-safe. */
+void ts_rng_set_simd(int level);
 
 /* One Philox4x32-10 block: out = philox(ctr, key).  Exposed for the
  * known-answer test against Random123. */
