@@ -32,6 +32,7 @@
 
 #include "games.h"
 #include "mech_util.h"
+#include "tsmath.h"
 
 static const char name[] = "exp3";
 
@@ -107,12 +108,12 @@ static double theta_of(const exp3_state *s, int i, double *out)
             M = s->logw[k];
     double S = 0.0; /* >= 1: the maximum contributes exp(0) */
     for (int k = 0; k < N; k++)
-        S += exp(s->logw[k] - M);
+        S += ts_exp(s->logw[k] - M);
     const double keep = 1.0 - s->beta, explore = s->beta / N;
     if (out)
         for (int k = 0; k < N; k++)
-            out[k] = keep * (exp(s->logw[k] - M) / S) + explore;
-    return keep * (exp(s->logw[i] - M) / S) + explore;
+            out[k] = keep * (ts_exp(s->logw[k] - M) / S) + explore;
+    return keep * (ts_exp(s->logw[i] - M) / S) + explore;
 }
 
 static void theta(const void *st, double *th)

@@ -326,14 +326,14 @@ static int lim_set_log_weights(void *st, const double *logw, ts_err *e)
             M = logw[i];
     }
     for (int i = 0; i < s->N; i++)
-        if (!(exp(logw[i] - M) > s->beta))
+        if (!(ts_exp(logw[i] - M) > s->beta))
             return TS_ERROR(e, TS_EINVAL,
                             "%s: worker %d's weight %g (relative to the largest) "
                             "is not above Def. 5's floor beta = %g",
-                            name, i + 1, exp(logw[i] - M), s->beta);
+                            name, i + 1, ts_exp(logw[i] - M), s->beta);
     double *gamma = s->data, *w = s->data + s->N;
     for (int i = 0; i < s->N; i++) {
-        w[i] = exp(logw[i] - M);
+        w[i] = ts_exp(logw[i] - M);
         gamma[i] = (w[i] - s->beta) / (1.0 - s->beta);
     }
     return TS_OK;
