@@ -160,14 +160,98 @@ static void chunk_generic(CHUNK_ARGS) { PHILOX_CHUNK_BODY }
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && \
     !defined(TS_NO_SIMD_DISPATCH)
 #define TS_SIMD_DISPATCH 1
+#include <immintrin.h>
+
 __attribute__((target("avx2"))) static void chunk_avx2(CHUNK_ARGS)
 {
     PHILOX_CHUNK_BODY
 }
-__attribute__((target("avx512f,avx512bw,avx512dq,avx512vl"))) static void
-chunk_avx512(CHUNK_ARGS)
+
+/* AVX-512 by hand: 8 vectors of 8 counters (one per 64-bit element) go
+ * through the rounds together.  512-bit integer work issues on two ports
+ * only, so every op counts: the high word of a product is moved down with
+ * a dword shuffle (the other port from the multiply) instead of a shift,
+ * three-way xors are one ternary-logic op, and the upper halves are left
+ * dirty (vpmuludq reads only the low 32 bits; the output masks them).
+ * About 0.5 ns per uniform here, against 1.0 for GCC's vectorisation of
+ * the C above. */
+#define AVX512 __attribute__((target("avx512f,avx512bw,avx512dq,avx512vl")))
+#define NV 8 /* vectors in flight: enough independent chains */
+
+AVX512 static inline void rounds_avx512(__m512i x[4][NV], uint32_t k0,
+                                        uint32_t k1)
 {
-    PHILOX_CHUNK_BODY
+    const __m512i m0 = _mm512_set1_epi64(PHILOX_M0);
+    const __m512i m1 = _mm512_set1_epi64(PHILOX_M1);
+    for (int round = 0; round < 10; round++) {
+        const __m512i vk0 = _mm512_set1_epi64(k0), vk1 = _mm512_set1_epi64(k1);
+        for (int v = 0; v < NV; v++) {
+            __m512i p0 = _mm512_mul_epu32(x[0][v], m0);
+            __m512i p1 = _mm512_mul_epu32(x[2][v], m1);
+            __m512i n0 = _mm512_ternarylogic_epi64(
+                _mm512_shuffle_epi32(p1, _MM_PERM_CDAB), x[1][v], vk0, 0x96);
+            __m512i n2 = _mm512_ternarylogic_epi64(
+                _mm512_shuffle_epi32(p0, _MM_PERM_CDAB), x[3][v], vk1, 0x96);
+            x[1][v] = p1;
+            x[3][v] = p0;
+            x[0][v] = n0;
+            x[2][v] = n2;
+        }
+        k0 += PHILOX_W0;
+        k1 += PHILOX_W1;
+    }
+}
+
+/* The low words as uniforms without a conversion instruction: the bits
+ * 0x43300000_xxxxxxxx are 2^52 + x, and subtracting 2^52 - 1/2 leaves
+ * x + 1/2 exactly -- the scalar path's (double)x + 0.5, so the bits
+ * agree. */
+AVX512 static inline __m512d u01_avx512(__m512i x)
+{
+    const __m512i bits = _mm512_ternarylogic_epi64( /* (x & lo32) | magic */
+        x, _mm512_set1_epi64(0xffffffffll),
+        _mm512_set1_epi64(0x4330000000000000ll), 0xEA);
+    const __m512d d = _mm512_sub_pd(_mm512_castsi512_pd(bits),
+                                    _mm512_set1_pd(4503599627370496.0 - 0.5));
+    return _mm512_mul_pd(d, _mm512_set1_pd(TWO_M32));
+}
+
+_Static_assert(CHUNK == NV * 8, "chunk_avx512 fills CHUNK blocks");
+
+/* CHUNK = NV * 8 blocks, block-major: vector v holds blocks 8v .. 8v+7,
+ * and the four words of each are interleaved into out[4 block + word]. */
+AVX512 static void chunk_avx512(CHUNK_ARGS)
+{
+    __m512i x[4][NV];
+    const __m512i iota = _mm512_set_epi64(7, 6, 5, 4, 3, 2, 1, 0);
+    for (int v = 0; v < NV; v++) {
+        x[0][v] = _mm512_and_si512(
+            _mm512_add_epi64(_mm512_set1_epi64(c0base + 8u * (uint32_t)v), iota),
+            _mm512_set1_epi64(0xffffffffll));
+        x[1][v] = _mm512_set1_epi64(c1);
+        x[2][v] = _mm512_set1_epi64(c2);
+        x[3][v] = _mm512_set1_epi64(c3);
+    }
+    rounds_avx512(x, key0, key1);
+    for (int v = 0; v < NV; v++) {
+        /* Word w of block b is d[w][b]; in 128-bit units, with
+         * A_b = (d0[b], d1[b]) and C_b = (d2[b], d3[b]):
+         *   t0 = A0 A2 A4 A6, t1 = A1 A3 A5 A7 (and t2, t3 with C);
+         * the output wants A0 C0 A1 C1 | A2 C2 A3 C3 | ... */
+        const __m512d d0 = u01_avx512(x[0][v]), d1 = u01_avx512(x[1][v]);
+        const __m512d d2 = u01_avx512(x[2][v]), d3 = u01_avx512(x[3][v]);
+        const __m512d t0 = _mm512_unpacklo_pd(d0, d1), t1 = _mm512_unpackhi_pd(d0, d1);
+        const __m512d t2 = _mm512_unpacklo_pd(d2, d3), t3 = _mm512_unpackhi_pd(d2, d3);
+        const __m512d u = _mm512_shuffle_f64x2(t0, t2, 0x44);  /* A0 A2 C0 C2 */
+        const __m512d w = _mm512_shuffle_f64x2(t1, t3, 0x44);  /* A1 A3 C1 C3 */
+        const __m512d u2 = _mm512_shuffle_f64x2(t0, t2, 0xEE); /* A4 A6 C4 C6 */
+        const __m512d w2 = _mm512_shuffle_f64x2(t1, t3, 0xEE); /* A5 A7 C5 C7 */
+        double *o = out + 32 * v;
+        _mm512_storeu_pd(o, _mm512_shuffle_f64x2(u, w, 0x88));       /* A0 C0 A1 C1 */
+        _mm512_storeu_pd(o + 8, _mm512_shuffle_f64x2(u, w, 0xDD));   /* A2 C2 A3 C3 */
+        _mm512_storeu_pd(o + 16, _mm512_shuffle_f64x2(u2, w2, 0x88));
+        _mm512_storeu_pd(o + 24, _mm512_shuffle_f64x2(u2, w2, 0xDD));
+    }
 }
 #endif
 
@@ -281,67 +365,29 @@ void ts_rng_fill_u01(ts_rng *g, double *out, size_t n)
 static void group_generic(LANES_ARGS) { PHILOX_GROUP_BODY }
 
 #ifdef TS_SIMD_DISPATCH
-#include <immintrin.h>
-
 __attribute__((target("avx2"))) static void group_avx2(LANES_ARGS)
 {
     PHILOX_GROUP_BODY
 }
 
-/* The same rounds in AVX-512, one lane per 64-bit element.  512-bit
- * integer work issues on two ports only, so every op counts: the high
- * word of a product is moved down with a dword shuffle (the other port
- * from the multiply) instead of a shift, three-way xors are one
- * ternary-logic op, and the upper halves are left dirty (vpmuludq reads
- * only the low 32 bits; the output masks them).  Word to double without a
- * conversion instruction: the bits 0x43300000_xxxxxxxx are 2^52 + x, and
- * subtracting 2^52 - 1/2 leaves x + 1/2 exactly -- the scalar path's
- * (double)x + 0.5, so the bits agree. */
-__attribute__((target("avx512f,avx512bw,avx512dq,avx512vl"))) static void
-group_avx512(LANES_ARGS)
+_Static_assert(LG == NV && TS_LANES == 8, "group_avx512 fills a group");
+
+/* Lanes are replicas here: vector b holds block block0 + b of all eight. */
+AVX512 static void group_avx512(LANES_ARGS)
 {
-    __m512i x0[LG], x1[LG], x2[LG], x3[LG];
+    __m512i x[4][NV];
     const __m512i c2 = _mm512_cvtepu32_epi64(
         _mm256_loadu_si256((const __m256i *)(const void *)g->ctr2));
-    for (int b = 0; b < LG; b++) {
-        x0[b] = _mm512_set1_epi64((long long)(g->ctr0 | (block0 + (uint32_t)b)));
-        x1[b] = _mm512_set1_epi64((long long)g->ctr1);
-        x2[b] = c2;
-        x3[b] = _mm512_set1_epi64((long long)g->ctr3);
+    for (int b = 0; b < NV; b++) {
+        x[0][b] = _mm512_set1_epi64((long long)(g->ctr0 | (block0 + (uint32_t)b)));
+        x[1][b] = _mm512_set1_epi64((long long)g->ctr1);
+        x[2][b] = c2;
+        x[3][b] = _mm512_set1_epi64((long long)g->ctr3);
     }
-    const __m512i m0 = _mm512_set1_epi64(PHILOX_M0);
-    const __m512i m1 = _mm512_set1_epi64(PHILOX_M1);
-    uint32_t k0 = g->key[0], k1 = g->key[1];
-    for (int round = 0; round < 10; round++) {
-        const __m512i vk0 = _mm512_set1_epi64(k0), vk1 = _mm512_set1_epi64(k1);
-        for (int b = 0; b < LG; b++) {
-            __m512i p0 = _mm512_mul_epu32(x0[b], m0);
-            __m512i p1 = _mm512_mul_epu32(x2[b], m1);
-            __m512i n0 = _mm512_ternarylogic_epi64(
-                _mm512_shuffle_epi32(p1, _MM_PERM_CDAB), x1[b], vk0, 0x96);
-            __m512i n2 = _mm512_ternarylogic_epi64(
-                _mm512_shuffle_epi32(p0, _MM_PERM_CDAB), x3[b], vk1, 0x96);
-            x1[b] = p1;
-            x3[b] = p0;
-            x0[b] = n0;
-            x2[b] = n2;
-        }
-        k0 += PHILOX_W0;
-        k1 += PHILOX_W1;
-    }
-    const __m512i lo32 = _mm512_set1_epi64(0xffffffffll);
-    const __m512i magic = _mm512_set1_epi64(0x4330000000000000ll);
-    const __m512d off = _mm512_set1_pd(4503599627370496.0 - 0.5);
-    const __m512d scale = _mm512_set1_pd(TWO_M32);
-    for (int b = 0; b < LG; b++) {
-        const __m512i xs[4] = {x0[b], x1[b], x2[b], x3[b]};
-        for (int w = 0; w < 4; w++) {
-            /* (x & lo32) | magic */
-            __m512i bits = _mm512_ternarylogic_epi64(xs[w], lo32, magic, 0xEA);
-            __m512d d = _mm512_sub_pd(_mm512_castsi512_pd(bits), off);
-            _mm512_storeu_pd(out + (4 * b + w) * TS_LANES, _mm512_mul_pd(d, scale));
-        }
-    }
+    rounds_avx512(x, g->key[0], g->key[1]);
+    for (int b = 0; b < NV; b++)
+        for (int w = 0; w < 4; w++)
+            _mm512_storeu_pd(out + (4 * b + w) * TS_LANES, u01_avx512(x[w][b]));
 }
 #endif
 
