@@ -6,7 +6,10 @@
  * strategy) cell aggregates and reweighs on them.  Replicas run in parallel
  * with OpenMP; each writes only its own slots of ts_point_result, so the
  * thread count never changes a bit.  Per-thread workspaces are allocated
- * before the parallel region; slot loops never allocate.
+ * before the parallel region; slot loops never allocate.  Where the
+ * experiment allows (full feedback, truthful workers, a population and
+ * mechanisms with lanes forms; engine_lanes.c), eight replicas run at once,
+ * one per SIMD lane, with the same bits as one at a time.
  *
  * Cells are indexed c = k * n_strat + s (mechanism k, strategy s).
  *
