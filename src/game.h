@@ -56,9 +56,11 @@ typedef struct ts_slot {
  * in the same order, so the results agree bit for bit; the lanes only put
  * independent replicas into one vector.  Functions carrying these clones
  * are compiled for AVX-512, AVX2 and the baseline and picked at run time;
- * ISO C keeps FP contraction off, so no clone adds an FMA. */
+ * ISO C keeps FP contraction off, so no clone adds an FMA.  Building with
+ * -DTS_NO_LANES_CLONES (and, say, -mavx2) compiles one variant only, so
+ * the bitwise tests can check a variant this CPU would not pick. */
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && \
-    !defined(__SANITIZE_ADDRESS__)
+    !defined(__SANITIZE_ADDRESS__) && !defined(TS_NO_LANES_CLONES)
 #define TS_LANES_CLONES \
     __attribute__((target_clones("arch=x86-64-v4", "avx2", "default")))
 #else
