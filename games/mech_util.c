@@ -45,11 +45,13 @@ int mech_check_slot(const ts_slot *s, int N, int m_max, const char *who,
      * input, so one outside [0,1] here is a caller's bug, caught before it
      * can turn a weight factor negative or a logit into NaN. */
     const size_t nm = (size_t)s->n_heard * (size_t)s->m;
-    /* One branch-free pass (it vectorises: this runs twice per slot on the
-     * hot path); the culprit is searched for only when there is one. */
-    int bad = 0;
+    /* One branch-free pass (ts_unit_flag vectorises: this runs twice per
+     * slot on the hot path); the culprit is searched for only when there
+     * is one. */
+    uint64_t flag = 0;
     for (size_t k = 0; k < nm; k++)
-        bad |= !(s->r[k] >= 0.0) | !(s->r[k] <= 1.0);
+        flag |= ts_unit_flag(s->r[k]);
+    const int bad = (int)(flag >> 63);
     for (size_t k = 0; bad && k < nm; k++)
         if (!(s->r[k] >= 0.0 && s->r[k] <= 1.0))
             return TS_ERROR(e, TS_EINVAL,

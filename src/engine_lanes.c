@@ -122,12 +122,10 @@ int ts_lanes_ws_alloc(ts_lanes_ws *w, const ts_experiment *x,
 
 /* Row losses (1/m) sum_j (q_ij - x_j)^2 of rows i0..i1-1 into out[i][l],
  * summed in prompt order as ts_sq_loss_rows; returns the lanes with an
- * entry of q outside [0,1] or NaN, the test of game.c in integer form
- * without a comparison per entry (AVX-512 compares make masks, which GCC
- * turns back into vectors slowly): with b the bits of q + 0.0 (so -0 is
- * +0), q is in [0,1] exactly when b <= bits(1.0); then neither b nor
- * b + (2^63 - 1 - bits(1.0)) reaches 2^63, so the top bit of the OR of
- * both over the row flags any entry outside. */
+ * entry of q outside [0,1] or NaN, by ts_unit_flag's test (game.h) in
+ * vector form.  (Vector compares would be shorter to write, but GCC 12
+ * turns their AVX-512 masks back into vectors through scalar code: five
+ * times slower.) */
 #define ONE_BITS 0x3FF0000000000000ull
 TS_LANES_CLONES static unsigned row_losses(const double *q, int i0, int i1,
                                            int m, const double *x,

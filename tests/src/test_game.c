@@ -379,6 +379,31 @@ static void draw_subset(void **unused)
     assert_memory_equal(sa, sb, sizeof sa);
 }
 
+/* ts_unit_flag: the top bit is set exactly outside [0,1] or for NaN, at
+ * the edges one ulp either side, for -0, subnormals, infinities and NaNs
+ * of either sign; and OR-ing flags keeps any one's verdict. */
+static void unit_flag_edges(void **unused)
+{
+    (void)unused;
+    const double in[] = {0.0, -0.0, 1.0, 0.5, 4.9e-324, nextafter(1.0, 0.0),
+                         1e-300};
+    const double out[] = {nextafter(1.0, 2.0), -4.9e-324, -1e-300, 2.0,
+                          -1.0, INFINITY, -INFINITY, NAN, -NAN, 1e308,
+                          -1e308};
+    uint64_t all_in = 0;
+    for (size_t k = 0; k < sizeof in / sizeof in[0]; k++) {
+        if (ts_unit_flag(in[k]) >> 63)
+            fail_msg("%g flagged as outside [0,1]", in[k]);
+        all_in |= ts_unit_flag(in[k]);
+    }
+    assert_int_equal(all_in >> 63, 0);
+    for (size_t k = 0; k < sizeof out / sizeof out[0]; k++) {
+        if (!(ts_unit_flag(out[k]) >> 63))
+            fail_msg("%g not flagged", out[k]);
+        assert_int_equal((all_in | ts_unit_flag(out[k])) >> 63, 1);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -390,6 +415,7 @@ int main(void)
         cmocka_unit_test(sq_loss_matches_plain_loop),
         cmocka_unit_test(sq_loss_bad_flag),
         cmocka_unit_test(sq_loss_negative_zero),
+        cmocka_unit_test(unit_flag_edges),
         cmocka_unit_test(draw_index_known),
         cmocka_unit_test(draw_index_frequencies),
         cmocka_unit_test(draw_subset),
