@@ -45,19 +45,9 @@ static void defaults(const ts_shape *g, ts_params *p)
 
 static int check(const ts_shape *g, const ts_params *p, ts_err *e)
 {
-    if (p->set[P_BANDS] || p->len[P_BANDS] > 0) {
-        if (p->len[P_BANDS] != 2 * g->N)
-            return TS_ERROR(e, TS_EINPUT,
-                            "bands: 'bands' has %d numbers but N = %d needs %d "
-                            "(lo, hi for each worker)",
-                            p->len[P_BANDS], g->N, 2 * g->N);
-        for (int i = 0; i < g->N; i++)
-            if (!(p->vec[P_BANDS][2 * i] <= p->vec[P_BANDS][2 * i + 1]))
-                return TS_ERROR(e, TS_EINPUT,
-                                "bands: band %d is [%g, %g]: lo must not exceed hi",
-                                i + 1, p->vec[P_BANDS][2 * i],
-                                p->vec[P_BANDS][2 * i + 1]);
-    }
+    if (p->set[P_BANDS] || p->len[P_BANDS] > 0)
+        return ts_pop_check_bands("bands", "bands", p->vec[P_BANDS],
+                                  p->len[P_BANDS], g->N, 1, e);
     return TS_OK;
 }
 

@@ -67,17 +67,10 @@ static int check(const ts_shape *g, const ts_params *p, ts_err *e)
     if (g->N < 2)
         return TS_ERROR(e, TS_EINPUT, "drift: N = %d; needs N >= 2", g->N);
     if (p->len[P_BANDS] > 0) {
-        if (p->len[P_BANDS] != 2 * g->N)
-            return TS_ERROR(e, TS_EINPUT,
-                            "drift: 'bands' has %d numbers but N = %d needs %d "
-                            "(lo, hi for each worker)",
-                            p->len[P_BANDS], g->N, 2 * g->N);
-        for (int i = 0; i < g->N; i++)
-            if (!(p->vec[P_BANDS][2 * i] <= p->vec[P_BANDS][2 * i + 1]))
-                return TS_ERROR(e, TS_EINPUT,
-                                "drift: band %d is [%g, %g]: lo must not exceed hi",
-                                i + 1, p->vec[P_BANDS][2 * i],
-                                p->vec[P_BANDS][2 * i + 1]);
+        int rc = ts_pop_check_bands("drift", "bands", p->vec[P_BANDS],
+                                    p->len[P_BANDS], g->N, 1, e);
+        if (rc)
+            return rc;
     }
     const int n = p->len[P_SWITCH_AT];
     if (n > MAX_SWITCH)

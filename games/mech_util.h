@@ -128,6 +128,42 @@ void mech_limited_defaults(const ts_shape *g, ts_params *p, int ia, int ib);
 int mech_subset_check_k(const ts_shape *g, const ts_params *p, int k,
                         const char *who, ts_err *e);
 
+/* The limited-feedback form of a full-feedback mechanism without
+ * parameters (`average`, `median`): it hears a uniform random k-subset per
+ * slot (the engine draws it; theta is NULL) and runs its full-feedback
+ * functions on those rows.  Defines `const ts_mechanism_type var` from the
+ * including file's name[], state_size, init, aggregate, update and
+ * log_weights; its one parameter is k. */
+#define MECH_SUBSET_LIMITED(var)                                              \
+    static const ts_param_spec var##_params[] = {MECH_PARAM_K};               \
+    static int var##_check(const ts_shape *g, const ts_params *p, ts_err *e)  \
+    {                                                                         \
+        return mech_subset_check_k(g, p, 0, name, e);                         \
+    }                                                                         \
+    static int var##_init(void *st, const ts_shape *g, const ts_params *p,    \
+                          ts_err *e)                                          \
+    {                                                                         \
+        int rc = mech_check_shape(g, name, e);                                \
+        if (!rc)                                                              \
+            rc = var##_check(g, p, e);                                        \
+        return rc ? rc : init(st, g, p, e);                                   \
+    }                                                                         \
+    const ts_mechanism_type var = {                                           \
+        .name = name,                                                         \
+        .label = name,                                                        \
+        .feedback = TS_LIMITED,                                               \
+        .params = var##_params,                                               \
+        .n_params = 1,                                                        \
+        .defaults = mech_subset_defaults,                                     \
+        .check = var##_check,                                                 \
+        .state_size = state_size,                                             \
+        .init = var##_init,                                                   \
+        .aggregate = aggregate,                                               \
+        .update = update,                                                     \
+        .log_weights = log_weights,                                           \
+        .n_heard = mech_subset_n_heard,                                       \
+    }
+
 /* ------------------------------------------------------------------ */
 /* Multiplicative-weights mechanisms kept in the log domain: `ours`
  * (Def. 4, log w += log1p(-alpha l)) and `hedge` (log w -= eta l).  They

@@ -140,40 +140,4 @@ const ts_mechanism_type ts_mech_median = {
 /* ------------------------------------------------------------------ */
 /* Limited feedback: a uniform random subset of k workers.             */
 
-static const ts_param_spec lim_params[] = {MECH_PARAM_K};
-enum { L_K, L_N_PARAMS }; /* k first: mech_subset_defaults/n_heard expect it */
-
-static int lim_check(const ts_shape *g, const ts_params *p, ts_err *e)
-{
-    return mech_subset_check_k(g, p, L_K, name, e);
-}
-
-static int lim_init(void *st, const ts_shape *g, const ts_params *p,
-                    ts_err *e)
-{
-    int rc = mech_check_shape(g, name, e);
-    if (!rc)
-        rc = lim_check(g, p, e);
-    return rc ? rc : init(st, g, p, e);
-}
-
-
-const ts_mechanism_type ts_mech_median_limited = {
-    .name = name,
-    .label = name,
-    .feedback = TS_LIMITED,
-    .params = lim_params,
-    .n_params = L_N_PARAMS,
-    .defaults = mech_subset_defaults,
-    .check = lim_check,
-    .state_size = state_size,
-    .init = lim_init,
-    .aggregate = aggregate,
-    .update = update,
-    .log_weights = log_weights,
-    .theta = NULL, /* the engine draws a uniform k-subset */
-    .n_heard = mech_subset_n_heard,
-    .n_diag = 0,
-    .diag_names = NULL,
-    .diag = NULL,
-};
+MECH_SUBSET_LIMITED(ts_mech_median_limited);

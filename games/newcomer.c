@@ -115,20 +115,9 @@ static int check(const ts_shape *g, const ts_params *p, ts_err *e)
     int rc = ts_newcomer_bands(p, lo, hi, e);
     if (rc)
         return rc;
-    if (p->len[P_OTHERS] > 0) {
-        if (p->len[P_OTHERS] != 2 * (g->N - 2))
-            return TS_ERROR(e, TS_EINPUT,
-                            "newcomer: 'others' has %d numbers but N = %d needs "
-                            "%d (lo, hi for workers 3..N)",
-                            p->len[P_OTHERS], g->N, 2 * (g->N - 2));
-        for (int k = 0; k < g->N - 2; k++)
-            if (!(p->vec[P_OTHERS][2 * k] <= p->vec[P_OTHERS][2 * k + 1]))
-                return TS_ERROR(e, TS_EINPUT,
-                                "newcomer: band of worker %d is [%g, %g]: lo "
-                                "must not exceed hi", k + 3,
-                                p->vec[P_OTHERS][2 * k],
-                                p->vec[P_OTHERS][2 * k + 1]);
-    }
+    if (p->len[P_OTHERS] > 0)
+        return ts_pop_check_bands("newcomer", "others", p->vec[P_OTHERS],
+                                  p->len[P_OTHERS], g->N, 3, e);
     return TS_OK;
 }
 

@@ -30,4 +30,11 @@ int ts_cli_best_response(int argc, char **argv, const ts_cli_env *env);
 /* Exit status for a library status code. */
 int ts_cli_exit_code(int rc);
 
+/* The start both programs share (main.c, mpi_main.c): SIGINT and SIGTERM
+ * call `handler`, which sets *stop; env gets stop and the command line
+ * (argv joined by spaces, for provenance).  Returns that string, for the
+ * caller to free, or NULL (out of memory: the command line is then ""). */
+char *ts_cli_env_init(ts_cli_env *env, volatile sig_atomic_t *stop,
+                      void (*handler)(int), int argc, char **argv);
+
 #endif

@@ -5,6 +5,7 @@
  * SIGINT/SIGTERM the current point stops; finished points are written with
  * their `completed` mask and the exit status is 130. */
 #include <argp.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -233,6 +234,29 @@ static int mpi_worker(const ts_experiment *x, ts_sweep *sw,
     return rc;
 }
 #endif
+
+char *ts_cli_env_init(ts_cli_env *env, volatile sig_atomic_t *stop,
+                      void (*handler)(int), int argc, char **argv)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = handler;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    size_t len = 1;
+    for (int k = 0; k < argc; k++)
+        len += strlen(argv[k]) + 1;
+    char *cmdline = calloc(len, 1);
+    for (int k = 0; cmdline && k < argc; k++) {
+        if (k)
+            strcat(cmdline, " ");
+        strcat(cmdline, argv[k]);
+    }
+    env->stop = stop;
+    env->command_line = cmdline ? cmdline : "";
+    return cmdline;
+}
 
 int ts_cli_exit_code(int rc)
 {

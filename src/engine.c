@@ -28,12 +28,22 @@
 
 #include "ts_config.h"
 
-#define ALIGN 64
-
-static size_t round_up(size_t n)
+void *ts_ws_carve(const size_t *sizes, void **const *ptrs, size_t n)
 {
-    return (n + ALIGN - 1) / ALIGN * ALIGN;
+    size_t total = 0;
+    for (size_t k = 0; k < n; k++)
+        total += sizes[k];
+    unsigned char *c = aligned_alloc(TS_WS_ALIGN, ts_ws_round(total));
+    if (!c)
+        return NULL;
+    void *block = c;
+    for (size_t k = 0; k < n; k++) {
+        *ptrs[k] = c;
+        c += sizes[k];
+    }
+    return block;
 }
+
 
 uint32_t ts_mech_stream_id(uint32_t env_id, const char *mech_name)
 {
@@ -187,43 +197,35 @@ static int workspace_alloc(workspace *w, const ts_experiment *x,
     memset(w, 0, sizeof *w);
     w->mst_stride = 0;
     for (int k = 0; k < x->n_mech; k++) {
-        size_t s = round_up(x->mech[k]->state_size(&pt->shape));
+        size_t s = ts_ws_round(x->mech[k]->state_size(&pt->shape));
         if (s > w->mst_stride)
             w->mst_stride = s;
     }
-    w->sst_stride = ALIGN;
+    w->sst_stride = TS_WS_ALIGN;
     for (int s = 0; s < x->n_strat; s++)
         if (x->strat[s]->state_size) {
-            size_t z = round_up(x->strat[s]->state_size(&pt->shape));
+            size_t z = ts_ws_round(x->strat[s]->state_size(&pt->shape));
             if (z > w->sst_stride)
                 w->sst_stride = z;
         }
     /* The size table (llm.c's fill_in_parameter_sizes, in bytes). */
     size_t sizes[] = {
-        round_up(m * sizeof(double)),     round_up(m * sizeof(double)),
-        round_up(N * m * sizeof(double)), round_up(N * m * sizeof(double)),
-        round_up(m * sizeof(double)),     round_up(N * sizeof(double)),
-        round_up(N * sizeof(double)),     round_up(N * sizeof(double)),
-        round_up(N * sizeof(double)),
-        round_up(m * sizeof(double)),     round_up(n_cell * sizeof(double)),
-        round_up(n_cell * sizeof(int)),   n_cell * w->mst_stride,
+        ts_ws_round(m * sizeof(double)),     ts_ws_round(m * sizeof(double)),
+        ts_ws_round(N * m * sizeof(double)), ts_ws_round(N * m * sizeof(double)),
+        ts_ws_round(m * sizeof(double)),     ts_ws_round(N * sizeof(double)),
+        ts_ws_round(N * sizeof(double)),     ts_ws_round(N * sizeof(double)),
+        ts_ws_round(N * sizeof(double)),
+        ts_ws_round(m * sizeof(double)),     ts_ws_round(n_cell * sizeof(double)),
+        ts_ws_round(n_cell * sizeof(int)),   n_cell * w->mst_stride,
         n_cell * N * w->sst_stride,
-        round_up(x->pop->state_size(&pt->shape)),
-        round_up(N * sizeof(double)),     round_up(N * sizeof(double)),
-        round_up(N * m * sizeof(double)), round_up(N * sizeof(int)),
-        round_up(n_cell * N * sizeof(double)),
-        round_up(n_cell * sizeof(double)),
-        round_up(n_cell * N * sizeof(double)),
-        round_up(n_cell * N * sizeof(double)),
+        ts_ws_round(x->pop->state_size(&pt->shape)),
+        ts_ws_round(N * sizeof(double)),     ts_ws_round(N * sizeof(double)),
+        ts_ws_round(N * m * sizeof(double)), ts_ws_round(N * sizeof(int)),
+        ts_ws_round(n_cell * N * sizeof(double)),
+        ts_ws_round(n_cell * sizeof(double)),
+        ts_ws_round(n_cell * N * sizeof(double)),
+        ts_ws_round(n_cell * N * sizeof(double)),
     };
-    size_t total = 0;
-    for (size_t k = 0; k < sizeof sizes / sizeof sizes[0]; k++)
-        total += sizes[k];
-    w->block = aligned_alloc(ALIGN, round_up(total));
-    if (!w->block)
-        return TS_ERROR(e, TS_ENOMEM, "out of memory for a worker workspace "
-                        "(%zu bytes)", total);
-    unsigned char *c = w->block;
     void **ptrs[] = {
         (void **)&w->p,  (void **)&w->pv,    (void **)&w->q,
         (void **)&w->r,  (void **)&w->A,     (void **)&w->logw,
@@ -234,10 +236,11 @@ static int workspace_alloc(workspace *w, const ts_experiment *x,
         (void **)&w->sel, (void **)&w->cnt, (void **)&w->dl,
         (void **)&w->uw, (void **)&w->us,
     };
-    for (size_t k = 0; k < sizeof sizes / sizeof sizes[0]; k++) {
-        *ptrs[k] = c;
-        c += sizes[k];
-    }
+    _Static_assert(sizeof sizes / sizeof sizes[0] == sizeof ptrs / sizeof ptrs[0],
+                   "one size per array");
+    w->block = ts_ws_carve(sizes, ptrs, sizeof ptrs / sizeof ptrs[0]);
+    if (!w->block)
+        return TS_ERROR(e, TS_ENOMEM, "out of memory for a worker workspace");
     w->x = x;
     for (int k = 0; k < x->n_mech; k++)
         for (int s = 0; s < x->n_strat; s++) {

@@ -9,6 +9,18 @@
 
 #include "engine.h"
 
+/* Workspaces are one block carved into arrays, each starting on a cache
+ * line (llm.c's pattern: a size table, then pointers into one block). */
+#define TS_WS_ALIGN 64
+static inline size_t ts_ws_round(size_t n)
+{
+    return (n + TS_WS_ALIGN - 1) / TS_WS_ALIGN * TS_WS_ALIGN;
+}
+/* One aligned block of sizes[0] + ... + sizes[n-1] bytes (each a multiple
+ * of TS_WS_ALIGN), *ptrs[k] pointing at the k-th piece; NULL (and the
+ * pointers untouched) when out of memory.  Free the block with free(). */
+void *ts_ws_carve(const size_t *sizes, void **const *ptrs, size_t n);
+
 /* Per-thread workspace of the lanes path: one block, lane-major arrays. */
 typedef struct ts_lanes_ws {
     void *block;

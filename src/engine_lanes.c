@@ -32,13 +32,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define ALIGN 64
 #define L TS_LANES
-
-static size_t round_up(size_t n)
-{
-    return (n + ALIGN - 1) / ALIGN * ALIGN;
-}
 
 /* Words of one stream in one slot before the overflow flag of rng.h. */
 #define SLOT_WORDS (((size_t)1 << 26) - 4)
@@ -78,34 +72,26 @@ int ts_lanes_ws_alloc(ts_lanes_ws *w, const ts_experiment *x,
     if ((size_t)w->rows > N)
         w->rows = (int)N;
     for (int k = 0; k < x->n_mech; k++) {
-        size_t s = round_up(x->mech[k]->state_size(&pt->shape));
-        size_t z = round_up(x->mech[k]->lanes->work_size(&pt->shape));
+        size_t s = ts_ws_round(x->mech[k]->state_size(&pt->shape));
+        size_t z = ts_ws_round(x->mech[k]->lanes->work_size(&pt->shape));
         if (s > w->mst_stride)
             w->mst_stride = s;
         if (z > w->work_stride)
             w->work_stride = z;
     }
-    const size_t dm = round_up(m * L * sizeof(double));
-    const size_t dn = round_up(N * L * sizeof(double));
+    const size_t dm = ts_ws_round(m * L * sizeof(double));
+    const size_t dn = ts_ws_round(N * L * sizeof(double));
     size_t sizes[] = {
         dm, dm, dm,                                          /* p, pv, u   */
-        round_up((size_t)w->rows * m * L * sizeof(double)),  /* q          */
+        ts_ws_round((size_t)w->rows * m * L * sizeof(double)), /* q        */
         dn, dn, dn,                                          /* blt, lv, bl */
         dm,                                                  /* A          */
-        round_up(n_cell * L * sizeof(double)),               /* cum        */
+        ts_ws_round(n_cell * L * sizeof(double)),            /* cum        */
         n_cell * L * w->mst_stride,                          /* mst        */
         n_cell * w->work_stride,                             /* work       */
-        round_up(x->pop->state_size(&pt->shape)),            /* pop        */
-        round_up(N * sizeof(double)), round_up(N * sizeof(double)),
+        ts_ws_round(x->pop->state_size(&pt->shape)),         /* pop        */
+        ts_ws_round(N * sizeof(double)), ts_ws_round(N * sizeof(double)),
     };
-    size_t total = 0;
-    for (size_t k = 0; k < sizeof sizes / sizeof sizes[0]; k++)
-        total += sizes[k];
-    w->block = aligned_alloc(ALIGN, round_up(total));
-    if (!w->block)
-        return TS_ERROR(e, TS_ENOMEM, "out of memory for a replica-lanes "
-                        "workspace (%zu bytes)", total);
-    unsigned char *c = w->block;
     void **ptrs[] = {
         (void **)&w->p,    (void **)&w->pv,  (void **)&w->u,
         (void **)&w->q,    (void **)&w->blt, (void **)&w->lv,
@@ -113,10 +99,12 @@ int ts_lanes_ws_alloc(ts_lanes_ws *w, const ts_experiment *x,
         (void **)&w->mst,  (void **)&w->work, (void **)&w->pop,
         (void **)&w->logw, (void **)&w->share,
     };
-    for (size_t k = 0; k < sizeof sizes / sizeof sizes[0]; k++) {
-        *ptrs[k] = c;
-        c += sizes[k];
-    }
+    _Static_assert(sizeof sizes / sizeof sizes[0] == sizeof ptrs / sizeof ptrs[0],
+                   "one size per array");
+    w->block = ts_ws_carve(sizes, ptrs, sizeof ptrs / sizeof ptrs[0]);
+    if (!w->block)
+        return TS_ERROR(e, TS_ENOMEM, "out of memory for a replica-lanes "
+                        "workspace");
     return TS_OK;
 }
 
@@ -218,7 +206,7 @@ int ts_lanes_run_group(const ts_experiment *x, const ts_point *pt, long rep0,
         ts_rng_lanes_seek(&rv, (uint64_t)t);
         x->pop->states_lanes(w->pop, t, m, &rs, w->p);
         if (noisy) { /* Prop. 3, as engine.c */
-            ts_rng_lanes_u01(&rv, 0, mL / L, w->u);
+            ts_rng_lanes_u01(&rv, 0, (size_t)m, w->u);
             for (size_t k = 0; k < mL; k++)
                 w->pv[k] = w->u[k] < pt->epsilon ? 1.0 - w->p[k] : w->p[k];
         }

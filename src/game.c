@@ -3,6 +3,7 @@
 #include "tsmath.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -115,6 +116,31 @@ void ts_pop_band_row(const double *p, int m, double lo, double width,
         double u = lo + width * q[j];
         q[j] = p[j] + (1.0 - 2.0 * p[j]) * u;
     }
+}
+
+int ts_pop_check_bands(const char *who, const char *key, const double *v,
+                       int len, int N, int first, ts_err *e)
+{
+    const int n = N - first + 1;
+    if (len != 2 * n) {
+        char whom[64];
+        if (first == 1)
+            snprintf(whom, sizeof whom, "each worker");
+        else
+            snprintf(whom, sizeof whom, "workers %d..N", first);
+        return TS_ERROR(e, TS_EINPUT,
+                        "%s: '%s' has %d numbers but N = %d needs %d (lo, hi "
+                        "for %s)", who, key, len, N, 2 * n, whom);
+    }
+    for (int k = 0; k < n; k++)
+        if (!(v[2 * k] <= v[2 * k + 1]))
+            return TS_ERROR(e, TS_EINPUT,
+                            first == 1 ? "%s: band %d is [%g, %g]: lo must "
+                                         "not exceed hi"
+                                       : "%s: band of worker %d is [%g, %g]: "
+                                         "lo must not exceed hi",
+                            who, first + k, v[2 * k], v[2 * k + 1]);
+    return TS_OK;
 }
 
 void ts_pop_band_rule(int n, int k, double *lo, double *hi)

@@ -228,6 +228,13 @@ void ts_pop_states(ts_rng *state, int m, double rate, double *p);
  * 0.5 + 0.3 k/(n-1) (0.5 when n = 1) -- the paper's bands at N = 5. */
 void ts_pop_band_rule(int n, int k, double *lo, double *hi);
 
+/* Check a list of belief-error bands an experiment gives, [lo, hi, lo,
+ * hi, ...] in v[len]: it must hold the bands of workers first..N (1-based),
+ * two numbers each, with lo <= hi.  `who` and `key` name the population
+ * and its parameter in the message. */
+int ts_pop_check_bands(const char *who, const char *key, const double *v,
+                       int len, int N, int first, ts_err *e);
+
 /* Populations of the `bands` family (Sec. VII-A): the row q[m] holds
  * uniforms on entry and q_j = p_j + (1 - 2 p_j) (lo + width u_j) on
  * return -- the belief's distance from the truth is uniform on the band. */

@@ -32,22 +32,8 @@ int main(int argc, char **argv)
         MPI_Finalize();
         return TS_EXIT_USAGE;
     }
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-    size_t len = 1;
-    for (int k = 0; k < argc; k++)
-        len += strlen(argv[k]) + 1;
-    char *cmdline = calloc(len, 1);
-    for (int k = 0; cmdline && k < argc; k++) {
-        if (k)
-            strcat(cmdline, " ");
-        strcat(cmdline, argv[k]);
-    }
-    ts_cli_env env = {&stop_requested, cmdline ? cmdline : ""};
+    ts_cli_env env;
+    char *cmdline = ts_cli_env_init(&env, &stop_requested, on_signal, argc, argv);
     int rc = ts_cli_run(argc - 1, argv + 1, &env);
     free(cmdline);
     MPI_Finalize();

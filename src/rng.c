@@ -110,28 +110,21 @@ uint32_t ts_rng_below(ts_rng *g, uint32_t n)
 
 /* Many counters advance together: CHUNK consecutive blocks per call, as
  * straight-line 32x32->64 multiplies and xors over arrays, which GCC turns
- * into vpmuludq.  The rounds are a dependency chain, so the chunk is 4
- * vector groups wide to keep several chains in flight.  The same C is
- * compiled three times -- full AVX-512 (F/BW/DQ/VL: with F alone GCC's code
- * is half as fast), AVX2 and the baseline -- and picked at run time, so the
- * binary stays portable; integer arithmetic makes all three bit-identical. */
+ * into vpmuludq.  The rounds are a dependency chain, so many counters are
+ * kept in flight.  The C is compiled twice -- AVX2 and the baseline --
+ * beside a hand-written AVX-512 kernel (below), picked at run time, so the
+ * binary stays portable; integer arithmetic makes all of them
+ * bit-identical.  The replica lanes further down share the rounds. */
 #define CHUNK 64 /* blocks per call */
 
-/* Each 32-bit state word sits in a 64-bit lane (only its low half
- * matters): a 32x32->64 multiply is then one vpmuludq giving lo and, after
- * one shift, hi -- no shuffling of even and odd lanes -- which makes the
- * chunk about a quarter faster than 32-bit lanes. */
-#define PHILOX_CHUNK_BODY                                                     \
-    uint64_t x0[CHUNK], x1[CHUNK], x2[CHUNK], x3[CHUNK];                      \
-    for (int l = 0; l < CHUNK; l++) {                                         \
-        x0[l] = (uint32_t)(c0base + (uint32_t)l);                             \
-        x1[l] = c1;                                                           \
-        x2[l] = c2;                                                           \
-        x3[l] = c3;                                                           \
-    }                                                                         \
-    uint64_t k0 = key0, k1 = key1;                                            \
+/* The ten rounds on x0..x3[n].  Each 32-bit state word sits in a 64-bit
+ * lane (only its low half matters): a 32x32->64 multiply is then one
+ * vpmuludq giving lo and, after one shift, hi -- no shuffling of even and
+ * odd lanes -- which makes it about a quarter faster than 32-bit lanes. */
+#define PHILOX_ROUNDS(n, key0, key1)                                          \
+    uint64_t k0 = (key0), k1 = (key1);                                        \
     for (int round = 0; round < 10; round++) {                                \
-        for (int l = 0; l < CHUNK; l++) {                                     \
+        for (int l = 0; l < (n); l++) {                                       \
             uint64_t p0 = (x0[l] & 0xffffffffu) * (uint64_t)PHILOX_M0;        \
             uint64_t p1 = (x2[l] & 0xffffffffu) * (uint64_t)PHILOX_M1;        \
             uint64_t n0 = (p1 >> 32) ^ x1[l] ^ k0;                            \
@@ -143,7 +136,17 @@ uint32_t ts_rng_below(ts_rng *g, uint32_t n)
         }                                                                     \
         k0 = (uint32_t)(k0 + PHILOX_W0);                                      \
         k1 = (uint32_t)(k1 + PHILOX_W1);                                      \
+    }
+
+#define PHILOX_CHUNK_BODY                                                     \
+    uint64_t x0[CHUNK], x1[CHUNK], x2[CHUNK], x3[CHUNK];                      \
+    for (int l = 0; l < CHUNK; l++) {                                         \
+        x0[l] = (uint32_t)(c0base + (uint32_t)l);                             \
+        x1[l] = c1;                                                           \
+        x2[l] = c2;                                                           \
+        x3[l] = c3;                                                           \
     }                                                                         \
+    PHILOX_ROUNDS(CHUNK, key0, key1)                                          \
     for (int l = 0; l < CHUNK; l++) {                                         \
         out[4 * l + 0] = ((double)(uint32_t)x0[l] + 0.5) * TWO_M32;           \
         out[4 * l + 1] = ((double)(uint32_t)x1[l] + 0.5) * TWO_M32;           \
@@ -338,21 +341,7 @@ void ts_rng_fill_u01(ts_rng *g, double *out, size_t n)
             x2[b * TS_LANES + l] = g->ctr2[l]; \
             x3[b * TS_LANES + l] = g->ctr3; \
         } \
-    uint64_t k0 = g->key[0], k1 = g->key[1]; \
-    for (int round = 0; round < 10; round++) { \
-        for (int f = 0; f < LG * TS_LANES; f++) { \
-            uint64_t p0 = (x0[f] & 0xffffffffu) * (uint64_t)PHILOX_M0; \
-            uint64_t p1 = (x2[f] & 0xffffffffu) * (uint64_t)PHILOX_M1; \
-            uint64_t n0 = (p1 >> 32) ^ x1[f] ^ k0; \
-            uint64_t n2 = (p0 >> 32) ^ x3[f] ^ k1; \
-            x1[f] = p1; \
-            x3[f] = p0; \
-            x0[f] = n0; \
-            x2[f] = n2; \
-        } \
-        k0 = (uint32_t)(k0 + PHILOX_W0); \
-        k1 = (uint32_t)(k1 + PHILOX_W1); \
-    } \
+    PHILOX_ROUNDS(LG * TS_LANES, g->key[0], g->key[1]) \
     for (int b = 0; b < LG; b++) \
         for (int l = 0; l < TS_LANES; l++) { \
             double *o = out + 4 * b * TS_LANES + l; \
