@@ -14,8 +14,8 @@
  * the mean of those k reports, by the same functions.  Parameter k
  * [min(10, N)], at most N.  Left out: nothing; pv is only checked, never
  * used. */
-#include "games.h"
-#include "mech_util.h"
+#include "games/games.h"
+#include "games/mech_util.h"
 
 static const char name[] = "average";
 

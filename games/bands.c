@@ -16,7 +16,7 @@
  * `bands` is for regret experiments, not incentive checks (SPEC §3).
  *
  * Symbols: N workers, m prompts, p[m] true states, q[N][m] beliefs. */
-#include "games.h"
+#include "games/games.h"
 
 #include <math.h>
 #include <string.h>

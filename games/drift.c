@@ -17,11 +17,11 @@
  *     floor(x) + 1 (mod N); at t = k period / N it is mode 0's segment k.
  *
  * ts_drift_band gives worker i's band at slot t; the claim `drift`
- * (src/dynamics.c) uses it for the best worker of each segment.
+ * (src/analysis/dynamics.c) uses it for the best worker of each segment.
  *
  * Symbols: N workers, m prompts, p[m] true states, q[N][m] beliefs,
  * t slot (0-based). */
-#include "games.h"
+#include "games/games.h"
 
 #include <math.h>
 

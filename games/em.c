@@ -64,8 +64,8 @@
 #include <assert.h>
 #include <math.h>
 
-#include "games.h"
-#include "mech_util.h"
+#include "games/games.h"
+#include "games/mech_util.h"
 
 static const char name[] = "em";
 

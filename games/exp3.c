@@ -30,9 +30,9 @@
  * verification (applied to pv before update, Prop. 3). */
 #include <math.h>
 
-#include "games.h"
-#include "mech_util.h"
-#include "tsmath.h"
+#include "games/games.h"
+#include "games/mech_util.h"
+#include "base/tsmath.h"
 
 static const char name[] = "exp3";
 

@@ -2,7 +2,7 @@
 #ifndef TS_GAMES_H
 #define TS_GAMES_H
 
-#include "game.h"
+#include "game/game.h"
 
 /* Mechanisms, full feedback (SPEC §2, first table). */
 extern const ts_mechanism_type ts_mech_ours;
@@ -25,7 +25,7 @@ extern const ts_population_type ts_pop_signals;
 extern const ts_population_type ts_pop_newcomer;
 extern const ts_population_type ts_pop_drift;
 
-/* What the claims of src/dynamics.c need to know about two populations.
+/* What the claims of src/analysis/dynamics.c need to know about two populations.
  * newcomer (Prop. 2): the incumbent's (index 0) and the newcomer's (index
  * 1) bands from the population's parameters (defaults filled), so that
  * their expected losses differ by `gap`; TS_EINPUT when they cannot. */

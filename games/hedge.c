@@ -19,8 +19,8 @@
  * (exp3, eq. 13), which has its own vtable. */
 #include <math.h>
 
-#include "games.h"
-#include "mech_util.h"
+#include "games/games.h"
+#include "games/mech_util.h"
 
 static const char name[] = "hedge";
 

@@ -1,6 +1,6 @@
 /* mech_util.c -- see mech_util.h. */
-#include "mech_util.h"
-#include "tsmath.h"
+#include "games/mech_util.h"
+#include "base/tsmath.h"
 
 #include <assert.h>
 #include <math.h>

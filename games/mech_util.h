@@ -20,7 +20,7 @@
 
 #include <math.h> /* INFINITY in MECH_PARAM_K */
 
-#include "game.h"
+#include "game/game.h"
 
 /* Worker id of heard row h (ts_slot: rows are in sel order, sel == NULL
  * means all N workers in order). */

@@ -25,8 +25,8 @@
  * the lower median of those k reports, by the same functions.  Parameter
  * k [min(10, N); Fig. 9 uses 10 of 50, Fig. 13 uses 3], at most N.
  * Left out: nothing; pv is only checked, never used. */
-#include "games.h"
-#include "mech_util.h"
+#include "games/games.h"
+#include "games/mech_util.h"
 
 static const char name[] = "median";
 

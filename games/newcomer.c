@@ -19,12 +19,12 @@
  * disadvantage that accrues from the incumbent's better record, which is
  * what an engine run (`trajectory: true`) shows.  Prop. 2's own setting,
  * a given ratio w_k/w_i at arrival, is set exactly by the claim `prop2`
- * (src/dynamics.c) through the mechanisms' set_log_weights hook; it uses
+ * (src/analysis/dynamics.c) through the mechanisms' set_log_weights hook; it uses
  * ts_newcomer_bands below for the exact expectation recursion.
  *
  * Symbols: N workers, m prompts, p[m] true states, q[N][m] beliefs,
  * gap = Delta = l_k - l_i, t0 arrival slot (0-based). */
-#include "games.h"
+#include "games/games.h"
 
 #include <math.h>
 

@@ -45,9 +45,9 @@
  * (Prop. 3), and drawing I_t, which the engine does from theta. */
 #include <math.h>
 
-#include "games.h"
-#include "mech_util.h"
-#include "tsmath.h"
+#include "games/games.h"
+#include "games/mech_util.h"
+#include "base/tsmath.h"
 
 static const char name[] = "ours";
 

@@ -1,12 +1,12 @@
 /* registry.c -- every mechanism and population, one line each.
  * A mechanism under both feedback modes appears twice (two vtables, one
  * name); lookup matches name and mode. */
-#include "games.h"
+#include "games/games.h"
 
 #include <stdio.h>
 #include <string.h>
 
-#include "registry_util.h"
+#include "base/registry_util.h"
 
 const ts_mechanism_type *const ts_mechanism_types[] = {
     &ts_mech_ours,

@@ -48,7 +48,7 @@
  *
  * Symbols: N workers, m prompts, pi prior, a accuracy, sigma noise, s
  * signal, p[m] true states, q[N][m] beliefs. */
-#include "games.h"
+#include "games/games.h"
 
 #include <math.h>
 

@@ -7,7 +7,7 @@ Each template becomes a NUL-terminated char array written as numbers, not as
 a string literal: ISO C only promises literals of 4095 characters, and
 -pedantic warns past that.  The arrays go into the table ts_plot_templates
 ({name, text}, name = file name without ".gp", ended by {NULL, NULL}) with
-the accessor ts_plot_template_text(), both declared in src/plot.h, so the
+the accessor ts_plot_template_text(), both declared in src/results/plot.h, so the
 program needs nothing from the source tree at run time.
 """
 import os
@@ -62,7 +62,7 @@ def main(argv):
     out.append("#include <stddef.h>")
     out.append("#include <string.h>")
     out.append("")
-    out.append('#include "plot.h"')
+    out.append('#include "results/plot.h"')
     out.append("")
     for name, data in entries:
         out.append("/* plots/%s.gp */" % name)

@@ -1,6 +1,6 @@
 /* best_response.c -- strategy `best_response` (SPEC §4): every slot the
  * worker reports the single-slot best response to the mechanism's current
- * state under his beliefs, found by ts_best_response (src/bestresp.h).
+ * state under his beliefs, found by ts_best_response (src/game/bestresp.h).
  *
  * What he does not see, and the model he uses for it.  Reports are
  * simultaneous (Stage I), so worker i does not see the others' reports.
@@ -51,13 +51,13 @@
  *
  * Symbols: q beliefs [m], r reports [m], x a common belief, R(x) the
  * common best report, Q the q-grid, K the refresh period, t the slot. */
-#include "strategies.h"
+#include "strategies/strategies.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "bestresp.h"
+#include "game/bestresp.h"
 
 enum { P_UTILITY, P_GRID, P_QGRID, P_REFRESH, P_SAMPLES, P_EXACT, P_COUNT };
 

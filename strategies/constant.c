@@ -3,7 +3,7 @@
  * nothing, with c = 1 he is App. A's "always high" (see also `herd`).
  *
  * Symbols: r report, c the constant. */
-#include "strategies.h"
+#include "strategies/strategies.h"
 
 enum { P_C, P_COUNT };
 

@@ -12,7 +12,7 @@
  * A clipped report at 0 is +0.0, never -0.0: mechanisms test the sign bit.
  *
  * Symbols: q belief, r report, kappa the exaggeration factor. */
-#include "strategies.h"
+#include "strategies/strategies.h"
 
 #include <math.h>
 

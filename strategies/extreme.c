@@ -7,7 +7,7 @@
  * no lean keeps 1/2, as every exaggerate(kappa) does).  No parameters.
  *
  * Symbols: q belief, r report. */
-#include "strategies.h"
+#include "strategies/strategies.h"
 
 static int report(void *st, const ts_params *p, const ts_strategy_ctx *c,
                   int m, const double *q, double *r, ts_rng *rng, ts_err *e)

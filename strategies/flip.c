@@ -3,7 +3,7 @@
  * round-to-nearest, so no -0.0 arises.  No parameters.
  *
  * Symbols: q belief, r report. */
-#include "strategies.h"
+#include "strategies/strategies.h"
 
 static int report(void *st, const ts_params *p, const ts_strategy_ctx *c,
                   int m, const double *q, double *r, ts_rng *rng, ts_err *e)

@@ -20,7 +20,7 @@
  * can name App. A's strategy and sweep it with everyone herding.
  *
  * Symbols: r report. */
-#include "strategies.h"
+#include "strategies/strategies.h"
 
 enum { P_SIDE, P_COUNT };
 

@@ -1,7 +1,7 @@
 /* registry.c -- every strategy, one line each. */
-#include "strategies.h"
+#include "strategies/strategies.h"
 
-#include "registry_util.h"
+#include "base/registry_util.h"
 
 const ts_strategy_type *const ts_strategy_types[] = {
     &ts_strat_truthful,

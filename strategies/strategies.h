@@ -3,7 +3,7 @@
 #ifndef TS_STRATEGIES_H
 #define TS_STRATEGIES_H
 
-#include "strategy.h"
+#include "game/strategy.h"
 
 extern const ts_strategy_type ts_strat_truthful;
 extern const ts_strategy_type ts_strat_exaggerate;

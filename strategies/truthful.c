@@ -1,6 +1,6 @@
 /* truthful.c -- r = q: the worker reports his belief (SPEC §4).
  * Marked identity, so the engine hands q to the mechanism without copying. */
-#include "strategies.h"
+#include "strategies/strategies.h"
 
 #include <string.h>
 

@@ -18,8 +18,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "dpo.h"
-#include "rng.h"
+#include "dpo/dpo.h"
+#include "base/rng.h"
 
 #ifdef _OPENMP
 #include <omp.h>

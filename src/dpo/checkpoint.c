@@ -5,7 +5,7 @@
  * built in double for the gradient check).  Every way a file can be wrong
  * -- short, long, wrong magic, bf16, sizes that do not add up -- gets its
  * own message naming the file. */
-#include "dpo_checkpoint.h"
+#include "dpo/dpo_checkpoint.h"
 
 #include <errno.h>
 #include <stdio.h>

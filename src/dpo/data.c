@@ -1,5 +1,5 @@
 /* data.c -- preference sets and their CSV reader (see dpo_data.h). */
-#include "dpo_data.h"
+#include "dpo/dpo_data.h"
 
 #include <errno.h>
 #include <math.h>

@@ -8,7 +8,7 @@
 #ifndef TS_DPO_CHECKPOINT_H
 #define TS_DPO_CHECKPOINT_H
 
-#include "dpo_model.h"
+#include "dpo/dpo_model.h"
 
 #define TS_DPO_CKPT_MAGIC 20240326
 #define TS_DPO_CKPT_VERSION 3

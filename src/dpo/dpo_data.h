@@ -11,8 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "dpo_tokenizer.h"
-#include "err.h"
+#include "dpo/dpo_tokenizer.h"
+#include "base/err.h"
 
 typedef struct ts_dpo_prefset {
     size_t n, cap;

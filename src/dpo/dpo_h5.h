@@ -8,7 +8,7 @@
 #ifndef TS_DPO_H5_H
 #define TS_DPO_H5_H
 
-#include "dpo_trainer.h"
+#include "dpo/dpo_trainer.h"
 
 typedef struct ts_dpo_h5_attr {
     const char *name;

@@ -28,7 +28,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "dpo_model.h"
+#include "dpo/dpo_model.h"
 
 /* OpenMP pragmas that vanish, without a warning, when OpenMP is off. */
 #ifdef _OPENMP

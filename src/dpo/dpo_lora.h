@@ -15,7 +15,7 @@
 #ifndef TS_DPO_LORA_H
 #define TS_DPO_LORA_H
 
-#include "dpo_model.h"
+#include "dpo/dpo_model.h"
 
 /* Which projections get adapters. */
 enum {

@@ -30,7 +30,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "err.h"
+#include "base/err.h"
 
 #ifdef TS_DPO_F64
 typedef double ts_dpo_real;

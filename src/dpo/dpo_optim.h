@@ -6,7 +6,7 @@
 
 #include <stddef.h>
 
-#include "dpo_model.h"
+#include "dpo/dpo_model.h"
 
 typedef struct ts_dpo_adamw {
     double lr;           /* learning rate                                 */

@@ -19,10 +19,10 @@
 
 #include <stdint.h>
 
-#include "dpo_data.h"
-#include "dpo_lora.h"
-#include "dpo_model.h"
-#include "dpo_optim.h"
+#include "dpo/dpo_data.h"
+#include "dpo/dpo_lora.h"
+#include "dpo/dpo_model.h"
+#include "dpo/dpo_optim.h"
 
 typedef struct ts_dpo_options {
     double beta;           /* DPO temperature; paper 0.01               */

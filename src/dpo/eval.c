@@ -5,7 +5,7 @@
  * prompts the fine-tuned policy gets right and the reference gets wrong. */
 #include <stdlib.h>
 
-#include "dpo_trainer.h"
+#include "dpo/dpo_trainer.h"
 
 static int right(double lp_chosen, double lp_rejected, double label)
 {

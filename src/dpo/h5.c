@@ -1,5 +1,5 @@
 /* h5.c -- HDF5 output of the trainer (see dpo_h5.h). */
-#include "dpo_h5.h"
+#include "dpo/dpo_h5.h"
 
 #include <hdf5.h>
 #include <hdf5_hl.h>

@@ -13,7 +13,7 @@
  *
  * What it leaves out: dropout inside the blocks (GPT-2 fine-tuning with
  * LoRA keeps the base model's dropout off), bf16, and KV caching. */
-#include "dpo_layers.h"
+#include "dpo/dpo_layers.h"
 
 #include <assert.h>
 #include <math.h>

@@ -4,14 +4,14 @@
  *   params [num_params] | grads [num_params] | m [num_params] | v [num_params]
  * each split into qkv_a [L][r][C], qkv_b [L][3C][r], proj_a [L][r][C],
  * proj_b [L][C][r] (size 0 for a projection without adapters). */
-#include "dpo_lora.h"
+#include "dpo/dpo_lora.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "dpo_layers.h"
-#include "rng.h"
+#include "dpo/dpo_layers.h"
+#include "base/rng.h"
 
 typedef ts_dpo_real real;
 

@@ -1,5 +1,5 @@
 /* loss.c -- DPO, robust DPO and their gradients (see dpo_loss.h). */
-#include "dpo_loss.h"
+#include "dpo/dpo_loss.h"
 
 #include <math.h>
 

@@ -10,16 +10,16 @@
  * The output head runs only on the N positions that carry a target: DPO and
  * SFT score completion tokens only (SPEC §6), and at GPT-2's vocabulary the
  * head is the largest matmul of the model. */
-#include "dpo_model.h"
+#include "dpo/dpo_model.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "dpo_layers.h"
-#include "dpo_lora.h"
-#include "rng.h"
+#include "dpo/dpo_layers.h"
+#include "dpo/dpo_lora.h"
+#include "base/rng.h"
 
 #ifdef _OPENMP
 #include <omp.h>

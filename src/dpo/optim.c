@@ -1,9 +1,9 @@
 /* optim.c -- AdamW (see dpo_optim.h). */
-#include "dpo_optim.h"
+#include "dpo/dpo_optim.h"
 
 #include <math.h>
 
-#include "dpo_layers.h"
+#include "dpo/dpo_layers.h"
 
 #ifdef TS_DPO_F64
 #define SQRT sqrt

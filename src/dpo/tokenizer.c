@@ -1,6 +1,6 @@
 /* tokenizer.c -- the byte-string vocabulary and greedy longest-match
  * encoder (see dpo_tokenizer.h). */
-#include "dpo_tokenizer.h"
+#include "dpo/dpo_tokenizer.h"
 
 #include <errno.h>
 #include <stdio.h>

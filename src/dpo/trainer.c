@@ -12,15 +12,15 @@
  * Sequences are left-aligned and padded to the longest in the batch; the
  * padding comes after every scored position, so causal attention keeps it
  * from changing any score. */
-#include "dpo_trainer.h"
+#include "dpo/dpo_trainer.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "dpo_checkpoint.h"
-#include "dpo_loss.h"
-#include "rng.h"
+#include "dpo/dpo_checkpoint.h"
+#include "dpo/dpo_loss.h"
+#include "base/rng.h"
 
 typedef ts_dpo_real real;
 

@@ -23,11 +23,11 @@
 
 #include <cmocka.h>
 
-#include "dpo_layers.h"
-#include "dpo_lora.h"
-#include "dpo_loss.h"
-#include "dpo_model.h"
-#include "rng.h"
+#include "dpo/dpo_layers.h"
+#include "dpo/dpo_lora.h"
+#include "dpo/dpo_loss.h"
+#include "dpo/dpo_model.h"
+#include "base/rng.h"
 
 #ifndef TS_DPO_F64
 #error "test_gradcheck must be built with -DTS_DPO_F64"

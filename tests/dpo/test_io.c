@@ -14,7 +14,7 @@
 #include <hdf5.h>
 #include <hdf5_hl.h>
 
-#include "dpo.h"
+#include "dpo/dpo.h"
 
 static void write_file(const char *path, const void *data, size_t n)
 {

@@ -22,8 +22,8 @@
 
 #include <cmocka.h>
 
-#include "dpo.h"
-#include "rng.h"
+#include "dpo/dpo.h"
+#include "base/rng.h"
 
 typedef ts_dpo_real real;
 

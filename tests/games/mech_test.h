@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "games.h"
+#include "games/games.h"
 
 typedef struct mt_mech {
     const ts_mechanism_type *t;

@@ -26,7 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "games.h"
+#include "games/games.h"
 
 #define CLOSE(x, y, tol)                                                      \
     do {                                                                      \

@@ -26,8 +26,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "games.h"
-#include "strategies.h"
+#include "games/games.h"
+#include "strategies/strategies.h"
 
 static const ts_strategy_type *const S = &ts_strat_best_response;
 

@@ -25,8 +25,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "games.h"
-#include "strategies.h"
+#include "games/games.h"
+#include "strategies/strategies.h"
 
 #define CLOSE(x, y, tol)                                                      \
     do {                                                                      \

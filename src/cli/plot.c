@@ -1,0 +1,133 @@
+/* cli_plot.c -- the `truthsim plot` subcommand (SPEC §5 figures).
+ *
+ *     truthsim plot OUT.h5 [-o DIR] [--no-render]
+ *
+ * Parses the command line with argp and calls ts_plot_file (src/results/plot.c).
+ * stdout lists the pictures written (each .png and .svg, one path a line),
+ * so scripts can collect them; everything else goes to stderr.  gnuplot is
+ * looked up in PATH, which is read here: the library reads no environment. */
+#include <argp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "results/plot.h"
+
+extern char **environ;
+
+typedef struct plot_args {
+    const char *file;
+    const char *out_dir;
+    int no_render;
+} plot_args;
+
+enum { OPT_NO_RENDER = 256 };
+
+static error_t parse_opt(int key, char *arg, struct argp_state *state)
+{
+    plot_args *a = state->input;
+    switch (key) {
+    case 'o':
+        a->out_dir = arg;
+        return 0;
+    case OPT_NO_RENDER:
+        a->no_render = 1;
+        return 0;
+    case ARGP_KEY_ARG:
+        if (a->file)
+            argp_error(state, "one result file at a time (got '%s' and '%s')",
+                       a->file, arg);
+        a->file = arg;
+        return 0;
+    case ARGP_KEY_END:
+        if (!a->file)
+            argp_error(state, "no result file given");
+        return 0;
+    default:
+        return ARGP_ERR_UNKNOWN;
+    }
+}
+
+int ts_cli_plot(int argc, char **argv)
+{
+    static const struct argp_option options[] = {
+        {"output-dir", 'o', "DIR", 0,
+         "Write the files into DIR (default: the directory of OUT.h5; "
+         "created if missing)", 0},
+        {"no-render", OPT_NO_RENDER, NULL, 0,
+         "Write the .tsv data and .gp scripts only, do not run gnuplot "
+         "(stdout then lists the scripts)", 0},
+        {NULL, 0, NULL, 0, NULL, 0},
+    };
+    static const char doc[] =
+        "Draw the figures of a result file of `truthsim run`."
+        "\v"
+        "For each picture the file calls for, writes into DIR: STEM.tsv (the "
+        "data; a header comment names the columns), STEM.gp (a complete "
+        "gnuplot script: run `gnuplot STEM.gp` in DIR to redraw or restyle "
+        "it) and, by running gnuplot from PATH, STEM.png and STEM.svg.  STEM "
+        "is NAME_KIND[_MECHANISM...], NAME being the experiment's name.\n\n"
+        "Pictures: time_avg_regret (R(T)/T against T, log scale, one curve "
+        "per mechanism and swept value, 95 % CI band; Figs. 6-9) when T is "
+        "swept; share_traj and weight_traj (shares and weights of each worker "
+        "against the slot, one picture per mechanism; Figs. 2-5) when the "
+        "experiment records trajectories.\n\n"
+        "Without gnuplot, the data and scripts are still written (exit 0).  "
+        "A file that cannot be read leaves no output behind.";
+    const struct argp argp = {options, parse_opt, "OUT.h5", doc, NULL, NULL, NULL};
+
+    /* argp names the program after argv[0] in usage and errors */
+    char **av = malloc(((size_t)argc + 1) * sizeof *av);
+    if (!av) {
+        fprintf(stderr, "truthsim plot: out of memory\n");
+        return 1;
+    }
+    av[0] = (char *)"truthsim plot";
+    for (int k = 1; k < argc; k++)
+        av[k] = argv[k];
+    av[argc] = NULL;
+    plot_args a = {NULL, NULL, 0};
+    error_t perr = argp_parse(&argp, argc, av, 0, NULL, &a);
+    free(av);
+    if (perr)
+        return 64; /* EX_USAGE, as argp's own exits */
+
+    ts_plot_opts o;
+    ts_plot_opts_init(&o);
+    o.out_dir = a.out_dir;
+    o.render = !a.no_render;
+    o.path = getenv("PATH");
+    o.envp = environ;
+
+    ts_err e;
+    ts_err_clear(&e);
+    ts_plot_out out;
+    if (ts_plot_file(a.file, &o, &out, &e) != TS_OK) {
+        fprintf(stderr, "truthsim plot: %s\n", e.msg);
+        return 1;
+    }
+    if (out.n == 0) {
+        char kinds[512];
+        ts_plot_kinds_describe(kinds, sizeof kinds);
+        fprintf(stderr, "truthsim plot: %s: nothing to plot (looked for %s)\n",
+                a.file, kinds);
+    } else if (out.rendered) {
+        for (size_t q = 0; q < out.n; q++)
+            printf("%s\n%s\n", out.pic[q].png, out.pic[q].svg);
+    } else if (out.gnuplot_missing) {
+        fprintf(stderr, "truthsim plot: gnuplot not found on PATH; wrote the "
+                "data (.tsv) and gnuplot scripts (.gp) of %zu picture%s in %s "
+                "(draw one there with: gnuplot %s)\n", out.n,
+                out.n == 1 ? "" : "s", out.dir,
+                strrchr(out.pic[0].gp, '/') ? strrchr(out.pic[0].gp, '/') + 1
+                                            : out.pic[0].gp);
+    } else {
+        for (size_t q = 0; q < out.n; q++)
+            printf("%s\n", out.pic[q].gp);
+    }
+    int rc = fflush(stdout) == 0 ? 0 : 1;
+    if (rc)
+        fprintf(stderr, "truthsim plot: cannot write to stdout\n");
+    ts_plot_out_fini(&out);
+    return rc;
+}

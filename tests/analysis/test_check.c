@@ -1,0 +1,170 @@
+/* test_check.c -- `truthsim check` catches an untruthful mechanism.
+ *
+ * `ours` with its squared loss replaced by an absolute loss (the issue's
+ * example): w_i <- w_i (1 - alpha (1/m) sum_j |r_ij - pv_j|).  Its expected
+ * next weight under belief q is linear in r on each side of nothing -- for
+ * m = 1 it is w (1 - alpha (q (1 - r) + (1 - q) r)), maximised at r = 1 when
+ * q > 1/2 and r = 0 when q < 1/2 -- so the best response is `extreme`, and
+ * Prop. 1's check must FAIL.  The same check with the registered `ours`
+ * passes: the claim, not the test, decides. */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "analysis/check.h"
+#include "games/games.h"
+
+typedef struct abs_state {
+    int N, m;
+    double alpha;
+    double logw[];
+} abs_state;
+
+static size_t abs_size(const ts_shape *g)
+{
+    return sizeof(abs_state) + (size_t)g->N * sizeof(double);
+}
+
+static int abs_init(void *vst, const ts_shape *g, const ts_params *p, ts_err *e)
+{
+    (void)e;
+    abs_state *st = vst;
+    st->N = g->N;
+    st->m = g->m;
+    st->alpha = p->v[0];
+    for (int i = 0; i < g->N; i++)
+        st->logw[i] = 0;
+    return TS_OK;
+}
+
+static int abs_aggregate(void *vst, const ts_slot *s, double *A, ts_err *e)
+{
+    (void)e;
+    const abs_state *st = vst;
+    double W = 0;
+    for (int j = 0; j < s->m; j++)
+        A[j] = 0;
+    for (int h = 0; h < s->n_heard; h++) {
+        double w = exp(st->logw[h]);
+        W += w;
+        for (int j = 0; j < s->m; j++)
+            A[j] += w * s->r[h * s->m + j];
+    }
+    for (int j = 0; j < s->m; j++)
+        A[j] /= W;
+    return TS_OK;
+}
+
+static int abs_update(void *vst, const ts_slot *s, const double *pv, ts_err *e)
+{
+    (void)e;
+    abs_state *st = vst;
+    for (int h = 0; h < s->n_heard; h++) {
+        double l = 0;
+        for (int j = 0; j < s->m; j++)
+            l += fabs(s->r[h * s->m + j] - pv[j]); /* the deliberate bug */
+        st->logw[h] += log1p(-st->alpha * l / s->m);
+    }
+    return TS_OK;
+}
+
+static void abs_log_weights(const void *vst, double *logw)
+{
+    const abs_state *st = vst;
+    memcpy(logw, st->logw, (size_t)st->N * sizeof *logw);
+}
+
+static void abs_defaults(const ts_shape *g, ts_params *p)
+{
+    ts_mech_ours.defaults(g, p); /* the same alpha as the real one */
+}
+
+static ts_mechanism_type make_abs(void)
+{
+    ts_mechanism_type t = ts_mech_ours; /* name, params, feedback */
+    t.defaults = abs_defaults;
+    t.check = NULL;
+    t.state_size = abs_size;
+    t.init = abs_init;
+    t.aggregate = abs_aggregate;
+    t.update = abs_update;
+    t.log_weights = abs_log_weights;
+    t.n_diag = 0;
+    t.diag = NULL;
+    return t;
+}
+
+static int failures(const ts_claim_list *l, const char *claim)
+{
+    int n = 0;
+    for (int k = 0; k < l->n; k++)
+        n += !strcmp(l->rows[k].claim, claim) && l->rows[k].pass == 0;
+    return n;
+}
+
+static void prop1_fails_for_absolute_loss(void **unused)
+{
+    (void)unused;
+    ts_mechanism_type bad = make_abs();
+    const ts_mechanism_type *replace[] = {&bad, NULL};
+    ts_check_opts o = {1, 0.25, NULL, replace};
+    ts_claim_list l = {0, 0, NULL};
+    ts_err e;
+    ts_err_clear(&e);
+    assert_int_equal(ts_check_claim("prop1", &o, &l, &e), TS_OK);
+    assert_int_equal(failures(&l, "prop1"), 3); /* m = 1, 3 and 20 */
+    /* r* is extreme: |r* - q| reaches 0.45 at q = 0.05 or 0.95. */
+    int found = 0;
+    for (int k = 0; k < l.n; k++)
+        if (l.rows[k].pass == 0 && fabs(l.rows[k].value - 0.45) < 1e-6)
+            found++;
+    assert_int_equal(found, 3);
+    /* Prop. 3(a) fails too. */
+    assert_int_equal(ts_check_claim("prop3a", &o, &l, &e), TS_OK);
+    assert_true(failures(&l, "prop3a") > 0);
+    ts_claim_list_free(&l);
+}
+
+static void registered_ours_passes(void **unused)
+{
+    (void)unused;
+    ts_check_opts o = {1, 0.25, NULL, NULL};
+    ts_claim_list l = {0, 0, NULL};
+    ts_err e;
+    ts_err_clear(&e);
+    const char *ids[] = {"prop1", "prop3a", "prop4", "lemma2", "lemma4", "lemma1"};
+    for (size_t k = 0; k < sizeof ids / sizeof ids[0]; k++) {
+        assert_int_equal(ts_check_claim(ids[k], &o, &l, &e), TS_OK);
+        assert_int_equal(failures(&l, ids[k]), 0);
+    }
+    assert_true(l.n > 20);
+    ts_claim_list_free(&l);
+}
+
+static void unknown_claim(void **unused)
+{
+    (void)unused;
+    ts_check_opts o = {1, 1, NULL, NULL};
+    ts_claim_list l = {0, 0, NULL};
+    ts_err e;
+    ts_err_clear(&e);
+    assert_int_equal(ts_check_claim("prop9", &o, &l, &e), TS_EINPUT);
+    assert_non_null(strstr(e.msg, "unknown claim 'prop9'"));
+    assert_non_null(strstr(e.msg, "prop1"));
+    ts_claim_list_free(&l);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(prop1_fails_for_absolute_loss),
+        cmocka_unit_test(registered_ours_passes),
+        cmocka_unit_test(unknown_claim),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
