@@ -436,27 +436,3 @@ void ts_rng_lanes_u01(const ts_rng_lanes *g, size_t word0, size_t n,
         k += take;
     }
 }
-
-uint32_t ts_hash_bytes(uint32_t h, const void *data, size_t len)
-{
-    const unsigned char *b = data;
-    for (size_t k = 0; k < len; k++) {
-        h ^= b[k];
-        h *= 16777619u;
-    }
-    return h;
-}
-
-uint32_t ts_hash_str(uint32_t h, const char *s)
-{
-    return ts_hash_bytes(h, s, strlen(s) + 1); /* the NUL separates fields */
-}
-
-uint32_t ts_hash_double(uint32_t h, double x)
-{
-    if (x == 0)
-        x = 0; /* -0 and +0 are one coordinate */
-    unsigned char b[sizeof x];
-    memcpy(b, &x, sizeof x);
-    return ts_hash_bytes(h, b, sizeof b);
-}

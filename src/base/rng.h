@@ -22,16 +22,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Stream ids: fixed constants, never reused for another purpose. */
-enum {
-    TS_STREAM_STATE = 1,    /* population: true states p                    */
-    TS_STREAM_BELIEF = 2,   /* population: beliefs q                        */
-    TS_STREAM_VERIFY = 3,   /* verification noise (Prop. 3)                 */
-    TS_STREAM_SELECT = 4,   /* limited feedback: who is heard (Sec. VI)     */
-    TS_STREAM_STRATEGY = 5, /* randomised strategies                        */
-    TS_STREAM_MC = 6,       /* Monte Carlo inside best responses            */
-    TS_STREAM_AUX = 7,      /* anything else a population needs             */
-};
+#include "base/streams.h"
 
 #define TS_RNG_BLOCK_BITS 24u
 
@@ -100,11 +91,5 @@ void ts_rng_set_simd(int level);
 void ts_philox4x32_10(const uint32_t ctr[4], const uint32_t key[2],
                       uint32_t out[4]);
 
-/* 32-bit FNV-1a over bytes, chained from h (start with TS_HASH_INIT):
- * point ids are hashes of a point's canonical coordinates. */
-#define TS_HASH_INIT 2166136261u
-uint32_t ts_hash_bytes(uint32_t h, const void *data, size_t len);
-uint32_t ts_hash_str(uint32_t h, const char *s);
-uint32_t ts_hash_double(uint32_t h, double x);
 
 #endif

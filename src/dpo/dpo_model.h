@@ -217,13 +217,6 @@ void ts_dpo_zero_grads(ts_dpo_model *m);
 double ts_dpo_step_flops(const ts_dpo_config *cfg, int B, int seq_len, int N,
                          int lora_rank, unsigned lora_targets, int full);
 
-/* Philox "point" ids of the trainer's random draws (stream TS_STREAM_AUX):
- * one per purpose, so no two purposes ever share a draw. */
-enum {
-    TS_DPO_POINT_INIT = 0x44504f01u,     /* weights                        */
-    TS_DPO_POINT_LORA_INIT = 0x44504f02u,/* adapter A matrices             */
-    TS_DPO_POINT_DROPOUT = 0x44504f03u,  /* adapter dropout masks          */
-    TS_DPO_POINT_SHUFFLE = 0x44504f04u,  /* batch order each epoch         */
-};
+/* Its Philox point ids are TS_DPO_POINT_* of base/streams.h. */
 
 #endif

@@ -45,12 +45,6 @@ void *ts_ws_carve(const size_t *sizes, void **const *ptrs, size_t n)
 }
 
 
-uint32_t ts_mech_stream_id(uint32_t env_id, const char *mech_name)
-{
-    uint32_t h = ts_hash_bytes(TS_HASH_INIT, &env_id, sizeof env_id);
-    return ts_hash_str(h, mech_name);
-}
-
 /* ------------------------------------------------------------------ */
 /* Results                                                             */
 
@@ -503,9 +497,8 @@ static int run_replica(const ts_experiment *x, const ts_point *pt, long rep,
                      * strategy, positioned at slot t (the slot has a
                      * counter word of its own, so no two slots share). */
                     ts_rng sr;
-                    uint32_t sid = ts_hash_str(ts_mech_stream_id(pt->env_id, mt->name),
-                                               stt->name);
-                    sid = ts_hash_bytes(sid, &i, sizeof i);
+                    const uint32_t sid =
+                        ts_strategy_stream_id(pt->env_id, mt->name, stt->name, i);
                     ts_rng_init(&sr, x->seed, sid, (uint32_t)rep, TS_STREAM_STRATEGY);
                     ts_rng_seek(&sr, (uint64_t)t);
                     ts_err_clear(&err);

@@ -82,9 +82,5 @@ int ts_engine_run_point(const ts_experiment *x, const ts_point *pt,
 int ts_engine_run_replica(const ts_experiment *x, const ts_point *pt, long r,
                           ts_point_result *res, ts_err *e);
 
-/* Stream point id of a mechanism's own draws (limited-feedback selection):
- * the environment's id chained with the mechanism's name, so a mechanism's
- * draws do not depend on which other mechanisms the experiment lists. */
-uint32_t ts_mech_stream_id(uint32_t env_id, const char *mech_name);
 
 #endif
