@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 
 #include <cmocka.h>
 
@@ -161,6 +162,64 @@ static void limited_k_default_and_bound(void **unused)
     mt_close(&M);
 }
 
+/* Both methods (the sorting network up to 256 rows, quickselect above)
+ * against qsort, on every n from 1 to 300 and m from 1 to 19 (every lane
+ * count of the last block), with ties and a coarse grid of values so that
+ * most columns hold repeats; the label is the sorted column's value at
+ * 0-based index (n-1)/2 exactly.  The same state serves several n in turn
+ * (the network is rebuilt when n_heard changes). */
+static int cmp_double(const void *a, const void *b)
+{
+    const double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static void network_and_select_equal_sorting(void **unused)
+{
+    (void)unused;
+    enum { NMAX = 300, MMAX = 19 };
+    static double r[NMAX * MMAX], col[NMAX];
+    double A[MMAX];
+    uint64_t z = 0x385;
+    for (int n = 1; n <= NMAX; n += n < 70 ? 1 : 23) {
+        const int m = 1 + n % MMAX;
+        const int grid = n % 3 == 0 ? 7 : 1000; /* few values: many ties */
+        for (int k = 0; k < n * m; k++) {
+            z = z * 6364136223846793005ull + 1442695040888963407ull;
+            r[k] = (double)((z >> 33) % (uint64_t)(grid + 1)) / grid;
+        }
+        mt_mech M;
+        mt_open(&M, &ts_mech_median, n, m, 10);
+        mt_start(&M);
+        ts_slot s = mt_slot(0, n, m, r, n, NULL);
+        assert_int_equal(ts_mech_median.aggregate(M.st, &s, A, NULL), TS_OK);
+        for (int j = 0; j < m; j++) {
+            for (int h = 0; h < n; h++)
+                col[h] = r[h * m + j];
+            qsort(col, (size_t)n, sizeof *col, cmp_double);
+            if (A[j] != col[(n - 1) / 2])
+                fail_msg("n = %d, m = %d, prompt %d: median %.17g, sorted %.17g",
+                         n, m, j, A[j], col[(n - 1) / 2]);
+        }
+        /* A subset of the same state's workers: n_heard changes. */
+        if (n >= 3) {
+            int sel[3] = {0, n / 2, n - 1};
+            double rh[3 * MMAX];
+            for (int h = 0; h < 3; h++)
+                for (int j = 0; j < m; j++)
+                    rh[h * m + j] = r[sel[h] * m + j];
+            ts_slot s3 = mt_slot(1, n, m, rh, 3, sel);
+            assert_int_equal(ts_mech_median.aggregate(M.st, &s3, A, NULL), TS_OK);
+            for (int j = 0; j < m; j++) {
+                double c3[3] = {rh[j], rh[m + j], rh[2 * m + j]};
+                qsort(c3, 3, sizeof *c3, cmp_double);
+                assert_true(A[j] == c3[1]);
+            }
+        }
+        mt_close(&M);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -169,6 +228,7 @@ int main(void)
         cmocka_unit_test(columns_subset_and_weights),
         cmocka_unit_test(limited_k3_of_5),
         cmocka_unit_test(limited_k_default_and_bound),
+        cmocka_unit_test(network_and_select_equal_sorting),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
