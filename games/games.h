@@ -24,6 +24,7 @@ extern const ts_population_type ts_pop_bands;
 extern const ts_population_type ts_pop_signals;
 extern const ts_population_type ts_pop_newcomer;
 extern const ts_population_type ts_pop_drift;
+extern const ts_population_type ts_pop_spectrum; /* games/spectrum.h: its API */
 
 /* What the claims of src/analysis/dynamics.c need to know about two populations.
  * newcomer (Prop. 2): the incumbent's (index 0) and the newcomer's (index

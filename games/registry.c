@@ -27,6 +27,7 @@ const ts_population_type *const ts_population_types[] = {
     &ts_pop_signals,
     &ts_pop_newcomer,
     &ts_pop_drift,
+    &ts_pop_spectrum,
     NULL,
 };
 
