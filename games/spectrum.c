@@ -13,9 +13,10 @@
  * of every slot is drawn from the stationary law P(busy) = pi =
  * p_on / (p_on + p_off), so each window is Bernoulli(pi) on its own and the
  * slot's windows are correlated (mean busy run 1/p_off windows).  The
- * chain restarts every slot because draw() must be a pure function of the
- * streams positioned at slot t (game.h; the engine and the analyses may
- * draw a slot alone), so nothing is carried from one slot to the next.
+ * chain restarts every slot so that slot t, like every population's, is a
+ * pure function of the streams the engine positions at t (game.h): the
+ * analyses draw slots on their own and replicas are rerun alone, so
+ * nothing may be carried from one slot to the next.
  * p_on + p_off = 1 makes the windows independent with base rate p_on.
  *
  * Window.  Units: receiver noise power 1 per complex sample, so the noise
