@@ -16,7 +16,7 @@
  *     <stem>.svg
  *
  * Stems are <name>_<kind>[_<mechanism>...], name being the root attribute.
- * The picture kinds are one table in plot.c; plots only draw, nothing here
+ * The picture kinds are one table in plot_kinds.c; plots only draw, nothing here
  * runs a simulation (STYLE §1).
  *
  * Every file is written under a temporary name and renamed into place only

@@ -1,4 +1,8 @@
-/* points.c -- point files, resume and merge; see points.h. */
+/* points.c -- point files, resume and merge; see points.h.  Each point
+ * file carries the provenance attributes of every truthsim file
+ * (base/provenance.h) beside the experiment's hash and text.
+ *
+ * Left out: the merged file itself (results_write.c writes it). */
 #include "results/points.h"
 
 #include <dirent.h>
@@ -10,9 +14,8 @@
 #include <sys/stat.h>
 
 #include "base/h5util.h"
+#include "base/provenance.h"
 #include "base/sha256.h"
-#include "ts_config.h"
-#include "ts_vcs.h"
 
 int ts_experiment_hash(const ts_experiment *x, char out[65], ts_err *e)
 {
@@ -98,10 +101,8 @@ int ts_point_write(const ts_sweep *sw, long p, const char *path,
         bad |= ts_h5_attr_str(h.id, "experiment", canon);
         bad |= ts_h5_attr_str(h.id, "experiment_source", sw->x->source);
         bad |= ts_h5_attr_str(h.id, "experiment_path", sw->x->path);
-        bad |= ts_h5_attr_str(h.id, "command_line", command_line ? command_line : "");
-        bad |= ts_h5_attr_str(h.id, "program", "truthsim");
-        bad |= ts_h5_attr_str(h.id, "version", TS_VERSION);
-        bad |= ts_h5_attr_str(h.id, "git_commit", TS_GIT_COMMIT);
+        const ts_provenance prov = {command_line};
+        bad |= ts_provenance_write(h.id, &prov);
     }
     free(canon);
     free(buf);
@@ -137,9 +138,10 @@ static int read_str_attr(hid_t obj, const char *name, char **out)
     return rc;
 }
 
+/* HDF5's own error stack is silenced once, in main: a file that is not a
+ * point file gets one line from us. */
 static hid_t open_point(const char *path, ts_err *e)
 {
-    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
     hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
     if (f < 0)
         TS_ERROR(e, TS_EIO, "%s: not a readable HDF5 point file", path);

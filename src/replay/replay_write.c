@@ -1,0 +1,156 @@
+/* replay_write.c -- a replay's result file (SPEC §7.1): share, label,
+ * worker_loss, loss, regret (and, under limited feedback, selected and
+ * theta), each over its coordinates as dimension scales, with the root
+ * attributes that say what made it (base/provenance.h) and on what input.
+ *
+ * The file is written under a temporary name and renamed into place, so a
+ * failed write leaves none behind (base/h5util.h).  Left out: anything not
+ * computed by ts_replay_run (the recorded reports themselves are named by
+ * path and SHA-256, not copied). */
+#include "replay/replay.h"
+
+#include <stdlib.h>
+
+#include "base/h5util.h"
+#include "base/provenance.h"
+
+/* The coordinates: slot [T], boundary [T+1] (before each slot and after
+ * the last), worker [N], prompt [M].  TS_OK, TS_ENOMEM or TS_EIO. */
+typedef struct replay_scales {
+    hid_t slot, bound, worker, prompt;
+} replay_scales;
+
+static int write_scales(hid_t root, const ts_replay_out *o, replay_scales *s)
+{
+    long big = o->T + 1 > o->N ? o->T + 1 : o->N;
+    if (o->M > big)
+        big = o->M;
+    long *idx = malloc((size_t)big * sizeof *idx);
+    if (!idx)
+        return TS_ENOMEM;
+    for (long k = 0; k < big; k++)
+        idx[k] = k;
+    s->slot = ts_h5_scale_long(root, "slot", idx, (size_t)o->T);
+    s->bound = ts_h5_scale_long(root, "boundary", idx, (size_t)o->T + 1);
+    s->worker = ts_h5_scale_long(root, "worker", idx, (size_t)o->N);
+    s->prompt = ts_h5_scale_long(root, "prompt", idx, (size_t)o->M);
+    free(idx);
+    return s->slot < 0 || s->bound < 0 || s->worker < 0 || s->prompt < 0
+               ? TS_EIO : TS_OK;
+}
+
+static void close_scales(const replay_scales *s)
+{
+    const hid_t scs[] = {s->slot, s->bound, s->worker, s->prompt};
+    for (size_t k = 0; k < sizeof scs / sizeof scs[0]; k++)
+        if (scs[k] >= 0)
+            H5Dclose(scs[k]);
+}
+
+/* Sec. VI: who was heard in each slot, and with what probability. */
+static int write_limited(hid_t root, const ts_replay_out *o,
+                         const replay_scales *s)
+{
+    hid_t s_heard = -1;
+    hsize_t d_sel[2] = {(hsize_t)o->T, (hsize_t)o->k};
+    hid_t sc_sel[2] = {s->slot, -1};
+    if (o->k > 1) {
+        long hk[4096];
+        for (int h = 0; h < o->k && h < 4096; h++)
+            hk[h] = h;
+        s_heard = ts_h5_scale_long(root, "heard", hk, (size_t)o->k);
+        sc_sel[1] = s_heard;
+    }
+    const hsize_t d_wl[2] = {(hsize_t)o->T, (hsize_t)o->N};
+    const hid_t sc_wl[2] = {s->slot, s->worker};
+    int bad = ts_h5_write(root, "selected", H5T_NATIVE_INT32, o->selected,
+                          o->k > 1 ? 2 : 1, d_sel, sc_sel,
+                          "the worker(s) heard in slot t (I_t)");
+    bad |= ts_h5_write(root, "theta", H5T_NATIVE_DOUBLE, o->theta, 2, d_wl,
+                       sc_wl, "probability that worker i is heard in slot t "
+                       "(theta of eq. 12; k/N for a k-subset)");
+    if (s_heard >= 0)
+        H5Dclose(s_heard);
+    return bad;
+}
+
+static int write_datasets(hid_t root, const ts_replay_out *o,
+                          const replay_scales *s)
+{
+    const hsize_t d_share[2] = {(hsize_t)o->T + 1, (hsize_t)o->N};
+    const hid_t sc_share[2] = {s->bound, s->worker};
+    const hsize_t d_label[2] = {(hsize_t)o->T, (hsize_t)o->M};
+    const hid_t sc_label[2] = {s->slot, s->prompt};
+    const hsize_t d_wl[2] = {(hsize_t)o->T, (hsize_t)o->N};
+    const hid_t sc_wl[2] = {s->slot, s->worker};
+    const hsize_t d_t[1] = {(hsize_t)o->T};
+    const hid_t sc_t[1] = {s->slot};
+    int bad = ts_h5_write(root, "share", H5T_NATIVE_DOUBLE, o->share, 2, d_share,
+                          sc_share, "w_i^t / sum_k w_k^t before slot t (row T: after the last)");
+    if (!bad)
+        bad |= ts_h5_write(root, "label", H5T_NATIVE_DOUBLE, o->label, 2, d_label,
+                           sc_label, "aggregated label A_j; NaN past m_t");
+    if (!bad)
+        bad |= ts_h5_write(root, "worker_loss", H5T_NATIVE_DOUBLE, o->worker_loss,
+                           2, d_wl, sc_wl, "(1/m_t) sum_j (r_ij - truth_j)^2");
+    if (!bad)
+        bad |= ts_h5_write(root, "loss", H5T_NATIVE_DOUBLE, o->loss, 1, d_t, sc_t,
+                           "(1/m_t) sum_j (A_j - truth_j)^2");
+    if (!bad)
+        bad |= ts_h5_write(root, "regret", H5T_NATIVE_DOUBLE, o->regret, 1, d_t,
+                           sc_t, "sum_{s<=t} loss_s - min_i sum_{s<=t} worker_loss_i^s");
+    if (!bad && o->selected)
+        bad |= write_limited(root, o, s);
+    return bad;
+}
+
+/* What made the file, on what input, and every parameter value used. */
+static int write_attrs(hid_t root, const ts_replay_out *o, const ts_reports *rp,
+                       const ts_mechanism_type *mt, uint64_t seed,
+                       const char *input_path, const char *command_line)
+{
+    const ts_provenance prov = {command_line};
+    int bad = ts_provenance_write(root, &prov);
+    bad |= ts_h5_attr_str(root, "mechanism", mt->name);
+    bad |= ts_h5_attr_str(root, "mechanism_label", mt->label ? mt->label : mt->name);
+    bad |= ts_h5_attr_str(root, "feedback", mt->feedback == TS_FULL ? "full" : "limited");
+    bad |= ts_h5_attr_long(root, "seed", (long)seed);
+    bad |= ts_h5_attr_str(root, "input_sha256", rp->sha256);
+    bad |= ts_h5_attr_str(root, "input_path", input_path);
+    bad |= ts_h5_attr_long(root, "N", o->N);
+    bad |= ts_h5_attr_long(root, "T", o->T);
+    bad |= ts_h5_attr_long(root, "M", o->M);
+    for (int k = 0; k < mt->n_params; k++) {
+        if (mt->params[k].flags & TS_PARAM_VEC)
+            continue;
+        bad |= ts_h5_attr_double(root, mt->params[k].name, o->par.v[k]);
+    }
+    return bad;
+}
+
+int ts_replay_write(const ts_replay_out *o, const ts_reports *rp,
+                    const ts_mechanism_type *mt, uint64_t seed,
+                    const char *input_path, const char *command_line,
+                    const char *path, ts_err *e)
+{
+    ts_h5file f;
+    int rc = ts_h5_create(&f, path, e);
+    if (rc)
+        return rc;
+    replay_scales s = {-1, -1, -1, -1};
+    rc = write_scales(f.id, o, &s);
+    if (rc == TS_ENOMEM) {
+        ts_h5_close(&f, 0, e);
+        return TS_ERROR(e, TS_ENOMEM, "out of memory");
+    }
+    int bad = rc != TS_OK;
+    if (!bad)
+        bad |= write_datasets(f.id, o, &s);
+    bad |= write_attrs(f.id, o, rp, mt, seed, input_path, command_line);
+    close_scales(&s);
+    if (bad) {
+        ts_h5_close(&f, 0, e);
+        return TS_ERROR(e, TS_EIO, "%s: writing the results failed", path);
+    }
+    return ts_h5_close(&f, 1, e);
+}
