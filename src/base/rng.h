@@ -59,7 +59,7 @@ uint32_t ts_rng_below(ts_rng *g, uint32_t n);
 void ts_rng_fill_u01(ts_rng *g, double *out, size_t n);
 
 /* ------------------------------------------------------------------ */
-/* Replica lanes.  The engine's fast path (engine_lanes.c) runs TS_LANES
+/* Replica lanes.  The engine's fast path (lanes.c) runs TS_LANES
  * replicas side by side, one per SIMD lane.  Their streams differ only in
  * the replica word ctr[2], so one vectorised Philox call serves all of
  * them.  Fixed at 8 (one AVX-512 vector of doubles): the lane count, not
