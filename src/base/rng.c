@@ -46,6 +46,7 @@ void ts_rng_init(ts_rng *g, uint64_t seed, uint32_t point, uint32_t replica,
     g->ctr[3] = point;
     g->avail = 0;
     g->overflow = 0;
+    g->simd = ts_rng_simd_cpu();
 }
 
 void ts_rng_seek(ts_rng *g, uint64_t slot)
@@ -260,36 +261,42 @@ AVX512 static void chunk_avx512(CHUNK_ARGS)
 
 typedef void (*chunk_fn)(CHUNK_ARGS);
 
-static int simd_level = 2; /* ts_rng_set_simd */
-
-void ts_rng_set_simd(int level)
+int ts_rng_simd_cpu(void)
 {
-    simd_level = level;
-}
-
 #ifdef TS_SIMD_DISPATCH
-static int have_avx512(void)
-{
-    return simd_level >= 2 && __builtin_cpu_supports("avx512f") &&
-           __builtin_cpu_supports("avx512bw") &&
-           __builtin_cpu_supports("avx512dq") &&
-           __builtin_cpu_supports("avx512vl");
-}
-
-static int have_avx2(void)
-{
-    return simd_level >= 1 && __builtin_cpu_supports("avx2");
-}
+    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+        __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl"))
+        return 2;
+    if (__builtin_cpu_supports("avx2"))
+        return 1;
 #endif
+    return 0;
+}
 
-static chunk_fn pick_chunk(void)
+static int cap(int have, int level)
+{
+    return level < have ? level : have;
+}
+
+void ts_rng_cap_simd(ts_rng *g, int level)
+{
+    g->simd = cap(g->simd, level);
+}
+
+void ts_rng_lanes_cap_simd(ts_rng_lanes *g, int level)
+{
+    g->simd = cap(g->simd, level);
+}
+
+static chunk_fn pick_chunk(int simd)
 {
 #ifdef TS_SIMD_DISPATCH
-    if (have_avx512())
+    if (simd >= 2)
         return chunk_avx512;
-    if (have_avx2())
+    if (simd >= 1)
         return chunk_avx2;
 #endif
+    (void)simd;
     return chunk_generic;
 }
 
@@ -300,7 +307,7 @@ void ts_rng_fill_u01(ts_rng *g, double *out, size_t n)
     /* Drain what the scalar path left buffered, so both paths agree. */
     while (k < n && g->avail > 0)
         out[k++] = ts_rng_u01(g);
-    const chunk_fn chunk = pick_chunk();
+    const chunk_fn chunk = pick_chunk(g->simd);
     double tmp[CHUNK * 4];
     while (n - k >= 4 && (g->ctr[0] & mask) <= mask - CHUNK) {
         size_t want = (n - k) / 4; /* whole blocks still wanted */
@@ -382,14 +389,15 @@ AVX512 static void group_avx512(LANES_ARGS)
 
 typedef void (*group_fn)(LANES_ARGS);
 
-static group_fn pick_group(void)
+static group_fn pick_group(int simd)
 {
 #ifdef TS_SIMD_DISPATCH
-    if (have_avx512())
+    if (simd >= 2)
         return group_avx512;
-    if (have_avx2())
+    if (simd >= 1)
         return group_avx2;
 #endif
+    (void)simd;
     return group_generic;
 }
 
@@ -403,6 +411,7 @@ void ts_rng_lanes_init(ts_rng_lanes *g, uint64_t seed, uint32_t point,
     for (int l = 0; l < TS_LANES; l++)
         g->ctr2[l] = replica[l];
     g->ctr3 = point;
+    g->simd = ts_rng_simd_cpu();
 }
 
 void ts_rng_lanes_seek(ts_rng_lanes *g, uint64_t slot)
@@ -415,7 +424,7 @@ void ts_rng_lanes_u01(const ts_rng_lanes *g, size_t word0, size_t n,
 {
     const size_t W = 4 * LG; /* words per lane in a group */
     assert(word0 + n <= ((size_t)1 << (TS_RNG_BLOCK_BITS + 2)));
-    const group_fn group = pick_group();
+    const group_fn group = pick_group(g->simd);
     double tmp[4 * LG * TS_LANES];
     size_t k = 0;
     while (k < n) {

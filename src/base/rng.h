@@ -32,9 +32,15 @@ typedef struct ts_rng {
     uint32_t buf[4];
     int avail;     /* unread words left in buf                             */
     int overflow;  /* set if more than 2^24 blocks were asked for one slot */
+    int simd;      /* widest kernels ts_rng_fill_u01 uses (ts_rng_simd_cpu) */
 } ts_rng;
 
-/* Key the stream; the slot counter starts at 0. */
+/* The widest vector kernels this CPU runs: 2 AVX-512, 1 AVX2, 0 only the
+ * portable C ones (always 0 without TS_SIMD_DISPATCH).  A pure function of
+ * the CPU; every kernel gives the same bits, so it only decides speed. */
+int ts_rng_simd_cpu(void);
+
+/* Key the stream; the slot counter starts at 0; g->simd the CPU's widest. */
 void ts_rng_init(ts_rng *g, uint64_t seed, uint32_t point, uint32_t replica,
                  unsigned stream);
 /* Position at the start of slot (block index 0).  Cheap: no state but the
@@ -53,7 +59,7 @@ uint32_t ts_rng_below(ts_rng *g, uint32_t n);
 void ts_rng_fill_u01(ts_rng *g, double *out, size_t n);
 
 /* ------------------------------------------------------------------ */
-/* Replica lanes.  The engine's fast path (engine_lanes.c) runs TS_LANES
+/* Replica lanes.  The engine's fast path (lanes.c) runs TS_LANES
  * replicas side by side, one per SIMD lane.  Their streams differ only in
  * the replica word ctr[2], so one vectorised Philox call serves all of
  * them.  Fixed at 8 (one AVX-512 vector of doubles): the lane count, not
@@ -67,9 +73,11 @@ typedef struct ts_rng_lanes {
     uint32_t ctr1;            /* slot                                      */
     uint32_t ctr2[TS_LANES];  /* replica of each lane                      */
     uint32_t ctr3;            /* grid point id                             */
+    int simd;                 /* widest kernels used (ts_rng_simd_cpu)     */
 } ts_rng_lanes;
 
-/* Key the TS_LANES streams (seed, point, replica[l], stream); slot 0. */
+/* Key the TS_LANES streams (seed, point, replica[l], stream); slot 0;
+ * g->simd the CPU's widest. */
 void ts_rng_lanes_init(ts_rng_lanes *g, uint64_t seed, uint32_t point,
                        const uint32_t replica[TS_LANES], unsigned stream);
 void ts_rng_lanes_seek(ts_rng_lanes *g, uint64_t slot);
@@ -81,10 +89,11 @@ void ts_rng_lanes_seek(ts_rng_lanes *g, uint64_t slot);
 void ts_rng_lanes_u01(const ts_rng_lanes *g, size_t word0, size_t n,
                       double *out);
 
-/* Tests only: the widest kernels the vectorised fills may use -- 2 (the
- * default) whatever the CPU offers, 1 at most AVX2, 0 the portable C ones
- * -- so that all can be compared on one machine.  Not thread-safe. */
-void ts_rng_set_simd(int level);
+/* Narrow the kernels one stream's fills use to at most level (2 AVX-512,
+ * 1 AVX2, 0 the portable C ones; never wider than the CPU runs), so tests
+ * can compare all of them on one machine.  The values do not change. */
+void ts_rng_cap_simd(ts_rng *g, int level);
+void ts_rng_lanes_cap_simd(ts_rng_lanes *g, int level);
 
 /* One Philox4x32-10 block: out = philox(ctr, key).  Exposed for the
  * known-answer test against Random123. */

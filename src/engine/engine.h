@@ -8,10 +8,10 @@
  * thread count never changes a bit.  Per-thread workspaces are allocated
  * before the parallel region; slot loops never allocate.  Where the
  * experiment allows (full feedback, truthful workers, a population and
- * mechanisms with lanes forms; engine_lanes.c), eight replicas run at once,
+ * mechanisms with lanes forms; lanes.c), eight replicas run at once,
  * one per SIMD lane, with the same bits as one at a time.
  *
- * Cells are indexed c = k * n_strat + s (mechanism k, strategy s).
+ * Cells are indexed c = k * n_prof + pf (mechanism k, strategy profile pf).
  *
  * Limited feedback (Sec. VI): each slot a cell hears one worker drawn from
  * the mechanism's theta (Def. 5, exp3) or a uniform random k-subset (the
@@ -32,7 +32,7 @@ typedef struct ts_run_opts {
     void (*progress)(void *ctx, long done);
     void *progress_ctx;
     /* 1: one replica at a time, never the replica lanes of
-     * engine_lanes.c (the results are the same bits either way; for
+     * lanes.c (the results are the same bits either way; for
      * checks and benchmarks). */
     int generic;
 } ts_run_opts;

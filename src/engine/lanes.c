@@ -1,4 +1,4 @@
-/* engine_lanes.c -- engine.c's full-feedback slot loop for TS_LANES
+/* lanes.c -- replica.c's full-feedback slot loop for TS_LANES
  * replicas at once, one per SIMD lane (issue 3's speed goal).
  *
  * Why: per worker-prompt-slot update the game does about a dozen flops
@@ -9,12 +9,12 @@
  * operation on independent data, and their streams differ only in the
  * replica word, so one Philox call serves all eight (rng.h).
  *
- * What: exactly the arithmetic of engine.c's run_replica, in the same
+ * What: exactly the arithmetic of replica.c's ts_replica_run, in the same
  * order per lane, for the case it covers -- full feedback, truthful
  * workers, a fixed m, no trajectories or utilities, a population and
  * mechanisms that offer lanes forms (game.h).  Anything else runs the
  * ordinary way.  The slot, per lane group:
- *   Stage I    p (states_lanes), pv (flips as engine.c), then the beliefs
+ *   Stage I    p (states_lanes), pv (flips as replica.c), then the beliefs
  *              a few rows at a time (kept in L1): the comparator's row
  *              losses of eq. (5) and, when epsilon > 0, the losses
  *              against pv; every mechanism takes the rows (Stage II sums).
@@ -22,11 +22,11 @@
  *   Stage III  update on the losses (ts_slot.loss's values).
  * A lane that meets anything but the happy path -- a belief outside
  * [0,1], a non-finite label or weight factor, an init that fails -- is
- * marked, and its replica is rerun by engine.c's run_replica, which finds
+ * marked, and its replica is rerun by replica.c's ts_replica_run, which finds
  * the same problem and records it the ordinary way (the lanes path never
  * writes a failed replica's results).  tests/engine/test_engine.c compares
  * every result of both paths bit for bit. */
-#include "engine/engine_impl.h"
+#include "engine/lanes.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -152,6 +152,32 @@ TS_LANES_CLONES static void platform_loss(const double *A, const double *p,
     *Lt = s / (double)m;
 }
 
+/* The end of the replicas of the lanes in mask: each cell's results,
+ * through ts_engine_store_cell as replica.c's. */
+static void store_group(const ts_experiment *x, ts_point_result *res,
+                        long rep0, ts_lanes_ws *w,
+                        void *st[][L], unsigned mask)
+{
+    const int N = res->N, n_prof = x->n_prof;
+    const int n_cell = x->n_mech * x->n_prof;
+    for (int l = 0; l < L; l++) {
+        if (!(mask >> l & 1u))
+            continue;
+        double best = w->bl[l];
+        for (int i = 1; i < N; i++)
+            if (w->bl[(size_t)i * L + l] < best)
+                best = w->bl[(size_t)i * L + l];
+        for (int c = 0; c < n_cell; c++) {
+            const size_t idx = (size_t)c * (size_t)res->R + (size_t)(rep0 + l);
+            res->status[idx] = TS_OK;
+            res->errmsg[idx][0] = '\0';
+            ts_engine_store_cell(res, idx, x->mech[c / n_prof], st[c][l],
+                                 w->cum[(size_t)c * L + (size_t)l], best,
+                                 w->logw, w->share);
+        }
+    }
+}
+
 int ts_lanes_run_group(const ts_experiment *x, const ts_point *pt, long rep0,
                        ts_lanes_ws *w, ts_point_result *res,
                        volatile sig_atomic_t *stop, unsigned *redo)
@@ -205,7 +231,7 @@ int ts_lanes_run_group(const ts_experiment *x, const ts_point *pt, long rep0,
         ts_rng_lanes_seek(&rb, (uint64_t)t);
         ts_rng_lanes_seek(&rv, (uint64_t)t);
         x->pop->states_lanes(w->pop, t, m, &rs, w->p);
-        if (noisy) { /* Prop. 3, as engine.c */
+        if (noisy) { /* Prop. 3, as replica.c */
             ts_rng_lanes_u01(&rv, 0, (size_t)m, w->u);
             for (size_t k = 0; k < mL; k++)
                 w->pv[k] = w->u[k] < pt->epsilon ? 1.0 - w->p[k] : w->p[k];
@@ -239,22 +265,7 @@ int ts_lanes_run_group(const ts_experiment *x, const ts_point *pt, long rep0,
             w->bl[k] += w->blt[k];
     }
 
-    for (int l = 0; l < L; l++) {
-        if (!(live >> l & 1u) || (bad >> l & 1u))
-            continue;
-        double best = w->bl[l];
-        for (int i = 1; i < N; i++)
-            if (w->bl[(size_t)i * L + l] < best)
-                best = w->bl[(size_t)i * L + l];
-        for (int c = 0; c < n_cell; c++) {
-            const size_t idx = (size_t)c * (size_t)res->R + (size_t)(rep0 + l);
-            res->status[idx] = TS_OK;
-            res->errmsg[idx][0] = '\0';
-            ts_engine_store_cell(res, idx, x->mech[c / n_prof], st[c][l],
-                                 w->cum[(size_t)c * L + (size_t)l], best,
-                                 w->logw, w->share);
-        }
-    }
+    store_group(x, res, rep0, w, st, live & ~bad);
     *redo = bad & live;
     return TS_OK;
 }

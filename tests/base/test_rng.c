@@ -148,7 +148,7 @@ static void compare_fill(const ts_rng *g0, size_t n, double *a, double *b)
     assert_memory_equal(&na, &nb, sizeof na);
 }
 
-static void fill_equals_scalar_once(void)
+static void fill_equals_scalar_once(int simd)
 {
     double *a = malloc(2000 * sizeof *a), *b = malloc(2000 * sizeof *b);
     assert_non_null(a);
@@ -159,6 +159,7 @@ static void fill_equals_scalar_once(void)
         ts_rng g;
         ts_rng_init(&g, pos < 2 ? 42 : 0xfeedfacecafebeefull, 1000u + pos,
                     (uint32_t)pos, pos % 2 ? TS_STREAM_BELIEF : TS_STREAM_MC);
+        ts_rng_cap_simd(&g, simd);
         ts_rng_seek(&g, pos == 3 ? 123456789u : (uint64_t)pos);
         for (int pre = 0; pre <= 5; pre++) {
             ts_rng h = g;
@@ -171,6 +172,7 @@ static void fill_equals_scalar_once(void)
     /* Lengths that span several 64-block chunks, and a fill after a fill. */
     ts_rng g;
     ts_rng_init(&g, 7, 8, 9, TS_STREAM_STATE);
+    ts_rng_cap_simd(&g, simd);
     for (size_t n = 1020; n <= 1030; n++)
         compare_fill(&g, n, a, b);
     {
@@ -189,11 +191,8 @@ static void fill_equals_scalar_once(void)
 static void fill_equals_scalar(void **unused)
 {
     (void)unused;
-    for (int simd = 2; simd >= 0; simd--) {
-        ts_rng_set_simd(simd);
-        fill_equals_scalar_once();
-    }
-    ts_rng_set_simd(2);
+    for (int simd = 2; simd >= 0; simd--)
+        fill_equals_scalar_once(simd);
 }
 
 /* Near the end of a slot the vector path must hand over to the scalar one
@@ -529,11 +528,12 @@ static void fnv1a_hashes(void **unused)
 /* Replica lanes: every lane equals its replica's own stream, from any
  * word offset and length (head, whole groups, tail), at two slots, for
  * replicas that are not consecutive, and near the end of a slot. */
-static void lanes_equal_replica_streams_once(void)
+static void lanes_equal_replica_streams_once(int simd)
 {
     const uint32_t rep[TS_LANES] = {0, 1, 2, 3, 7, 100, 4000000000u, 5};
     ts_rng_lanes gl;
     ts_rng_lanes_init(&gl, 0x123456789abcdefull, 0xfeedu, rep, TS_STREAM_BELIEF);
+    ts_rng_lanes_cap_simd(&gl, simd);
     static double want[TS_LANES][1200], got[1200 * TS_LANES];
     const size_t cases[][2] = {{0, 1}, {0, 32}, {0, 33}, {3, 1}, {1, 70},
                                {5, 1000}, {64, 256}, {999, 201}, {2, 2}};
@@ -542,6 +542,7 @@ static void lanes_equal_replica_streams_once(void)
         for (int l = 0; l < TS_LANES; l++) {
             ts_rng g;
             ts_rng_init(&g, 0x123456789abcdefull, 0xfeedu, rep[l], TS_STREAM_BELIEF);
+            ts_rng_cap_simd(&g, simd);
             ts_rng_seek(&g, slot * 77 + 3);
             ts_rng_fill_u01(&g, want[l], 1200);
         }
@@ -577,11 +578,8 @@ static void lanes_equal_replica_streams_once(void)
 static void lanes_equal_replica_streams(void **unused)
 {
     (void)unused;
-    for (int simd = 2; simd >= 0; simd--) {
-        ts_rng_set_simd(simd);
-        lanes_equal_replica_streams_once();
-    }
-    ts_rng_set_simd(2);
+    for (int simd = 2; simd >= 0; simd--)
+        lanes_equal_replica_streams_once(simd);
 }
 
 int main(void)
