@@ -16,7 +16,7 @@
 
 #include <cmocka.h>
 
-#include "analysis/check.h"
+#include "analysis/claims.h"
 #include "games/games.h"
 
 typedef struct abs_state {
