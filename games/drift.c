@@ -16,8 +16,11 @@
  *     and his band's ends interpolate linearly between bands floor(x) and
  *     floor(x) + 1 (mod N); at t = k period / N it is mode 0's segment k.
  *
- * ts_drift_band gives worker i's band at slot t; the claim `drift`
- * (src/analysis/dynamics.c) uses it for the best worker of each segment.
+ * The `band` hook gives worker i's band at slot t and `segment` the
+ * regime (mode 0: the switches at or before t; mode 1: floor(N t /
+ * period), the mode-0 segment the ring has last passed); the drift
+ * analysis (src/analysis/drift.c) uses them for the best worker of each
+ * segment and nothing else of this file.
  *
  * Symbols: N workers, m prompts, p[m] true states, q[N][m] beliefs,
  * t slot (0-based). */
@@ -134,22 +137,30 @@ static int init(void *vst, const ts_shape *g, const ts_params *p, ts_err *e)
     return TS_OK;
 }
 
-int ts_drift_segment(const void *vst, long t)
+/* Mode 0: the number of switches at or before slot t. */
+static int switches_before(const drift_state *st, long t)
 {
-    const drift_state *st = vst;
     int k = 0;
     while (k < st->n_switch && st->sw[k] <= t)
         k++;
     return k;
 }
 
-void ts_drift_band(const void *vst, long t, int i, double *lo, double *hi)
+static int segment(const void *vst, long t)
+{
+    const drift_state *st = vst;
+    if (st->mode == 0)
+        return switches_before(st, t);
+    return (int)floor((double)st->N * (double)t / st->period);
+}
+
+static void band(const void *vst, long t, int i, double *lo, double *hi)
 {
     const drift_state *st = vst;
     const int N = st->N;
     const double *width = st->lo + N;
     if (st->mode == 0) {
-        int k = ts_drift_segment(st, t) % N;
+        int k = switches_before(st, t) % N;
         int b = ((i - k) % N + N) % N;
         *lo = st->lo[b];
         *hi = st->lo[b] + width[b];
@@ -176,7 +187,7 @@ static int draw(void *vst, long t, int m, ts_rng *state, ts_rng *belief,
     ts_rng_fill_u01(belief, q, (size_t)N * (size_t)m);
     for (int i = 0; i < N; i++) {
         double lo, hi;
-        ts_drift_band(st, t, i, &lo, &hi);
+        band(st, t, i, &lo, &hi);
         ts_pop_band_row(p, m, lo, hi - lo, q + (size_t)i * m);
     }
     return TS_OK;
@@ -191,4 +202,6 @@ const ts_population_type ts_pop_drift = {
     .state_size = state_size,
     .init = init,
     .draw = draw,
+    .band = band,
+    .segment = segment,
 };

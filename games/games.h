@@ -26,20 +26,6 @@ extern const ts_population_type ts_pop_newcomer;
 extern const ts_population_type ts_pop_drift;
 extern const ts_population_type ts_pop_spectrum; /* games/spectrum.h: its API */
 
-/* What the claims of src/analysis/dynamics.c need to know about two populations.
- * newcomer (Prop. 2): the incumbent's (index 0) and the newcomer's (index
- * 1) bands from the population's parameters (defaults filled), so that
- * their expected losses differ by `gap`; TS_EINPUT when they cannot. */
-int ts_newcomer_bands(const ts_params *p, double lo[2], double hi[2],
-                      ts_err *e);
-/* E[u^2] for u ~ Uniform[lo, hi]: the expected squared loss of a worker
- * with that band (bands, newcomer, drift). */
-double ts_band_sq_loss(double lo, double hi);
-/* drift: the segment of slot t (the number of switches at or before t)
- * and worker i's band at slot t, from an initialised drift state. */
-int ts_drift_segment(const void *st, long t);
-void ts_drift_band(const void *st, long t, int i, double *lo, double *hi);
-
 /* NULL-terminated tables, one line per entry. */
 extern const ts_mechanism_type *const ts_mechanism_types[];
 extern const ts_population_type *const ts_population_types[];

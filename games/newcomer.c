@@ -18,9 +18,11 @@
  * whatever p is).  Under Def. 4 he thus arrives at t0 with the weight
  * disadvantage that accrues from the incumbent's better record, which is
  * what an engine run (`trajectory: true`) shows.  Prop. 2's own setting,
- * a given ratio w_k/w_i at arrival, is set exactly by the claim `prop2`
- * (src/analysis/dynamics.c) through the mechanisms' set_log_weights hook; it uses
- * ts_newcomer_bands below for the exact expectation recursion.
+ * a given ratio w_k/w_i at arrival, is set exactly by the overtaking
+ * analysis (src/analysis/overtake.c) through the mechanisms'
+ * set_log_weights hook; it reads the bands through the `band` hook for
+ * the exact expectation recursion, and `segment` says whether the
+ * newcomer has arrived (regime 0 before t0, 1 from t0 when t0 > 0).
  *
  * Symbols: N workers, m prompts, p[m] true states, q[N][m] beliefs,
  * gap = Delta = l_k - l_i, t0 arrival slot (0-based). */
@@ -48,7 +50,9 @@ typedef struct newcomer_state {
     int N;
     long t0;
     double base_rate;
-    double lo[]; /* [N] band lower ends, then [N] widths */
+    /* [N] band lower ends, then [N] widths, then [N] upper ends (kept as
+     * given: lo + width need not round back to hi) */
+    double lo[];
 } newcomer_state;
 
 static void defaults(const ts_shape *g, ts_params *p)
@@ -68,7 +72,10 @@ static void other_band(int N, int k, double *lo, double *hi)
     ts_pop_band_rule(N - 2, k, lo, hi);
 }
 
-int ts_newcomer_bands(const ts_params *p, double lo[2], double hi[2],
+/* The incumbent's (index 0) and the newcomer's (index 1) bands from the
+ * parameters (defaults filled), so that their expected losses differ by
+ * `gap`; TS_EINPUT when no band inside [0, 1] can. */
+static int pair_bands(const ts_params *p, double lo[2], double hi[2],
                       ts_err *e)
 {
     double a = 0.0, b = 0.1;
@@ -101,18 +108,13 @@ int ts_newcomer_bands(const ts_params *p, double lo[2], double hi[2],
     return TS_OK;
 }
 
-double ts_band_sq_loss(double lo, double hi)
-{
-    return (lo * lo + lo * hi + hi * hi) / 3.0;
-}
-
 static int check(const ts_shape *g, const ts_params *p, ts_err *e)
 {
     if (g->N < 2)
         return TS_ERROR(e, TS_EINPUT, "newcomer: N = %d; needs an incumbent "
                         "and a newcomer (N >= 2)", g->N);
     double lo[2], hi[2];
-    int rc = ts_newcomer_bands(p, lo, hi, e);
+    int rc = pair_bands(p, lo, hi, e);
     if (rc)
         return rc;
     if (p->len[P_OTHERS] > 0)
@@ -123,7 +125,7 @@ static int check(const ts_shape *g, const ts_params *p, ts_err *e)
 
 static size_t state_size(const ts_shape *g)
 {
-    return sizeof(newcomer_state) + 2 * (size_t)g->N * sizeof(double);
+    return sizeof(newcomer_state) + 3 * (size_t)g->N * sizeof(double);
 }
 
 static int init(void *vst, const ts_shape *g, const ts_params *p, ts_err *e)
@@ -136,8 +138,8 @@ static int init(void *vst, const ts_shape *g, const ts_params *p, ts_err *e)
     st->N = N;
     st->t0 = (long)p->v[P_T0];
     st->base_rate = p->v[P_BASE_RATE];
-    double *width = st->lo + N, lo2[2], hi2[2];
-    (void)ts_newcomer_bands(p, lo2, hi2, e);
+    double *width = st->lo + N, *upper = width + N, lo2[2], hi2[2];
+    (void)pair_bands(p, lo2, hi2, e);
     for (int i = 0; i < N; i++) {
         double lo, hi;
         if (i < 2) {
@@ -151,6 +153,7 @@ static int init(void *vst, const ts_shape *g, const ts_params *p, ts_err *e)
         }
         st->lo[i] = lo;
         width[i] = hi - lo;
+        upper[i] = hi;
     }
     return TS_OK;
 }
@@ -177,6 +180,24 @@ static int draw(void *vst, long t, int m, ts_rng *state, ts_rng *belief,
     return TS_OK;
 }
 
+/* Before arrival the newcomer's belief is 1/2: |q - p| = 1/2 exactly. */
+static void band(const void *vst, long t, int i, double *lo, double *hi)
+{
+    const newcomer_state *st = vst;
+    if (i == 1 && t < st->t0) {
+        *lo = *hi = 0.5;
+        return;
+    }
+    *lo = st->lo[i];
+    *hi = st->lo[2 * st->N + i];
+}
+
+static int segment(const void *vst, long t)
+{
+    const newcomer_state *st = vst;
+    return st->t0 > 0 && t >= st->t0;
+}
+
 const ts_population_type ts_pop_newcomer = {
     .name = "newcomer",
     .params = params,
@@ -186,4 +207,6 @@ const ts_population_type ts_pop_newcomer = {
     .state_size = state_size,
     .init = init,
     .draw = draw,
+    .band = band,
+    .segment = segment,
 };

@@ -8,12 +8,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "analysis/check.h"
-#include "cli/cli.h"
+#include "analysis/claims.h"
 #include "base/h5util.h"
+#include "base/provenance.h"
+#include "cli/cli.h"
 #include "cli/progress.h"
-#include "ts_config.h"
-#include "ts_vcs.h"
 
 typedef struct check_args {
     char *claims;
@@ -105,10 +104,8 @@ static int write_rows(const ts_claim_list *l, const char *path,
                            "95% CI half-width (0 when exact)");
         bad |= ts_h5_write(f.id, "pass", H5T_NATIVE_INT32, pass, 1, &d, &s_row,
                            "1 pass, 0 fail, -1 finding (no claim asserted)");
-        bad |= ts_h5_attr_str(f.id, "program", "truthsim");
-        bad |= ts_h5_attr_str(f.id, "version", TS_VERSION);
-        bad |= ts_h5_attr_str(f.id, "git_commit", TS_GIT_COMMIT);
-        bad |= ts_h5_attr_str(f.id, "command_line", cmdline);
+        ts_provenance prov = {cmdline};
+        bad |= ts_provenance_write(f.id, &prov);
     }
     if (s_row >= 0)
         H5Dclose(s_row);
@@ -138,8 +135,8 @@ int ts_cli_check(int argc, char **argv, const ts_cli_env *env)
              tok = strtok_r(NULL, ",", &save))
             ids[n_ids++] = tok;
     } else {
-        for (int k = 0; ts_claim_ids[k] && n_ids < 32; k++)
-            ids[n_ids++] = ts_claim_ids[k];
+        for (int k = 0; ts_claims[k].id && n_ids < 32; k++)
+            ids[n_ids++] = ts_claims[k].id;
     }
     ts_check_opts o = {a.threads, a.scale, env->stop, NULL};
     ts_claim_list l = {0, 0, NULL};

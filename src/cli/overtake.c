@@ -13,12 +13,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli/cli.h"
-#include "analysis/dynamics.h"
-#include "games/games.h"
+#include "analysis/overtake.h"
 #include "base/h5util.h"
-#include "ts_config.h"
-#include "ts_vcs.h"
+#include "base/provenance.h"
+#include "cli/cli.h"
+#include "games/games.h"
 
 #define MAXM 8
 
@@ -65,14 +64,54 @@ static const struct argp argp = {
     NULL, NULL, NULL,
 };
 
+static const double ratios[] = {1.5, 2, 5, 10, 30, 100};
+static const double gaps[] = {0.05, 0.1, 0.2};
+enum { NR = 6, NG = 3 };
+
+/* The grid [rows][NG][NR] with its scales and the provenance. */
+static int write_file(const char *out, const char *const *names, int rows,
+                      const double *tau, const double *ci, const double *ahead,
+                      long R, const ts_cli_env *env, ts_err *e)
+{
+    ts_h5file f;
+    int rc = ts_h5_create(&f, out, e);
+    if (rc)
+        return rc;
+    hid_t sm = ts_h5_scale_str(f.id, "mechanism", names, (size_t)rows);
+    hid_t sg = ts_h5_scale_double(f.id, "gap", gaps, NG);
+    hid_t sr = ts_h5_scale_double(f.id, "ratio", ratios, NR);
+    hsize_t d[3] = {(hsize_t)rows, NG, NR};
+    hid_t sc[3] = {sm, sg, sr};
+    int bad = sm < 0 || sg < 0 || sr < 0;
+    bad |= ts_h5_write_strs(f.id, "mechanism_label", names, (size_t)rows, sm,
+                            "display name") != TS_OK;
+    bad |= ts_h5_write(f.id, "overtake_time", H5T_NATIVE_DOUBLE, tau, 3, d, sc,
+                       "first slot after arrival with E[w_i] >= E[w_k]") != TS_OK;
+    bad |= ts_h5_write(f.id, "overtake_time_ci", H5T_NATIVE_DOUBLE, ci, 3, d, sc,
+                       "95% CI half-width of the per-path overtaking slot") != TS_OK;
+    bad |= ts_h5_write(f.id, "p_ahead_at_bound", H5T_NATIVE_DOUBLE, ahead, 3, d,
+                       sc, "P(w_i >= w_k on a path at the bound's slot)") != TS_OK;
+    bad |= ts_h5_attr_str(f.id, "name", "overtake");
+    ts_provenance prov = {env->command_line};
+    bad |= ts_provenance_write(f.id, &prov);
+    bad |= ts_h5_attr_long(f.id, "replicas", R);
+    bad |= ts_h5_attr_long(f.id, "N", 5);
+    bad |= ts_h5_attr_long(f.id, "T", 200);
+    for (int k = 0; k < 3; k++)
+        if (sc[k] >= 0)
+            H5Dclose(sc[k]);
+    if (bad) {
+        ts_h5_close(&f, 0, e);
+        return TS_ERROR(e, TS_EIO, "%s: writing failed", out);
+    }
+    return ts_h5_close(&f, 1, e);
+}
+
 int ts_cli_overtake(int argc, char **argv, const ts_cli_env *env)
 {
     char def[] = "ours,hedge";
     ot_args a = {NULL, def, 200};
     argp_parse(&argp, argc, argv, 0, NULL, &a);
-    static const double ratios[] = {1.5, 2, 5, 10, 30, 100};
-    static const double gaps[] = {0.05, 0.1, 0.2};
-    enum { NR = 6, NG = 3 };
     const ts_mechanism_type *mt[MAXM];
     const char *names[MAXM + 1];
     int nm = 0;
@@ -89,6 +128,11 @@ int ts_cli_overtake(int argc, char **argv, const ts_cli_env *env)
         names[nm] = mt[nm]->name;
         nm++;
     }
+    const ts_population_type *pt = ts_population_find("newcomer", &e);
+    if (!pt) {
+        fprintf(stderr, "truthsim overtake: %s\n", e.msg);
+        return ts_cli_exit_code(TS_EINVAL);
+    }
     names[nm] = "bound (Prop. 2)";
     const int rows = nm + 1;
     double *tau = malloc((size_t)rows * NG * NR * sizeof *tau);
@@ -103,10 +147,15 @@ int ts_cli_overtake(int argc, char **argv, const ts_cli_env *env)
     int rc = TS_OK;
     for (int g = 0; g < NG && !rc; g++)
         for (int r = 0; r < NR && !rc; r++) {
+            ts_params pp; /* the newcomer better by the gap */
+            ts_params_init(&pp, pt->n_params);
+            rc = ts_params_set(&pp, pt->params, pt->n_params, "gap", gaps[g], &e);
             for (int k = 0; k < nm && !rc; k++) {
-                ts_overtake_cfg c = {5, 200, ratios[r], gaps[g], 4000, a.R, 7};
+                ts_overtake_cfg c = {.N = 5, .T = 200, .ratio = ratios[r],
+                                     .gap = gaps[g], .horizon = 4000, .R = a.R,
+                                     .seed = 7, .pop = &pp};
                 ts_overtake o;
-                rc = ts_overtake_run(mt[k], &c, &o, &e);
+                rc = ts_overtake_run(mt[k], pt, &c, &o, &e);
                 size_t at = ((size_t)k * NG + (size_t)g) * NR + (size_t)r;
                 tau[at] = ci[at] = ahead[at] = NAN;
                 if (!rc && o.applicable) {
@@ -125,44 +174,8 @@ int ts_cli_overtake(int argc, char **argv, const ts_cli_env *env)
             if (!rc && env->stop && *env->stop)
                 rc = TS_ERROR(&e, TS_EINTR, "interrupted");
         }
-    if (!rc) {
-        ts_h5file f;
-        rc = ts_h5_create(&f, a.out, &e);
-        if (!rc) {
-            hid_t sm = ts_h5_scale_str(f.id, "mechanism", names, (size_t)rows);
-            hid_t sg = ts_h5_scale_double(f.id, "gap", gaps, NG);
-            hid_t sr = ts_h5_scale_double(f.id, "ratio", ratios, NR);
-            hsize_t d[3] = {(hsize_t)rows, NG, NR};
-            hid_t sc[3] = {sm, sg, sr};
-            int bad = sm < 0 || sg < 0 || sr < 0;
-            bad |= ts_h5_write_strs(f.id, "mechanism_label", names, (size_t)rows, sm,
-                                    "display name") != TS_OK;
-            bad |= ts_h5_write(f.id, "overtake_time", H5T_NATIVE_DOUBLE, tau, 3, d, sc,
-                               "first slot after arrival with E[w_i] >= E[w_k]") != TS_OK;
-            bad |= ts_h5_write(f.id, "overtake_time_ci", H5T_NATIVE_DOUBLE, ci, 3, d, sc,
-                               "95% CI half-width of the per-path overtaking slot") != TS_OK;
-            bad |= ts_h5_write(f.id, "p_ahead_at_bound", H5T_NATIVE_DOUBLE, ahead, 3, d,
-                               sc, "P(w_i >= w_k on a path at the bound's slot)") != TS_OK;
-            bad |= ts_h5_attr_str(f.id, "name", "overtake");
-            bad |= ts_h5_attr_str(f.id, "program", "truthsim");
-            bad |= ts_h5_attr_str(f.id, "version", TS_VERSION);
-            bad |= ts_h5_attr_str(f.id, "git_commit", TS_GIT_COMMIT);
-            bad |= ts_h5_attr_str(f.id, "command_line", env->command_line);
-            bad |= ts_h5_attr_long(f.id, "replicas", a.R);
-            bad |= ts_h5_attr_long(f.id, "N", 5);
-            bad |= ts_h5_attr_long(f.id, "T", 200);
-            hid_t scs[] = {sm, sg, sr};
-            for (int k = 0; k < 3; k++)
-                if (scs[k] >= 0)
-                    H5Dclose(scs[k]);
-            if (bad) {
-                ts_h5_close(&f, 0, &e);
-                rc = TS_ERROR(&e, TS_EIO, "%s: writing failed", a.out);
-            } else {
-                rc = ts_h5_close(&f, 1, &e);
-            }
-        }
-    }
+    if (!rc)
+        rc = write_file(a.out, names, rows, tau, ci, ahead, a.R, env, &e);
     free(tau);
     free(ci);
     free(ahead);

@@ -166,6 +166,20 @@ typedef struct ts_population_type {
     void (*beliefs_lanes)(const void *st, long t, int m, int i0, int i1,
                           const double *p, const ts_rng_lanes *belief,
                           double *q);
+
+    /* Optional hooks for the analyses (src/analysis), which know a
+     * population only through them; st is an initialised state.
+     * band: worker i's belief-error band at slot t, for populations that
+     * draw beliefs as `bands` does (Sec. VII-A): |q_ij - p_j| = u with
+     * u ~ Uniform[lo, hi], so the worker's expected squared loss is
+     * E[u^2] = (lo^2 + lo hi + hi^2) / 3 whatever m is.  NULL when the
+     * beliefs are not of that form (signals).
+     * segment: the regime slot t is in, 0 at t = 0 and one more after
+     * each change of the workers' accuracies (drift's switches), so a
+     * change falls at the slots where segment(t) != segment(t - 1).  NULL
+     * when the accuracies never change. */
+    void (*band)(const void *st, long t, int i, double *lo, double *hi);
+    int (*segment)(const void *st, long t);
 } ts_population_type;
 
 /* A flag whose top bit is set exactly when x is outside [0,1] or NaN (-0

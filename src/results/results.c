@@ -5,42 +5,13 @@
  * Left out: writing the file (results_write.c) and point files (points.c). */
 #include "results/results.h"
 
-#include <gsl/gsl_cdf.h>
+#include "base/stats.h"
+
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-void ts_mean_ci(const double *x, long n, long stride, double *mean, double *ci)
-{
-    double sum = 0;
-    long k = 0;
-    for (long i = 0; i < n; i++) {
-        double v = x[i * stride];
-        if (isfinite(v)) {
-            sum += v;
-            k++;
-        }
-    }
-    if (k == 0) {
-        *mean = NAN;
-        *ci = NAN;
-        return;
-    }
-    double mu = sum / (double)k, ss = 0;
-    for (long i = 0; i < n; i++) {
-        double v = x[i * stride];
-        if (isfinite(v))
-            ss += (v - mu) * (v - mu);
-    }
-    *mean = mu;
-    if (k < 2) {
-        *ci = NAN;
-        return;
-    }
-    double sd = sqrt(ss / (double)(k - 1));
-    *ci = gsl_cdf_tdist_Pinv(0.975, (double)(k - 1)) * sd / sqrt((double)k);
-}
 
 void ts_sweep_free(ts_sweep *sw)
 {

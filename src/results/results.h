@@ -79,11 +79,6 @@ void ts_sweep_free(ts_sweep *sw);
 void ts_sweep_add_point(ts_sweep *sw, const ts_point *pt,
                         const ts_point_result *res);
 
-/* Mean and 95 % confidence half-width (Student t, n-1 degrees of freedom)
- * of the finite entries of x[0], x[stride], ..., in index order. */
-void ts_mean_ci(const double *x, long n, long stride, double *mean,
-                double *ci);
-
 /* Write the sweep to path through a temporary file and a rename: a failed
  * write leaves no file behind. */
 int ts_sweep_write(const ts_sweep *sw, const char *path,

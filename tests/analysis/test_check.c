@@ -16,7 +16,7 @@
 
 #include <cmocka.h>
 
-#include "analysis/check.h"
+#include "analysis/claims.h"
 #include "games/games.h"
 
 typedef struct abs_state {
@@ -146,6 +146,24 @@ static void registered_ours_passes(void **unused)
     ts_claim_list_free(&l);
 }
 
+/* The table (claims.c): the twelve ids of SPEC §5 in the order `truthsim
+ * check` runs them, each once, each with a function. */
+static void claim_table(void **unused)
+{
+    (void)unused;
+    static const char *const want[] = {"prop1", "prop3a", "prop4", "lemma2",
+        "lemma4", "lemma1", "eps_truthful", "thm1", "thm2", "prop2", "prop3b",
+        "drift"};
+    const int n = (int)(sizeof want / sizeof want[0]);
+    int k = 0;
+    for (; ts_claims[k].id; k++) {
+        assert_true(k < n);
+        assert_string_equal(ts_claims[k].id, want[k]);
+        assert_non_null(ts_claims[k].run);
+    }
+    assert_int_equal(k, n);
+}
+
 static void unknown_claim(void **unused)
 {
     (void)unused;
@@ -164,6 +182,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(prop1_fails_for_absolute_loss),
         cmocka_unit_test(registered_ours_passes),
+        cmocka_unit_test(claim_table),
         cmocka_unit_test(unknown_claim),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

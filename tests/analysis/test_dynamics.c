@@ -1,5 +1,6 @@
-/* test_dynamics.c -- src/analysis/dynamics.c: Prop. 2's exact recursion and Monte
- * Carlo, the set_log_weights hook, the drift analysis.
+/* test_dynamics.c -- src/analysis/overtake.c and drift.c: Prop. 2's exact
+ * recursion and Monte Carlo, the set_log_weights hook, the drift analysis,
+ * each on a population known only through its hooks.
  *
  * Known answers (python, math module; an independent formula, not the
  * vtable):
@@ -32,7 +33,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "analysis/dynamics.h"
+#include "analysis/drift.h"
+#include "analysis/overtake.h"
 #include "games/games.h"
 
 #define CLOSE(x, y, tol)                                                      \
@@ -53,20 +55,34 @@ static void mech_params(const ts_mechanism_type *mt, const char *key,
     mt->defaults(g, p);
 }
 
-static void bands_for(double gap, const double *band, double lo[2], double hi[2])
+/* The newcomer population's parameters with gap set (and the newcomer's
+ * band, if given). */
+static void newcomer_params(double gap, const double *band, ts_params *p)
 {
     const ts_population_type *P = &ts_pop_newcomer;
-    ts_params p;
     ts_err e = {0};
-    ts_params_init(&p, P->n_params);
-    ts_params_set(&p, P->params, P->n_params, "gap", gap, &e);
+    ts_params_init(p, P->n_params);
+    assert_int_equal(ts_params_set(p, P->params, P->n_params, "gap", gap, &e), TS_OK);
     if (band) {
         int k = ts_param_find(P->params, P->n_params, "band");
-        p.vec[k] = band;
-        p.len[k] = 2;
+        p->vec[k] = band;
+        p->len[k] = 2;
+        p->set[k] = 1;
     }
-    P->defaults(NULL, &p);
-    assert_int_equal(ts_newcomer_bands(&p, lo, hi, &e), TS_OK);
+}
+
+/* Bands of the incumbent (0) and the newcomer (1), through the band hook. */
+static void bands_for(double gap, const double *band, double lo[2], double hi[2])
+{
+    ts_params p;
+    ts_err e = {0};
+    ts_pop pop;
+    const ts_shape g = {5, 1, 100, TS_FULL};
+    newcomer_params(gap, band, &p);
+    assert_int_equal(ts_pop_alloc(&pop, &ts_pop_newcomer, &g, &p, &e), TS_OK);
+    for (int k = 0; k < 2; k++)
+        pop.type->band(pop.st, 0, k, &lo[k], &hi[k]);
+    ts_pop_free(&pop);
 }
 
 static void test_exact_ours(void **unused)
@@ -118,9 +134,12 @@ static void test_not_applicable(void **unused)
     assert_null(ts_mech_average.set_log_weights);
     assert_null(ts_mech_median.set_log_weights);
     assert_null(ts_mech_em.set_log_weights);
-    ts_overtake_cfg c = {5, 200, 10, 0.1, 50, 4, 1};
+    ts_params pp;
+    newcomer_params(0.1, NULL, &pp);
+    ts_overtake_cfg c = {5, 200, 10, 0.1, 50, 4, 1, &pp};
     ts_overtake r;
-    assert_int_equal(ts_overtake_run(&ts_mech_median, &c, &r, &e), TS_OK);
+    assert_int_equal(ts_overtake_run(&ts_mech_median, &ts_pop_newcomer, &c, &r, &e),
+                     TS_OK);
     assert_int_equal(r.applicable, 0);
     ts_shape g = {3, 1, 100, TS_LIMITED};
     ts_params p;
@@ -166,15 +185,25 @@ static void test_mc_matches_exact(void **unused)
 {
     (void)unused;
     ts_err e = {0};
-    ts_overtake_cfg c = {5, 200, 10, 0.2, 300, 200, 7};
+    ts_params pp;
+    newcomer_params(0.2, NULL, &pp);
+    ts_overtake_cfg c = {5, 200, 10, 0.2, 300, 200, 7, &pp};
     ts_overtake r;
-    assert_int_equal(ts_overtake_run(&ts_mech_ours, &c, &r, &e), TS_OK);
+    assert_int_equal(ts_overtake_run(&ts_mech_ours, &ts_pop_newcomer, &c, &r, &e),
+                     TS_OK);
     assert_int_equal(r.applicable, 1);
     assert_int_equal(r.exact, 1);
     assert_true(r.tau_exact <= r.bound);
     assert_true(labs(r.tau_mc - r.tau_exact) <= 5);
     assert_true(r.frac_overtaken == 1.0);
     CLOSE(r.tau_path, (double)r.tau_exact, 5);
+    /* a gap the population's bands do not have, and a population without
+     * the band hook, are refused */
+    c.gap = 0.1;
+    assert_int_equal(ts_overtake_run(&ts_mech_ours, &ts_pop_newcomer, &c, &r, &e),
+                     TS_EINVAL);
+    assert_int_equal(ts_overtake_run(&ts_mech_ours, &ts_pop_signals, &c, &r, &e),
+                     TS_EINVAL);
 }
 
 static void test_drift_tracks(void **unused)
@@ -182,16 +211,26 @@ static void test_drift_tracks(void **unused)
     (void)unused;
     ts_err e = {0};
     static const double sw[2] = {300, 600};
-    ts_drift_cfg c = {4, 5, 900, sw, 2, 6, 3};
+    const ts_population_type *P = &ts_pop_drift;
+    ts_params pp;
+    ts_params_init(&pp, P->n_params);
+    const int k = ts_param_find(P->params, P->n_params, "switch_at");
+    pp.vec[k] = sw;
+    pp.len[k] = 2;
+    pp.set[k] = 1;
+    ts_drift_cfg c = {4, 5, 900, &pp, 6, 3};
     ts_drift_out d;
-    assert_int_equal(ts_drift_run(&ts_mech_ours, &c, &d, &e), TS_OK);
+    assert_int_equal(ts_drift_run(&ts_mech_ours, P, &c, &d, &e), TS_OK);
+    assert_int_equal(d.n_switch, 2);
     assert_true(d.worst_regret_over_bound <= 1);
     for (int s = 0; s < 2; s++) {
         assert_true(d.tracked[s] == 1.0);
         assert_true(d.delay[s] > 0 && d.delay[s] < 300);
     }
     assert_true(d.seg_regret >= d.regret);
-    assert_int_equal(ts_drift_run(&ts_mech_median_limited, &c, &d, &e), TS_EINVAL);
+    assert_int_equal(ts_drift_run(&ts_mech_median_limited, P, &c, &d, &e), TS_EINVAL);
+    /* bands has no segment hook: refused */
+    assert_int_equal(ts_drift_run(&ts_mech_ours, &ts_pop_bands, &c, &d, &e), TS_EINVAL);
 }
 
 int main(void)

@@ -7,7 +7,8 @@
  * (i - 1) mod 4, slots 6.. band (i - 2) mod 4 (so worker 1, then worker 2,
  * is best).  Mode 1 with period 8: at t = 2 (a quarter turn) it equals
  * mode 0's segment 1; at t = 1 worker 0's u is halfway between bands 0 and
- * 3: (0.05 + 0.7)/2 = 0.375.  Refusals: decreasing or fractional switch
+ * 3: (0.05 + 0.7)/2 = 0.375.  The band and segment hooks (for the
+ * analyses) say the same as the draws.  Refusals: decreasing or fractional switch
  * slots, wrong-length bands. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -85,9 +86,14 @@ static void test_switch_slots(void **unused)
     assert_int_equal(open_pop(&g, &p, &st, sw, 2, 0, -1, &e), TS_OK);
     for (long t = 0; t < 9; t++) {
         int k = t < 3 ? 0 : t < 6 ? 1 : 2;
-        assert_int_equal(ts_drift_segment(st, t), k);
-        for (int i = 0; i < 4; i++)
+        assert_int_equal(P->segment(st, t), k);
+        for (int i = 0; i < 4; i++) {
+            double lo, hi;
+            P->band(st, t, i, &lo, &hi);
             CLOSE(dist(st, t, i), u_of[((i - k) % 4 + 4) % 4], 1e-15);
+            CLOSE(lo, u_of[((i - k) % 4 + 4) % 4], 0);
+            CLOSE(hi, lo, 0);
+        }
     }
     free(st);
 }
@@ -105,6 +111,14 @@ static void test_smooth(void **unused)
         CLOSE(dist(st, 2, i), u_of[(i + 3) % 4], 1e-15);
     }
     CLOSE(dist(st, 1, 0), 0.375, 1e-15);
+    /* mode 1's segment: the mode-0 segment the ring has last passed,
+     * floor(N t / period) */
+    assert_int_equal(P->segment(st, 1), 0);
+    assert_int_equal(P->segment(st, 2), 1);
+    assert_int_equal(P->segment(st, 7), 3);
+    double lo, hi;
+    P->band(st, 1, 0, &lo, &hi);
+    CLOSE(lo, 0.375, 1e-15);
     free(st);
 }
 
@@ -116,9 +130,9 @@ static void test_default_switches(void **unused)
     ts_err e = {0};
     void *st = NULL;
     assert_int_equal(open_pop(&g, &p, &st, NULL, 0, 0, -1, &e), TS_OK);
-    assert_int_equal(ts_drift_segment(st, 9), 0);
-    assert_int_equal(ts_drift_segment(st, 10), 1);
-    assert_int_equal(ts_drift_segment(st, 20), 2);
+    assert_int_equal(P->segment(st, 9), 0);
+    assert_int_equal(P->segment(st, 10), 1);
+    assert_int_equal(P->segment(st, 20), 2);
     free(st);
 }
 

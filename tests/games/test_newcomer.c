@@ -5,7 +5,8 @@
  *     incumbent's band has the same width 0.1 and centre
  *     c = sqrt(0.01/3 + gap - 0.05^2/3) (python: gap 0.05 gives
  *     [0.17912878474779204, 0.27912878474779204]), so the expected losses
- *     differ by exactly gap (checked through ts_band_sq_loss);
+ *     differ by exactly gap (E[u^2] = (lo^2 + lo hi + hi^2)/3), read through
+ *     the band hook;
  *   - degenerate bands [0.2, 0.2]: the newcomer's belief is exactly
  *     p + (1 - 2p) 0.2, his loss 0.04 on every prompt; the incumbent's
  *     belief distance sqrt(0.04 + gap) (no randomness in u);
@@ -62,6 +63,12 @@ static int setup_pop(ts_shape *g, ts_params *p, void **st, double gap,
     return P->init(*st, g, p, e);
 }
 
+/* E[u^2] for u ~ Uniform[lo, hi]. */
+static double sq_loss(double lo, double hi)
+{
+    return (lo * lo + lo * hi + hi * hi) / 3.0;
+}
+
 static void test_bands_have_the_gap(void **unused)
 {
     (void)unused;
@@ -71,12 +78,15 @@ static void test_bands_have_the_gap(void **unused)
     void *st = NULL;
     assert_int_equal(setup_pop(&g, &p, &st, 0.05, NULL, -1, &e), TS_OK);
     double lo[2], hi[2];
-    assert_int_equal(ts_newcomer_bands(&p, lo, hi, &e), TS_OK);
+    for (int k = 0; k < 2; k++)
+        P->band(st, 0, k, &lo[k], &hi[k]);
+    assert_int_equal(P->segment(st, 0), 0);
+    assert_int_equal(P->segment(st, 99), 0); /* t0 = 0: no change */
     CLOSE(lo[1], 0.0, 0);
     CLOSE(hi[1], 0.1, 0);
     CLOSE(lo[0], 0.17912878474779204, 1e-15);
     CLOSE(hi[0], 0.27912878474779204, 1e-15);
-    CLOSE(ts_band_sq_loss(lo[0], hi[0]) - ts_band_sq_loss(lo[1], hi[1]), 0.05, 1e-15);
+    CLOSE(sq_loss(lo[0], hi[0]) - sq_loss(lo[1], hi[1]), 0.05, 1e-15);
     free(st);
 }
 
@@ -127,6 +137,16 @@ static void test_arrival(void **unused)
             else
                 CLOSE(qa[k], qb[k], 0);
         }
+    }
+    /* The hooks: before arrival the newcomer's band is [1/2, 1/2] and the
+     * segment 0; from t0 his band as at t0 = 0, segment 1. */
+    for (long t = 0; t < 8; t++) {
+        double lo, hi, lo0, hi0;
+        P->band(st, t, 1, &lo, &hi);
+        P->band(st0, t, 1, &lo0, &hi0);
+        CLOSE(lo, t < 5 ? 0.5 : lo0, 0);
+        CLOSE(hi, t < 5 ? 0.5 : hi0, 0);
+        assert_int_equal(P->segment(st, t), t >= 5);
     }
     free(st);
     free(st0);
