@@ -1,4 +1,4 @@
-/* cli_best_response.c -- `truthsim best-response`: a table of single-slot
+/* best_response.c -- `truthsim best-response`: a table of single-slot
  * best responses r*(q) over a grid of beliefs (SPEC §4 `best-response`;
  * the checks of SPEC §5), computed by src/game/bestresp.c.
  *

@@ -1,4 +1,4 @@
-/* cli_dpo.c -- `truthsim dpo`: fine-tune a GPT-2 policy on a preference
+/* dpo.c -- `truthsim dpo`: fine-tune a GPT-2 policy on a preference
  * CSV with LoRA and soft-label DPO, then report win-rate (SPEC §6;
  * issue 6, item 8).
  *
