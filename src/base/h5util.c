@@ -1,4 +1,5 @@
-/* h5util.c -- see h5util.h. */
+/* h5util.c -- see h5util.h.  HDF5's own error printing is left as the
+ * program set it: main silences it once for the whole process. */
 #include "base/h5util.h"
 
 #include <errno.h>
@@ -9,7 +10,6 @@
 
 int ts_h5_create(ts_h5file *f, const char *path, ts_err *e)
 {
-    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
     snprintf(f->path, sizeof f->path, "%s", path);
     snprintf(f->tmp, sizeof f->tmp, "%s.tmp.%ld", path, (long)getpid());
     hid_t fcpl = H5Pcreate(H5P_FILE_CREATE);

@@ -1,4 +1,4 @@
-/* cli_bench.c -- `truthsim bench`: the engine's speed (issue: >= 5e8
+/* bench.c -- `truthsim bench`: the engine's speed (issue: >= 5e8
  * worker-prompt-slot updates per second per core for `ours` on `bands` at
  * N = 50, m = 20, T = 2000, and >= 1.9x on 2 threads).  Prints figures; it
  * asserts nothing, so a slow machine never fails a test. */

@@ -1,4 +1,4 @@
-/* cli_best_response.c -- `truthsim best-response`: a table of single-slot
+/* best_response.c -- `truthsim best-response`: a table of single-slot
  * best responses r*(q) over a grid of beliefs (SPEC §4 `best-response`;
  * the checks of SPEC §5), computed by src/game/bestresp.c.
  *
@@ -20,8 +20,15 @@
  * Output (stdout): TSV with the header `q r_star abs_dev gain gain_ci`;
  * with -O OUT.h5 (-o is --others) also r_star, abs_dev, gain, each with
  * its _ci, over dimensions (mechanism, q) for `truthsim plot` (kinds
- * br_rstar: r*(q) against the diagonal, br_gain).
- * Warnings and errors go to stderr; bad input exits 2 with one line. */
+ * br_rstar: r*(q) against the diagonal, br_gain), every parameter value
+ * each mechanism used (group params/<mechanism>, as `truthsim run`
+ * writes it) and the provenance attributes of every truthsim file.
+ * Warnings and errors go to stderr; bad input exits 2 with one line.
+ *
+ * The command runs in named steps over one br_cmd (argp's input): parse
+ * the options, build each sweep value's problems (parameters through
+ * ts_owner_resolve), solve the table row by row (each row printed as it
+ * is found), write the file. */
 #include <argp.h>
 #include <errno.h>
 #include <math.h>
@@ -29,14 +36,18 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "game/bestresp.h"
-#include "cli/cli.h"
-#include "games/games.h"
 #include "base/h5util.h"
+#include "base/provenance.h"
+#include "cli/cli.h"
+#include "game/bestresp.h"
+#include "game/plugin.h"
+#include "games/games.h"
 
 #define MAX_SET 32
 #define MAX_LIST 1024
+#define MAX_MECH 16
 
+/* The options as given. */
 typedef struct br_args {
     const char *mech, *feedback, *utility, *q, *others, *output, *sweep;
     char *set[MAX_SET];
@@ -45,6 +56,45 @@ typedef struct br_args {
     unsigned long long seed;
     int N_given;
 } br_args;
+
+/* The swept parameter, if any: its name and values. */
+typedef struct sweep {
+    char key[64];
+    int n;
+    double v[MAX_LIST];
+} sweep;
+
+/* One `truthsim best-response`: the options (argp's input), what they
+ * parse into, the problems of the current sweep value and the table. */
+typedef struct br_cmd {
+    br_args a;
+    ts_feedback fb;
+    ts_br_utility util;
+    ts_br_options o;
+    int nq, n_others;               /* n_others: -1 without --others     */
+    double qs[MAX_LIST];            /* [nq] beliefs                      */
+    double others[MAX_LIST];        /* [N-1] --others reports            */
+    int nm;
+    const ts_mechanism_type *mts[MAX_MECH];
+    int n_kv;                       /* --set KEY=NUMBER, parsed once     */
+    char set_key[MAX_SET + 1][64];  /* ... the swept key goes last       */
+    double set_val[MAX_SET + 1];
+    sweep swp;                      /* n = 1 and no key without --sweep  */
+    ts_shape g;
+    /* The current sweep value's problems: each mechanism's parameters
+     * (resolved) and the verification flip rate (Prop. 3). */
+    ts_params pars[MAX_MECH];
+    double epsilon;
+    /* Buffers: q [m], the reports r [N][m] (row 0 worker 0's), r* [m]. */
+    double *q, *r, *rstar;
+    /* The table [nm][ns][nq], NaN until written: r*, |r* - q|, gain, its
+     * _ci, zeros; then max_dev [nm][ns] and the parameter values used
+     * par_v [nm][ns][TS_MAX_PARAMS]. */
+    double *out;
+    double *o_r, *o_dev, *o_gain, *o_gci, *o_zero, *o_max, *par_v;
+    int noconv;                     /* a search hit its cap (warned)     */
+    ts_err e;
+} br_cmd;
 
 static const struct argp_option options[] = {
     {"mechanism", 'M', "NAME[,NAME...]", 0, "Mechanism(s) (truthsim list "
@@ -89,7 +139,7 @@ static long parse_long(struct argp_state *state, const char *opt,
 
 static error_t parse_opt(int key, char *arg, struct argp_state *state)
 {
-    br_args *a = state->input;
+    br_args *a = &((br_cmd *)state->input)->a;
     char *end;
     switch (key) {
     case 'M': a->mech = arg; break;
@@ -173,31 +223,445 @@ static int parse_list(const char *opt, const char *s, double *x, int max)
     }
 }
 
-/* The table as HDF5: datasets over (mechanism, q), each with its _ci
- * companion (r*'s is 0: the search is deterministic; gain_ci is the Monte
- * Carlo half-width, 0 when exact). */
-/* The swept parameter, if any: its name and values. */
-typedef struct sweep {
-    char key[64];
-    int n;
-    double v[MAX_LIST];
-} sweep;
 
-static int write_h5(const char *path, const char *const *names, int nm,
-                    const sweep *sw, const double *qs, int nq,
-                    const double *r_star, const double *dev,
-                    const double *gain, const double *gain_ci,
-                    const double *zero, const double *max_dev,
-                    const ts_shape *g, double epsilon, ts_br_utility util,
-                    const ts_br_options *o, ts_err *e)
+/* ------------------------------------------------------------------ */
+/* Parse                                                               */
+
+/* argv into c->a, over the defaults of the setting above. */
+static void parse_args(br_cmd *c, int argc, char **argv)
 {
+    br_args *a = &c->a;
+    a->N = 5;
+    a->m = 1;
+    a->T = 500;
+    a->seed = 1;
+    ts_br_options_default(&c->o);
+    a->samples = c->o.samples;
+    a->budget = c->o.exact_budget;
+    argp_parse(&argp, argc, argv, 0, NULL, c);
+}
+
+/* Feedback, utility, the beliefs, the others' reports and the shape.
+ * Here and below: TS_OK, or a status with its message printed. */
+static int parse_setting(br_cmd *c)
+{
+    br_args *a = &c->a;
+    c->fb = TS_FULL;
+    if (a->feedback && !strcmp(a->feedback, "limited"))
+        c->fb = TS_LIMITED;
+    else if (a->feedback && strcmp(a->feedback, "full")) {
+        fprintf(stderr, "truthsim best-response: --feedback %s: must be full "
+                        "or limited\n", a->feedback);
+        return TS_EINPUT;
+    }
+    c->util = TS_BR_WEIGHT;
+    if (a->utility && ts_br_parse_utility(a->utility, &c->util, &c->e)) {
+        fprintf(stderr, "truthsim best-response: --utility: %s\n", c->e.msg);
+        return TS_EINPUT;
+    }
+    enum { N_DEFAULT_Q = 19 }; /* 0.05, 0.10, ..., 0.95 */
+    c->nq = N_DEFAULT_Q;
+    for (int k = 0; k < N_DEFAULT_Q; k++)
+        c->qs[k] = 0.05 * (k + 1);
+    if (a->q && (c->nq = parse_list("--q", a->q, c->qs, MAX_LIST)) < 0)
+        return TS_EINPUT;
+    c->n_others = -1;
+    if (a->others) {
+        if ((c->n_others = parse_list("--others", a->others, c->others,
+                                      MAX_LIST - 1)) < 0)
+            return TS_EINPUT;
+        if (a->N_given && a->N != c->n_others + 1) {
+            fprintf(stderr, "truthsim best-response: --others has %d reports "
+                            "but --N %ld needs %ld\n", c->n_others, a->N,
+                    a->N - 1);
+            return TS_EINPUT;
+        }
+        a->N = c->n_others + 1;
+        if (a->N < 2) {
+            fprintf(stderr, "truthsim best-response: --others needs at "
+                            "least one report\n");
+            return TS_EINPUT;
+        }
+    }
+    if (a->N > MAX_LIST || a->m > 62) {
+        fprintf(stderr, "truthsim best-response: N = %ld or m = %ld is too "
+                        "large (N <= %d, m <= 62)\n", a->N, a->m, MAX_LIST);
+        return TS_EINPUT;
+    }
+    c->g = (ts_shape){.N = (int)a->N, .m = (int)a->m, .T = a->T,
+                      .feedback = c->fb};
+    return TS_OK;
+}
+
+/* The mechanisms, comma-separated. */
+static int parse_mechanisms(br_cmd *c)
+{
+    char mbuf[1024];
+    snprintf(mbuf, sizeof mbuf, "%s", c->a.mech);
+    c->nm = 0;
+    for (char *sv = NULL, *tok = strtok_r(mbuf, ",", &sv); tok;
+         tok = strtok_r(NULL, ",", &sv)) {
+        if (c->nm == MAX_MECH) {
+            fprintf(stderr, "truthsim best-response: --mechanism: at most "
+                            "%d mechanisms\n", MAX_MECH);
+            return TS_EINPUT;
+        }
+        if (!(c->mts[c->nm++] = ts_mechanism_find(tok, c->fb, &c->e))) {
+            fprintf(stderr, "truthsim best-response: --mechanism: %s\n",
+                    c->e.msg);
+            return TS_EINPUT;
+        }
+    }
+    if (c->nm == 0) {
+        fprintf(stderr, "truthsim best-response: --mechanism: no name given\n");
+        return TS_EINPUT;
+    }
+    return TS_OK;
+}
+
+/* --set KEY=VALUE, parsed once: epsilon, or a parameter of at least one
+ * of the mechanisms (each mechanism takes the ones it declares; checked
+ * in build_problems). */
+static int parse_sets(br_cmd *c)
+{
+    c->n_kv = 0;
+    for (int k = 0; k < c->a.n_set; k++) {
+        const char *s = c->a.set[k];
+        const char *eq = strchr(s, '=');
+        char *end = NULL;
+        double v = eq ? strtod(eq + 1, &end) : NAN;
+        if (!eq || !end || *end || end == eq + 1 || !isfinite(v) ||
+            (size_t)(eq - s) >= sizeof c->set_key[0]) {
+            fprintf(stderr, "truthsim best-response: --set %s: expected "
+                            "KEY=NUMBER\n", s);
+            return TS_EINPUT;
+        }
+        snprintf(c->set_key[c->n_kv], sizeof c->set_key[0], "%.*s",
+                 (int)(eq - s), s);
+        c->set_val[c->n_kv++] = v;
+    }
+    return TS_OK;
+}
+
+/* --sweep KEY=V1,V2,...: the whole table once per value. */
+static int parse_sweep(br_cmd *c)
+{
+    sweep *swp = &c->swp;
+    const char *arg = c->a.sweep;
+    memset(swp, 0, sizeof *swp);
+    swp->n = 1;
+    if (!arg)
+        return TS_OK;
+    const char *eq = strchr(arg, '=');
+    if (!eq || eq == arg || (size_t)(eq - arg) >= sizeof swp->key) {
+        fprintf(stderr, "truthsim best-response: --sweep %s: expected "
+                        "KEY=V1,V2,...\n", arg);
+        return TS_EINPUT;
+    }
+    snprintf(swp->key, sizeof swp->key, "%.*s", (int)(eq - arg), arg);
+    swp->n = 0;
+    for (const char *p = eq + 1;;) {
+        char *end;
+        errno = 0;
+        double v = strtod(p, &end);
+        if (end == p || errno || !isfinite(v) || (*end && *end != ',') ||
+            swp->n == MAX_LIST) {
+            fprintf(stderr, "truthsim best-response: --sweep %s: expected "
+                            "comma-separated numbers\n", arg);
+            return TS_EINPUT;
+        }
+        swp->v[swp->n++] = v;
+        if (!*end)
+            return TS_OK;
+        p = end + 1;
+    }
+}
+
+/* ------------------------------------------------------------------ */
+/* Build the problems                                                  */
+
+/* The buffers and the table, NaN until written; the reports of worker 0
+ * (overwritten by each candidate) and of the others: their bands centres
+ * for p = 1, or --others. */
+static int alloc_table(br_cmd *c)
+{
+    const int N = c->g.N, m = c->g.m, ns = c->swp.n;
+    const size_t nr = (size_t)c->nm * (size_t)ns * (size_t)c->nq;
+    const size_t nmax = (size_t)c->nm * (size_t)ns;
+    const size_t n_out = 5 * nr + nmax + nmax * TS_MAX_PARAMS;
+    c->q = malloc((size_t)m * sizeof(double));
+    c->r = malloc((size_t)N * m * sizeof(double));
+    c->rstar = malloc((size_t)m * sizeof(double));
+    c->out = malloc(n_out * sizeof(double));
+    if (!c->q || !c->r || !c->rstar || !c->out) {
+        fprintf(stderr, "truthsim best-response: out of memory\n");
+        return TS_ENOMEM;
+    }
+    for (size_t k = 0; k < n_out; k++)
+        c->out[k] = NAN;
+    c->o_r = c->out;
+    c->o_dev = c->out + nr;
+    c->o_gain = c->out + 2 * nr;
+    c->o_gci = c->out + 3 * nr;
+    c->o_zero = c->out + 4 * nr;
+    c->o_max = c->out + 5 * nr;
+    c->par_v = c->o_max + nmax;
+    for (int k = 0; k < N; k++) {
+        double rk = 0.5;
+        if (k > 0)
+            rk = c->n_others >= 0 ? c->others[k - 1]
+                 : 1.0 - (0.5 + (N > 2 ? 0.3 * (k - 1) / (N - 2) : 0.0));
+        for (int j = 0; j < m; j++)
+            c->r[(size_t)k * m + j] = rk;
+    }
+    return TS_OK;
+}
+
+/* Setting k (a --set, or the swept value last): epsilon, or the
+ * parameter of every mechanism that declares it. */
+static int apply_setting(br_cmd *c, int k)
+{
+    const double v = c->set_val[k];
+    const char *key = c->set_key[k];
+    if (!strcmp(key, "epsilon")) {
+        if (!(v >= 0.0 && v <= 0.5)) {
+            fprintf(stderr, "truthsim best-response: epsilon = %g: "
+                            "must be in [0, 0.5] (Prop. 3)\n", v);
+            return TS_EINPUT;
+        }
+        c->epsilon = v;
+        return TS_OK;
+    }
+    int used = 0;
+    char names[512] = "";
+    for (int h = 0; h < c->nm; h++) {
+        const ts_mechanism_type *mt = c->mts[h];
+        int i = ts_param_find(mt->params, mt->n_params, key);
+        if (i >= 0 && !(mt->params[i].flags & TS_PARAM_VEC)) {
+            c->pars[h].v[i] = v;
+            c->pars[h].set[i] = 1;
+            used = 1;
+        }
+        for (int j = 0; j < mt->n_params; j++) {
+            strncat(names, names[0] ? ", " : "",
+                    sizeof names - strlen(names) - 1);
+            strncat(names, mt->params[j].name,
+                    sizeof names - strlen(names) - 1);
+        }
+    }
+    if (!used) {
+        fprintf(stderr, "truthsim best-response: %s %s=%g: %s has no "
+                        "parameter '%s' (parameters: %s; and epsilon)\n",
+                k < c->n_kv ? "--set" : "--sweep", key, v, c->a.mech, key,
+                names[0] ? names : "none");
+        return TS_EINPUT;
+    }
+    return TS_OK;
+}
+
+/* The problems of sweep value si: epsilon, and each mechanism's
+ * parameters -- the --set values, the swept one, then the one set-up of
+ * every plugin (defaults for T, ranges, preconditions; plugin.h). */
+static int build_problems(br_cmd *c, int si)
+{
+    const int ns = c->swp.n;
+    for (int h = 0; h < c->nm; h++)
+        ts_params_init(&c->pars[h], c->mts[h]->n_params);
+    c->epsilon = 0.0;
+    if (c->swp.key[0]) {
+        snprintf(c->set_key[c->n_kv], sizeof c->set_key[0], "%s", c->swp.key);
+        c->set_val[c->n_kv] = c->swp.v[si];
+    }
+    const int n_use = c->n_kv + (c->swp.key[0] ? 1 : 0);
+    for (int k = 0; k < n_use; k++) {
+        int rc = apply_setting(c, k);
+        if (rc)
+            return rc;
+    }
+    for (int h = 0; h < c->nm; h++) {
+        int rc = ts_owner_resolve(&c->mts[h]->owner, &c->g, &c->pars[h],
+                                  &c->e);
+        if (rc) {
+            fprintf(stderr, "truthsim best-response: %s\n", c->e.msg);
+            return rc;
+        }
+        double *pv = c->par_v + ((size_t)h * ns + (size_t)si) * TS_MAX_PARAMS;
+        for (int i = 0; i < c->mts[h]->n_params; i++)
+            pv[i] = c->pars[h].v[i];
+    }
+    return TS_OK;
+}
+
+/* ------------------------------------------------------------------ */
+/* Solve the table, printing each row as it is found                   */
+
+static void print_header(const br_cmd *c)
+{
+    if (c->nm > 1)
+        printf("mechanism\t");
+    if (c->swp.key[0])
+        printf("%s\t", c->swp.key);
+    printf("q\tr_star\tabs_dev\tgain\tgain_ci\n");
+}
+
+static void print_row(const br_cmd *c, int h, int si, int k, size_t ix)
+{
+    if (c->nm > 1)
+        printf("%s\t", c->mts[h]->name);
+    if (c->swp.key[0])
+        printf("%g\t", c->swp.v[si]);
+    printf("%.6g\t%.10g\t%.6g\t%.6g\t%.3g\n", c->qs[k], c->o_r[ix],
+           c->o_dev[ix], c->o_gain[ix], c->o_gci[ix]);
+}
+
+/* Every q against mechanism h at sweep value si, from its fresh state. */
+static int solve_mechanism(br_cmd *c, int si, int h)
+{
+    const ts_mechanism_type *mt = c->mts[h];
+    const int m = c->g.m, ns = c->swp.n;
+    ts_br_work *w = NULL;
+    void *state = malloc(mt->state_size(&c->g));
+    if (!state) {
+        fprintf(stderr, "truthsim best-response: out of memory\n");
+        return TS_ENOMEM;
+    }
+    int rc;
+    if ((rc = mt->init(state, &c->g, &c->pars[h], &c->e)) ||
+        (rc = ts_br_work_alloc(&w, mt, &c->g, &c->o, &c->e))) {
+        fprintf(stderr, "truthsim best-response: %s\n", c->e.msg);
+        free(state);
+        return rc;
+    }
+    ts_br_problem pb = {.mt = mt, .g = c->g, .par = &c->pars[h],
+                        .state = state, .t = 0, .i = 0, .m = m, .q = c->q,
+                        .r_others = c->r, .epsilon = c->epsilon,
+                        .utility = c->util, .exchangeable = 1};
+    double mx = 0;
+    for (int k = 0; k < c->nq && !rc; k++) {
+        const double qk = c->qs[k];
+        for (int j = 0; j < m; j++)
+            c->q[j] = qk;
+        ts_br_result res;
+        rc = ts_best_response(&pb, &c->o, w, c->rstar, &res, &c->e);
+        if (rc == TS_ENOCONV) {
+            fprintf(stderr, "truthsim best-response: warning: %s, "
+                            "q = %g: %s\n", mt->name, qk, c->e.msg);
+            c->noconv = 1;
+            rc = TS_OK;
+        } else if (rc) {
+            fprintf(stderr, "truthsim best-response: %s, q = %g: %s\n",
+                    mt->name, qk, c->e.msg);
+            break;
+        }
+        const size_t ix = ((size_t)h * ns + (size_t)si) * c->nq + (size_t)k;
+        c->o_r[ix] = c->rstar[0];
+        c->o_dev[ix] = fabs(c->rstar[0] - qk);
+        c->o_gain[ix] = res.gain;
+        c->o_gci[ix] = res.gain_ci;
+        c->o_zero[ix] = 0.0;
+        if (c->o_dev[ix] > mx)
+            mx = c->o_dev[ix];
+        print_row(c, h, si, k, ix);
+    }
+    if (!rc)
+        c->o_max[(size_t)h * ns + (size_t)si] = mx;
+    ts_br_work_free(w);
+    free(state);
+    return rc;
+}
+
+static int solve_table(br_cmd *c)
+{
+    print_header(c);
+    for (int si = 0; si < c->swp.n; si++) {
+        int rc = build_problems(c, si);
+        for (int h = 0; !rc && h < c->nm; h++)
+            rc = solve_mechanism(c, si, h);
+        if (rc)
+            return rc;
+    }
+    return TS_OK;
+}
+
+/* ------------------------------------------------------------------ */
+/* Write                                                               */
+
+/* Every parameter value each mechanism used, as `truthsim run` writes
+ * them (defaults such as alpha depend on N, m and T): group
+ * params/<mechanism>, a dataset per parameter over KEY when swept (scale
+ * ss), else a scalar.  List parameters are left out: --set gives numbers
+ * only, and no mechanism declares one. */
+static int write_params(hid_t root, const br_cmd *c, hid_t ss)
+{
+    const int ns = c->swp.n, swept = c->swp.key[0] != 0;
+    const hsize_t dims[1] = {(hsize_t)ns};
+    double *tmp = malloc((size_t)ns * sizeof *tmp);
+    hid_t g = H5Gcreate2(root, "params", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    int bad = g < 0 || !tmp;
+    for (int h = 0; !bad && h < c->nm; h++) {
+        const ts_mechanism_type *mt = c->mts[h];
+        if (!mt->n_params)
+            continue;
+        hid_t gm = H5Gcreate2(g, mt->name, H5P_DEFAULT, H5P_DEFAULT,
+                              H5P_DEFAULT);
+        bad = gm < 0;
+        for (int i = 0; !bad && i < mt->n_params; i++) {
+            if (mt->params[i].flags & TS_PARAM_VEC)
+                continue;
+            for (int si = 0; si < ns; si++)
+                tmp[si] = c->par_v[((size_t)h * ns + (size_t)si) *
+                                   TS_MAX_PARAMS + (size_t)i];
+            bad = ts_h5_write(gm, mt->params[i].name, H5T_NATIVE_DOUBLE, tmp,
+                              swept, dims, swept ? &ss : NULL,
+                              mt->params[i].doc) != TS_OK;
+        }
+        if (gm >= 0)
+            H5Gclose(gm);
+    }
+    if (g >= 0)
+        H5Gclose(g);
+    free(tmp);
+    return bad;
+}
+
+/* The setting as root attributes, beside the provenance of every truthsim
+ * file (base/provenance.h). */
+static int write_attrs(hid_t root, const br_cmd *c, const char *command_line)
+{
+    const ts_shape *g = &c->g;
+    const ts_br_options *o = &c->o;
+    ts_provenance prov = {command_line};
+    return ts_h5_attr_str(root, "name", "best_response") ||
+           ts_h5_attr_str(root, "kind", "best-response") ||
+           ts_h5_attr_long(root, "N", g->N) || ts_h5_attr_long(root, "m", g->m) ||
+           ts_h5_attr_long(root, "T", g->T) ||
+           ts_h5_attr_str(root, "feedback", g->feedback == TS_FULL ? "full" : "limited") ||
+           ts_h5_attr_double(root, "epsilon", c->epsilon) ||
+           ts_h5_attr_str(root, "utility", c->util == TS_BR_SHARE ? "share" : "weight") ||
+           ts_h5_attr_long(root, "samples", o->samples) ||
+           ts_h5_attr_long(root, "exact_budget", o->exact_budget) ||
+           ts_h5_attr_long(root, "seed", (long)o->seed) ||
+           ts_provenance_write(root, &prov);
+}
+
+/* The table as HDF5: datasets over (mechanism, [KEY,] q), each with its
+ * _ci companion (r*'s is 0: the search is deterministic; gain_ci is the
+ * Monte Carlo half-width, 0 when exact). */
+static int write_h5(const br_cmd *c, const char *path,
+                    const char *command_line, ts_err *e)
+{
+    const sweep *sw = &c->swp;
+    const int nm = c->nm, nq = c->nq;
+    const char *names[MAX_MECH];
+    for (int h = 0; h < nm; h++)
+        names[h] = c->mts[h]->name;
     ts_h5file f;
     int rc = ts_h5_create(&f, path, e);
     if (rc)
         return rc;
     hid_t sm = ts_h5_scale_str(f.id, "mechanism", names, (size_t)nm);
     hid_t ss = sw->key[0] ? ts_h5_scale_double(f.id, sw->key, sw->v, (size_t)sw->n) : -1;
-    hid_t sq = ts_h5_scale_double(f.id, "q", qs, (size_t)nq);
+    hid_t sq = ts_h5_scale_double(f.id, "q", c->qs, (size_t)nq);
     int ok = sm >= 0 && sq >= 0 && (!sw->key[0] || ss >= 0);
     /* (mechanism, [KEY,] q) */
     const int rank = sw->key[0] ? 3 : 2;
@@ -209,12 +673,12 @@ static int write_h5(const char *path, const char *const *names, int nm,
         const double *v;
         const char *what;
     } ds[] = {
-        {"r_star", r_star, "best response r*(q) of worker 0 (first prompt)"},
-        {"r_star_ci", zero, "0: the search is deterministic"},
-        {"abs_dev", dev, "|r* - q|"},
-        {"abs_dev_ci", zero, "0: the search is deterministic"},
-        {"gain", gain, "U(r*) - U(q), expected utility after one slot"},
-        {"gain_ci", gain_ci, "95 % half-width of gain (Monte Carlo; 0 exact)"},
+        {"r_star", c->o_r, "best response r*(q) of worker 0 (first prompt)"},
+        {"r_star_ci", c->o_zero, "0: the search is deterministic"},
+        {"abs_dev", c->o_dev, "|r* - q|"},
+        {"abs_dev_ci", c->o_zero, "0: the search is deterministic"},
+        {"gain", c->o_gain, "U(r*) - U(q), expected utility after one slot"},
+        {"gain_ci", c->o_gci, "95 % half-width of gain (Monte Carlo; 0 exact)"},
     };
     for (size_t k = 0; ok && k < sizeof ds / sizeof ds[0]; k++)
         ok = !ts_h5_write(f.id, ds[k].name, H5T_NATIVE_DOUBLE, ds[k].v, rank,
@@ -222,21 +686,13 @@ static int write_h5(const char *path, const char *const *names, int nm,
     if (ok && sw->key[0]) {
         /* The size of the deviation against the swept parameter (Lemma 2:
          * small at the paper's eta, large at eta ~ 3), with a zero _ci. */
-        ok = !ts_h5_write(f.id, "max_abs_dev", H5T_NATIVE_DOUBLE, max_dev, 2,
+        ok = !ts_h5_write(f.id, "max_abs_dev", H5T_NATIVE_DOUBLE, c->o_max, 2,
                           dims, sc, "max over q of |r* - q|") &&
-             !ts_h5_write(f.id, "max_abs_dev_ci", H5T_NATIVE_DOUBLE, zero, 2,
-                          dims, sc, "0: the search is deterministic");
+             !ts_h5_write(f.id, "max_abs_dev_ci", H5T_NATIVE_DOUBLE, c->o_zero,
+                          2, dims, sc, "0: the search is deterministic");
     }
-    ok = ok && !ts_h5_attr_str(f.id, "name", "best_response") &&
-         !ts_h5_attr_str(f.id, "kind", "best-response") &&
-         !ts_h5_attr_long(f.id, "N", g->N) && !ts_h5_attr_long(f.id, "m", g->m) &&
-         !ts_h5_attr_long(f.id, "T", g->T) &&
-         !ts_h5_attr_str(f.id, "feedback", g->feedback == TS_FULL ? "full" : "limited") &&
-         !ts_h5_attr_double(f.id, "epsilon", epsilon) &&
-         !ts_h5_attr_str(f.id, "utility", util == TS_BR_SHARE ? "share" : "weight") &&
-         !ts_h5_attr_long(f.id, "samples", o->samples) &&
-         !ts_h5_attr_long(f.id, "exact_budget", o->exact_budget) &&
-         !ts_h5_attr_long(f.id, "seed", (long)o->seed);
+    ok = ok && !write_params(f.id, c, ss) &&
+         !write_attrs(f.id, c, command_line);
     if (sm >= 0)
         H5Dclose(sm);
     if (ss >= 0)
@@ -251,314 +707,48 @@ static int write_h5(const char *path, const char *const *names, int nm,
     return ts_h5_close(&f, 1, e);
 }
 
+/* ------------------------------------------------------------------ */
+
+static void br_cmd_free(br_cmd *c)
+{
+    free(c->q);
+    free(c->r);
+    free(c->rstar);
+    free(c->out);
+    free(c);
+}
+
 int ts_cli_best_response(int argc, char **argv, const ts_cli_env *env)
 {
-    (void)env;
-    br_args a;
-    memset(&a, 0, sizeof a);
-    a.N = 5;
-    a.m = 1;
-    a.T = 500;
-    a.seed = 1;
-    ts_br_options o;
-    ts_br_options_default(&o);
-    a.samples = o.samples;
-    a.budget = o.exact_budget;
-    argp_parse(&argp, argc, argv, 0, NULL, &a);
-    ts_err e;
-    ts_err_clear(&e);
-
-    ts_feedback fb = TS_FULL;
-    if (a.feedback && !strcmp(a.feedback, "limited"))
-        fb = TS_LIMITED;
-    else if (a.feedback && strcmp(a.feedback, "full")) {
-        fprintf(stderr, "truthsim best-response: --feedback %s: must be full "
-                        "or limited\n", a.feedback);
-        return TS_EXIT_USAGE;
-    }
-    ts_br_utility util = TS_BR_WEIGHT;
-    if (a.utility && ts_br_parse_utility(a.utility, &util, &e)) {
-        fprintf(stderr, "truthsim best-response: --utility: %s\n", e.msg);
-        return TS_EXIT_USAGE;
-    }
-    enum { N_DEFAULT_Q = 19 }; /* 0.05, 0.10, ..., 0.95 */
-    double qs[MAX_LIST], others[MAX_LIST];
-    int nq = N_DEFAULT_Q;
-    for (int k = 0; k < N_DEFAULT_Q; k++)
-        qs[k] = 0.05 * (k + 1);
-    if (a.q && (nq = parse_list("--q", a.q, qs, MAX_LIST)) < 0)
-        return TS_EXIT_USAGE;
-    int n_others = -1;
-    if (a.others) {
-        if ((n_others = parse_list("--others", a.others, others,
-                                   MAX_LIST - 1)) < 0)
-            return TS_EXIT_USAGE;
-        if (a.N_given && a.N != n_others + 1) {
-            fprintf(stderr, "truthsim best-response: --others has %d reports "
-                            "but --N %ld needs %ld\n", n_others, a.N,
-                    a.N - 1);
-            return TS_EXIT_USAGE;
-        }
-        a.N = n_others + 1;
-        if (a.N < 2) {
-            fprintf(stderr, "truthsim best-response: --others needs at "
-                            "least one report\n");
-            return TS_EXIT_USAGE;
-        }
-    }
-    if (a.N > MAX_LIST || a.m > 62) {
-        fprintf(stderr, "truthsim best-response: N = %ld or m = %ld is too "
-                        "large (N <= %d, m <= 62)\n", a.N, a.m, MAX_LIST);
-        return TS_EXIT_USAGE;
-    }
-
-    const int N = (int)a.N, m = (int)a.m;
-    ts_shape g = {.N = N, .m = m, .T = a.T, .feedback = fb};
-
-    /* The mechanisms, comma-separated. */
-    enum { MAX_MECH = 16 };
-    const ts_mechanism_type *mts[MAX_MECH];
-    int nm = 0;
-    char mbuf[1024];
-    snprintf(mbuf, sizeof mbuf, "%s", a.mech);
-    for (char *sv = NULL, *tok = strtok_r(mbuf, ",", &sv); tok;
-         tok = strtok_r(NULL, ",", &sv)) {
-        if (nm == MAX_MECH) {
-            fprintf(stderr, "truthsim best-response: --mechanism: at most "
-                            "%d mechanisms\n", MAX_MECH);
-            return TS_EXIT_USAGE;
-        }
-        if (!(mts[nm++] = ts_mechanism_find(tok, fb, &e))) {
-            fprintf(stderr, "truthsim best-response: --mechanism: %s\n", e.msg);
-            return TS_EXIT_USAGE;
-        }
-    }
-    if (nm == 0) {
-        fprintf(stderr, "truthsim best-response: --mechanism: no name given\n");
-        return TS_EXIT_USAGE;
-    }
-
-    /* --set KEY=VALUE, parsed once: epsilon, or a parameter of at least one
-     * of the mechanisms (each mechanism takes the ones it declares). */
-    char set_key[MAX_SET + 1][64];
-    double set_val[MAX_SET + 1];
-    int n_kv = 0;
-    for (int k = 0; k < a.n_set; k++) {
-        char *eq = strchr(a.set[k], '=');
-        char *end = NULL;
-        double v = eq ? strtod(eq + 1, &end) : NAN;
-        if (!eq || !end || *end || end == eq + 1 || !isfinite(v) ||
-            (size_t)(eq - a.set[k]) >= sizeof set_key[0]) {
-            fprintf(stderr, "truthsim best-response: --set %s: expected "
-                            "KEY=NUMBER\n", a.set[k]);
-            return TS_EXIT_USAGE;
-        }
-        snprintf(set_key[n_kv], sizeof set_key[0], "%.*s", (int)(eq - a.set[k]),
-                 a.set[k]);
-        set_val[n_kv++] = v;
-    }
-    /* --sweep KEY=V1,V2,...: the whole table once per value. */
-    static sweep swp;
-    memset(&swp, 0, sizeof swp);
-    swp.n = 1;
-    if (a.sweep) {
-        const char *eq = strchr(a.sweep, '=');
-        if (!eq || eq == a.sweep || (size_t)(eq - a.sweep) >= sizeof swp.key) {
-            fprintf(stderr, "truthsim best-response: --sweep %s: expected "
-                            "KEY=V1,V2,...\n", a.sweep);
-            return TS_EXIT_USAGE;
-        }
-        snprintf(swp.key, sizeof swp.key, "%.*s", (int)(eq - a.sweep), a.sweep);
-        swp.n = 0;
-        for (const char *p = eq + 1;;) {
-            char *end;
-            errno = 0;
-            double v = strtod(p, &end);
-            if (end == p || errno || !isfinite(v) || (*end && *end != ',') ||
-                swp.n == MAX_LIST) {
-                fprintf(stderr, "truthsim best-response: --sweep %s: expected "
-                                "comma-separated numbers\n", a.sweep);
-                return TS_EXIT_USAGE;
-            }
-            swp.v[swp.n++] = v;
-            if (!*end)
-                break;
-            p = end + 1;
-        }
-    }
-    const int ns = swp.n;
-
-    o.samples = a.samples;
-    o.exact_budget = a.budget;
-    o.seed = a.seed;
-    int rc = TS_OK;
-    void *state = NULL;
-    double *q = malloc((size_t)m * sizeof(double));
-    double *r = malloc((size_t)N * m * sizeof(double));
-    double *rstar = malloc((size_t)m * sizeof(double));
-    /* [nm][ns][nq] results, NaN until written; then max_dev [nm][ns] */
-    const size_t nr = (size_t)nm * (size_t)ns * (size_t)nq;
-    double *out = malloc((5 * nr + (size_t)nm * ns) * sizeof(double));
-    ts_br_work *w = NULL;
-    int noconv = 0;
-    double epsilon = 0.0;
-    if (!q || !r || !rstar || !out) {
+    br_cmd *c = calloc(1, sizeof *c);
+    if (!c) {
         fprintf(stderr, "truthsim best-response: out of memory\n");
-        rc = TS_ENOMEM;
-        goto done;
+        return TS_EXIT_IO;
     }
-    double *o_r = out, *o_dev = out + nr, *o_gain = out + 2 * nr,
-           *o_gci = out + 3 * nr, *o_zero = out + 4 * nr, *o_max = out + 5 * nr;
-    for (size_t k = 0; k < 5 * nr + (size_t)nm * ns; k++)
-        out[k] = NAN;
-    /* Worker 0 deviates; the others report their bands centres (p = 1). */
-    for (int k = 0; k < N; k++) {
-        double rk = 0.5;
-        if (k > 0)
-            rk = n_others >= 0 ? others[k - 1]
-                 : 1.0 - (0.5 + (N > 2 ? 0.3 * (k - 1) / (N - 2) : 0.0));
-        for (int j = 0; j < m; j++)
-            r[(size_t)k * m + j] = rk;
-    }
-    if (nm > 1)
-        printf("mechanism\t");
-    if (swp.key[0])
-        printf("%s\t", swp.key);
-    printf("q\tr_star\tabs_dev\tgain\tgain_ci\n");
-    for (int si = 0; si < ns && !rc; si++) {
-        ts_params pars[MAX_MECH];
-        for (int k = 0; k < nm; k++)
-            ts_params_init(&pars[k], mts[k]->n_params);
-        epsilon = 0.0;
-        /* The --set values, then the swept one. */
-        if (swp.key[0]) {
-            snprintf(set_key[n_kv], sizeof set_key[0], "%s", swp.key);
-            set_val[n_kv] = swp.v[si];
-        }
-        const int n_use = n_kv + (swp.key[0] ? 1 : 0);
-        for (int k = 0; k < n_use; k++) {
-            const double v = set_val[k];
-            if (!strcmp(set_key[k], "epsilon")) {
-                if (!(v >= 0.0 && v <= 0.5)) {
-                    fprintf(stderr, "truthsim best-response: epsilon = %g: "
-                                    "must be in [0, 0.5] (Prop. 3)\n", v);
-                    rc = TS_EINPUT;
-                    goto done;
-                }
-                epsilon = v;
-                continue;
-            }
-            int used = 0;
-            char names[512] = "";
-            for (int h = 0; h < nm; h++) {
-                const ts_mechanism_type *mt = mts[h];
-                int i = ts_param_find(mt->params, mt->n_params, set_key[k]);
-                if (i >= 0 && !(mt->params[i].flags & TS_PARAM_VEC)) {
-                    pars[h].v[i] = v;
-                    pars[h].set[i] = 1;
-                    used = 1;
-                }
-                for (int j = 0; j < mt->n_params; j++) {
-                    strncat(names, names[0] ? ", " : "",
-                            sizeof names - strlen(names) - 1);
-                    strncat(names, mt->params[j].name,
-                            sizeof names - strlen(names) - 1);
-                }
-            }
-            if (!used) {
-                fprintf(stderr, "truthsim best-response: %s %s=%g: %s has no "
-                                "parameter '%s' (parameters: %s; and epsilon)\n",
-                        k < n_kv ? "--set" : "--sweep", set_key[k], v, a.mech,
-                        set_key[k], names[0] ? names : "none");
-                rc = TS_EINPUT;
-                goto done;
-            }
-        }
-        for (int h = 0; h < nm; h++) {
-            mts[h]->defaults(&g, &pars[h]);
-            rc = ts_params_check(&pars[h], mts[h]->params, mts[h]->n_params,
-                                 mts[h]->name, &e);
-            if (!rc && mts[h]->check)
-                rc = mts[h]->check(&g, &pars[h], &e);
-            if (rc) {
-                fprintf(stderr, "truthsim best-response: %s\n", e.msg);
-                goto done;
-            }
-        }
-        for (int h = 0; h < nm; h++) {
-            const ts_mechanism_type *mt = mts[h];
-            free(state);
-            state = malloc(mt->state_size(&g));
-            ts_br_work_free(w);
-            w = NULL;
-            if (!state) {
-                fprintf(stderr, "truthsim best-response: out of memory\n");
-                rc = TS_ENOMEM;
-                goto done;
-            }
-            if ((rc = mt->init(state, &g, &pars[h], &e)) ||
-                (rc = ts_br_work_alloc(&w, mt, &g, &o, &e))) {
-                fprintf(stderr, "truthsim best-response: %s\n", e.msg);
-                goto done;
-            }
-            ts_br_problem pb = {.mt = mt, .g = g, .par = &pars[h],
-                                .state = state, .t = 0, .i = 0, .m = m, .q = q,
-                                .r_others = r, .epsilon = epsilon,
-                                .utility = util, .exchangeable = 1};
-            double mx = 0;
-            for (int k = 0; k < nq; k++) {
-                for (int j = 0; j < m; j++)
-                    q[j] = qs[k];
-                ts_br_result res;
-                rc = ts_best_response(&pb, &o, w, rstar, &res, &e);
-                if (rc == TS_ENOCONV) {
-                    fprintf(stderr, "truthsim best-response: warning: %s, "
-                                    "q = %g: %s\n", mt->name, qs[k], e.msg);
-                    noconv = 1;
-                    rc = TS_OK;
-                } else if (rc) {
-                    fprintf(stderr, "truthsim best-response: %s, q = %g: %s\n",
-                            mt->name, qs[k], e.msg);
-                    goto done;
-                }
-                const size_t ix = ((size_t)h * ns + (size_t)si) * nq + (size_t)k;
-                o_r[ix] = rstar[0];
-                o_dev[ix] = fabs(rstar[0] - qs[k]);
-                o_gain[ix] = res.gain;
-                o_gci[ix] = res.gain_ci;
-                o_zero[ix] = 0.0;
-                if (o_dev[ix] > mx)
-                    mx = o_dev[ix];
-                if (nm > 1)
-                    printf("%s\t", mt->name);
-                if (swp.key[0])
-                    printf("%g\t", swp.v[si]);
-                printf("%.6g\t%.10g\t%.6g\t%.6g\t%.3g\n", qs[k], rstar[0],
-                       o_dev[ix], res.gain, res.gain_ci);
-            }
-            o_max[(size_t)h * ns + (size_t)si] = mx;
-        }
-    }
-    if (fflush(stdout)) {
+    parse_args(c, argc, argv);
+    ts_err_clear(&c->e);
+    int rc = parse_setting(c);
+    if (!rc)
+        rc = parse_mechanisms(c);
+    if (!rc)
+        rc = parse_sets(c);
+    if (!rc)
+        rc = parse_sweep(c);
+    if (!rc)
+        rc = alloc_table(c);
+    if (!rc)
+        rc = solve_table(c);
+    if (!rc && fflush(stdout)) {
         fprintf(stderr, "truthsim best-response: writing stdout failed\n");
         rc = TS_EIO;
     }
-    if (!rc && a.output) {
-        const char *names[MAX_MECH];
-        for (int h = 0; h < nm; h++)
-            names[h] = mts[h]->name;
-        rc = write_h5(a.output, names, nm, &swp, qs, nq, o_r, o_dev, o_gain,
-                      o_gci, o_zero, o_max, &g, epsilon, util, &o, &e);
+    if (!rc && c->a.output) {
+        rc = write_h5(c, c->a.output, env->command_line, &c->e);
         if (rc)
-            fprintf(stderr, "truthsim best-response: %s\n", e.msg);
+            fprintf(stderr, "truthsim best-response: %s\n", c->e.msg);
     }
-done:
-    ts_br_work_free(w);
-    free(state);
-    free(q);
-    free(r);
-    free(rstar);
-    free(out);
+    const int noconv = c->noconv;
+    br_cmd_free(c);
     if (rc)
         return ts_cli_exit_code(rc);
     return noconv ? TS_EXIT_FAILED : TS_EXIT_OK;

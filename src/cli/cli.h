@@ -9,13 +9,38 @@
 
 #include <signal.h>
 
+#include "base/err.h"
+
+struct ts_experiment;
+
 enum { TS_EXIT_OK = 0, TS_EXIT_FAILED = 1, TS_EXIT_USAGE = 2, TS_EXIT_IO = 3,
        TS_EXIT_INTR = 130 };
 
-/* Set by SIGINT/SIGTERM (main's handler); long commands poll it. */
+/* Run grid point p (its point file written); TS_EINTR when stopped. */
+typedef int (*ts_cli_point_fn)(void *ctx, long p, ts_err *e);
+
+/* Grid points spread over processes: truthsim-mpi's hook (mpi_run.c), so
+ * that `run` itself knows no MPI.  Rank 0 runs `master`, which hands the
+ * points not yet completed ([n_points] flags) to the other ranks and
+ * returns when all are done, interrupted (*stop) or one failed; the
+ * others run `worker`, which calls run_point for each point it is given.
+ * Both set *interrupted; master also *failed. */
+typedef struct ts_cli_dist {
+    int rank, size;
+    int (*master)(const struct ts_experiment *x,
+                  const unsigned char *completed,
+                  volatile sig_atomic_t *stop, int *interrupted, int *failed,
+                  ts_err *e);
+    int (*worker)(ts_cli_point_fn run_point, void *ctx, int *interrupted,
+                  ts_err *e);
+} ts_cli_dist;
+
+/* What main hands every command. */
 typedef struct ts_cli_env {
-    volatile sig_atomic_t *stop;
-    const char *command_line; /* the whole command, for provenance */
+    volatile sig_atomic_t *stop; /* set by SIGINT/SIGTERM (main's handler);
+                                    long commands poll it                */
+    const char *command_line;    /* the whole command, for provenance    */
+    const ts_cli_dist *dist;     /* NULL: this process runs every point  */
 } ts_cli_env;
 
 int ts_cli_run(int argc, char **argv, const ts_cli_env *env);
@@ -26,15 +51,23 @@ int ts_cli_check(int argc, char **argv, const ts_cli_env *env);
 int ts_cli_merge(int argc, char **argv, const ts_cli_env *env);
 int ts_cli_overtake(int argc, char **argv, const ts_cli_env *env);
 int ts_cli_best_response(int argc, char **argv, const ts_cli_env *env);
+/* `truthsim dpo` (dpo.c); ts_cli_dpo of dpo_cli.h is the same without the
+ * command line in the file's provenance. */
+int ts_cli_dpo_env(int argc, char **argv, const ts_cli_env *env);
 
 /* Exit status for a library status code. */
 int ts_cli_exit_code(int rc);
 
 /* The start both programs share (main.c, mpi_main.c): SIGINT and SIGTERM
- * call `handler`, which sets *stop; env gets stop and the command line
- * (argv joined by spaces, for provenance).  Returns that string, for the
- * caller to free, or NULL (out of memory: the command line is then ""). */
+ * call `handler`, which sets *stop; env gets stop, the command line (argv
+ * joined by spaces, for provenance) and no distribution hook.  Returns
+ * that string, for the caller to free, or NULL (out of memory: the
+ * command line is then ""). */
 char *ts_cli_env_init(ts_cli_env *env, volatile sig_atomic_t *stop,
                       void (*handler)(int), int argc, char **argv);
+
+/* truthsim-mpi only (mpi_run.c, after MPI_Init): the MPI hook, with this
+ * process's rank and the number of ranks. */
+void ts_cli_mpi_dist(ts_cli_dist *d);
 
 #endif

@@ -1,4 +1,4 @@
-/* cli_dpo.c -- `truthsim dpo`: fine-tune a GPT-2 policy on a preference
+/* dpo.c -- `truthsim dpo`: fine-tune a GPT-2 policy on a preference
  * CSV with LoRA and soft-label DPO, then report win-rate (SPEC §6;
  * issue 6, item 8).
  *
@@ -9,7 +9,9 @@
  * The reference policy is the initial model: --init, or the preset's
  * seeded random initialisation (after --sft-epochs of SFT if asked).
  * Options are parsed with argp; nothing here exits: errors come back to
- * main as a status, each printed as one line. */
+ * main as a status, each printed as one line.  The result file carries
+ * the provenance attributes of every truthsim file (with the command
+ * line when main hands it over, ts_cli_dpo_env) and the settings. */
 #include "cli/dpo_cli.h"
 
 #include <argp.h>
@@ -20,9 +22,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cli/cli.h"
 #include "dpo/dpo.h"
 #include "ts_config.h"
-#include "ts_vcs.h"
 
 #ifdef _OPENMP
 #include <omp.h>
@@ -261,108 +263,155 @@ static int check_lengths(const ts_dpo_prefset *s, int maxT, ts_err *e)
     return TS_OK;
 }
 
-static int run(cli *c, ts_err *e)
-{
-    int rc = TS_OK;
-    ts_dpo_tokenizer *tok = NULL;
-    ts_dpo_prefset *train = NULL, *test = NULL;
-    ts_dpo_trainer *tr = NULL;
-    ts_dpo_metrics *mt = NULL;
-    double *sft = NULL;
+/* What one `truthsim dpo` builds, freed together by dpo_run_free. */
+typedef struct dpo_run {
     ts_dpo_config cfg;
+    ts_dpo_tokenizer *tok;
+    ts_dpo_prefset *train, *test; /* test may stay NULL                */
+    ts_dpo_trainer *tr;
+    ts_dpo_metrics *mt;           /* [epochs + 1]                      */
+    double *sft;                  /* [sft_epochs] SFT losses, or NULL  */
+    ts_dpo_eval ev;               /* filled when there is a test set   */
+} dpo_run;
 
+static void dpo_run_free(dpo_run *r)
+{
+    free(r->mt);
+    free(r->sft);
+    ts_dpo_trainer_free(r->tr);
+    ts_dpo_prefset_free(r->train);
+    ts_dpo_prefset_free(r->test);
+    ts_dpo_tokenizer_free(r->tok);
+}
+
+/* The status of a constructor that returned NULL. */
+static int failed(const ts_err *e)
+{
+    return e->code ? e->code : TS_ENOMEM;
+}
+
+/* The model's sizes (--preset or the checkpoint of --init) and the
+ * training options, checked. */
+static int model_config(const cli *c, ts_dpo_config *cfg, ts_err *e)
+{
     if (c->init && c->preset)
         return TS_ERROR(e, TS_EINPUT, "give --preset or --init, not both "
                         "(a checkpoint carries its own sizes)");
+    int rc;
     if (c->init)
-        rc = ts_dpo_checkpoint_config(c->init, &cfg, e);
+        rc = ts_dpo_checkpoint_config(c->init, cfg, e);
     else
-        rc = ts_dpo_preset_config(c->preset ? c->preset : "small", &cfg, e);
+        rc = ts_dpo_preset_config(c->preset ? c->preset : "small", cfg, e);
     if (rc)
         return rc;
-    if ((rc = ts_dpo_options_check(&c->o, e)))
-        return rc;
-    tok = c->tokenizer ? ts_dpo_tokenizer_load(c->tokenizer, e)
-                       : ts_dpo_tokenizer_builtin(e);
-    if (!tok)
+    return ts_dpo_options_check(&c->o, e);
+}
+
+/* The tokenizer and the training (and test) preferences, every pair
+ * within the model's context. */
+static int load_data(const cli *c, dpo_run *r, ts_err *e)
+{
+    r->tok = c->tokenizer ? ts_dpo_tokenizer_load(c->tokenizer, e)
+                          : ts_dpo_tokenizer_builtin(e);
+    if (!r->tok)
         return e->code;
-    if (tok->vocab_size > cfg.vocab_size) {
-        rc = TS_ERROR(e, TS_EINPUT, "%s: the tokenizer has %d tokens, the "
-                      "model's vocabulary only %d",
-                      c->tokenizer ? c->tokenizer : "built-in tokenizer",
-                      tok->vocab_size, cfg.vocab_size);
-        goto done;
-    }
-    train = ts_dpo_prefset_alloc(e);
-    if (!train || (rc = ts_dpo_prefset_read_csv(train, tok, c->train, 0, e)))
-        goto fail;
+    if (r->tok->vocab_size > r->cfg.vocab_size)
+        return TS_ERROR(e, TS_EINPUT, "%s: the tokenizer has %d tokens, the "
+                        "model's vocabulary only %d",
+                        c->tokenizer ? c->tokenizer : "built-in tokenizer",
+                        r->tok->vocab_size, r->cfg.vocab_size);
+    r->train = ts_dpo_prefset_alloc(e);
+    if (!r->train || ts_dpo_prefset_read_csv(r->train, r->tok, c->train, 0, e))
+        return failed(e);
     if (c->test) {
-        test = ts_dpo_prefset_alloc(e);
-        if (!test || (rc = ts_dpo_prefset_read_csv(test, tok, c->test, 1, e)))
-            goto fail;
+        r->test = ts_dpo_prefset_alloc(e);
+        if (!r->test ||
+            ts_dpo_prefset_read_csv(r->test, r->tok, c->test, 1, e))
+            return failed(e);
     }
-    if ((rc = check_lengths(train, cfg.max_seq_len, e)) ||
-        (test && (rc = check_lengths(test, cfg.max_seq_len, e))))
-        goto done;
-    int max_len = ts_dpo_prefset_max_len(train);
-    if (test && ts_dpo_prefset_max_len(test) > max_len)
-        max_len = ts_dpo_prefset_max_len(test);
+    int rc = check_lengths(r->train, r->cfg.max_seq_len, e);
+    if (!rc && r->test)
+        rc = check_lengths(r->test, r->cfg.max_seq_len, e);
+    return rc;
+}
+
+/* The trainer, sized for the longest pair, with --init's weights. */
+static int build_trainer(const cli *c, dpo_run *r, ts_err *e)
+{
+    int max_len = ts_dpo_prefset_max_len(r->train);
+    if (r->test && ts_dpo_prefset_max_len(r->test) > max_len)
+        max_len = ts_dpo_prefset_max_len(r->test);
     if (max_len < 2)
         max_len = 2;
-    tr = ts_dpo_trainer_alloc(&cfg, NULL, &c->o, max_len, e);
-    if (!tr)
-        goto fail;
-    if (c->init && (rc = ts_dpo_trainer_load(tr, c->init, e)))
-        goto done;
-    if (c->sft_epochs > 0) {
-        sft = malloc((size_t)c->sft_epochs * sizeof *sft);
-        if (!sft) {
-            rc = TS_ERROR(e, TS_ENOMEM, "out of memory");
-            goto done;
-        }
-        if ((rc = ts_dpo_trainer_sft(tr, train, c->sft_epochs, c->sft_lr, sft,
-                                     progress, c, e)))
-            goto done;
-    }
-    if ((rc = ts_dpo_trainer_reference(tr, train, e)) ||
-        (test && (rc = ts_dpo_trainer_reference(tr, test, e))))
-        goto done;
-    mt = calloc((size_t)c->o.epochs + 1, sizeof *mt);
-    if (!mt) {
-        rc = TS_ERROR(e, TS_ENOMEM, "out of memory");
-        goto done;
-    }
-    if ((rc = ts_dpo_trainer_train(tr, train, mt, progress, c, e)))
-        goto done;
-    ts_dpo_eval ev;
-    if (test && (rc = ts_dpo_trainer_evaluate(tr, test, &ev, e)))
-        goto done;
+    r->tr = ts_dpo_trainer_alloc(&r->cfg, NULL, &c->o, max_len, e);
+    if (!r->tr)
+        return failed(e);
+    if (c->init)
+        return ts_dpo_trainer_load(r->tr, c->init, e);
+    return TS_OK;
+}
 
+/* SFT if asked, the reference log-probabilities, the DPO epochs and the
+ * evaluation on the test set. */
+static int train(cli *c, dpo_run *r, ts_err *e)
+{
+    int rc;
+    if (c->sft_epochs > 0) {
+        r->sft = malloc((size_t)c->sft_epochs * sizeof *r->sft);
+        if (!r->sft)
+            return TS_ERROR(e, TS_ENOMEM, "out of memory");
+        if ((rc = ts_dpo_trainer_sft(r->tr, r->train, c->sft_epochs, c->sft_lr,
+                                     r->sft, progress, c, e)))
+            return rc;
+    }
+    if ((rc = ts_dpo_trainer_reference(r->tr, r->train, e)) ||
+        (r->test && (rc = ts_dpo_trainer_reference(r->tr, r->test, e))))
+        return rc;
+    r->mt = calloc((size_t)c->o.epochs + 1, sizeof *r->mt);
+    if (!r->mt)
+        return TS_ERROR(e, TS_ENOMEM, "out of memory");
+    if ((rc = ts_dpo_trainer_train(r->tr, r->train, r->mt, progress, c, e)))
+        return rc;
+    if (r->test)
+        return ts_dpo_trainer_evaluate(r->tr, r->test, &r->ev, e);
+    return TS_OK;
+}
+
+static void print_metrics(const cli *c, const dpo_run *r)
+{
+    const ts_dpo_metrics *mt = r->mt;
     for (int i = 0; i < c->o.epochs; i++)
         printf("epoch %d: loss %.6f rewards/chosen %+.6f rewards/rejected "
                "%+.6f rewards/accuracies %.4f rewards/margins %+.6f\n",
                i + 1, mt[i].loss, mt[i].rewards_chosen, mt[i].rewards_rejected,
                mt[i].rewards_accuracy, mt[i].rewards_margin);
-    if (test)
+    if (r->test)
         printf("test: %zu prompts, accuracy %.4f, reference accuracy %.4f, "
                "win-rate %.4f\n",
-               ev.n, ev.accuracy, ev.reference_accuracy, ev.win_rate);
+               r->ev.n, r->ev.accuracy, r->ev.reference_accuracy,
+               r->ev.win_rate);
+}
 
-    int nthreads = tr->m->nthreads;
+/* The model (-s) and the result file: metrics, and every setting that
+ * shaped them as root attributes beside the provenance (dpo_h5.h). */
+static int write_results(const cli *c, const dpo_run *r,
+                         const char *command_line, ts_err *e)
+{
+    const ts_dpo_config *cfg = &r->cfg;
     const ts_dpo_h5_attr at[] = {
+        {"command_line", command_line, 0},
         {"truthsim_version", TS_VERSION, 0},
-        {"git_commit", TS_GIT_COMMIT, 0},
         {"train_csv", c->train, 0},
         {"test_csv", c->test ? c->test : "", 0},
         {"model", c->init ? c->init : (c->preset ? c->preset : "small"), 0},
         {"tokenizer", c->tokenizer ? c->tokenizer : "built-in sensing", 0},
-        {"n_train", NULL, (double)train->n},
-        {"n_params", NULL, (double)tr->m->num_params},
-        {"max_seq_len", NULL, cfg.max_seq_len},
-        {"vocab_size", NULL, cfg.vocab_size},
-        {"num_layers", NULL, cfg.num_layers},
-        {"num_heads", NULL, cfg.num_heads},
-        {"channels", NULL, cfg.channels},
+        {"n_train", NULL, (double)r->train->n},
+        {"n_params", NULL, (double)r->tr->m->num_params},
+        {"max_seq_len", NULL, cfg->max_seq_len},
+        {"vocab_size", NULL, cfg->vocab_size},
+        {"num_layers", NULL, cfg->num_layers},
+        {"num_heads", NULL, cfg->num_heads},
+        {"channels", NULL, cfg->channels},
         {"beta", NULL, c->o.beta},
         {"flip_rate", NULL, c->o.flip_rate},
         {"lr", NULL, c->o.adamw.lr},
@@ -382,29 +431,40 @@ static int run(cli *c, ts_err *e)
         {"sft_epochs", NULL, c->sft_epochs},
         {"sft_lr", NULL, c->sft_lr},
         {"seed", NULL, (double)c->o.seed},
-        {"threads", NULL, nthreads},
+        {"threads", NULL, r->tr->m->nthreads},
     };
-    if (c->save && (rc = ts_dpo_trainer_save(tr, c->save, e)))
-        goto done;
-    rc = ts_dpo_write_h5(c->out, mt, c->o.epochs, sft, c->sft_epochs,
-                         test ? &ev : NULL, at, (int)(sizeof at / sizeof at[0]),
-                         e);
+    int rc;
+    if (c->save && (rc = ts_dpo_trainer_save(r->tr, c->save, e)))
+        return rc;
+    rc = ts_dpo_write_h5(c->out, r->mt, c->o.epochs, r->sft, c->sft_epochs,
+                         r->test ? &r->ev : NULL, at,
+                         (int)(sizeof at / sizeof at[0]), e);
     if (rc && c->save)
         remove(c->save);
-    goto done;
-fail:
-    rc = e->code ? e->code : TS_ENOMEM;
-done:
-    free(mt);
-    free(sft);
-    ts_dpo_trainer_free(tr);
-    ts_dpo_prefset_free(train);
-    ts_dpo_prefset_free(test);
-    ts_dpo_tokenizer_free(tok);
     return rc;
 }
 
-int ts_cli_dpo(int argc, char **argv)
+static int run(cli *c, const char *command_line, ts_err *e)
+{
+    dpo_run r;
+    memset(&r, 0, sizeof r);
+    int rc = model_config(c, &r.cfg, e);
+    if (rc)
+        return rc;
+    rc = load_data(c, &r, e);
+    if (!rc)
+        rc = build_trainer(c, &r, e);
+    if (!rc)
+        rc = train(c, &r, e);
+    if (!rc) {
+        print_metrics(c, &r);
+        rc = write_results(c, &r, command_line, e);
+    }
+    dpo_run_free(&r);
+    return rc;
+}
+
+int ts_cli_dpo_env(int argc, char **argv, const ts_cli_env *env)
 {
     cli c;
     memset(&c, 0, sizeof c);
@@ -443,11 +503,16 @@ int ts_cli_dpo(int argc, char **argv)
     }
     ts_err e;
     ts_err_clear(&e);
-    int rc = run(&c, &e);
+    int rc = run(&c, env ? env->command_line : NULL, &e);
     if (rc) {
         fprintf(stderr, "truthsim dpo: %s\n",
                 e.msg[0] ? e.msg : ts_strerror(rc));
         return 1;
     }
     return 0;
+}
+
+int ts_cli_dpo(int argc, char **argv)
+{
+    return ts_cli_dpo_env(argc, argv, NULL);
 }

@@ -1,4 +1,4 @@
-/* cli_list.c -- `truthsim list`: every mechanism, population and strategy
+/* list.c -- `truthsim list`: every mechanism, population and strategy
  * with its parameters, straight from the registries' vtables. */
 #include <argp.h>
 #include <math.h>

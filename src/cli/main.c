@@ -4,24 +4,20 @@
  * the SIGINT/SIGTERM handler sets (a signal handler can reach nothing
  * else).  It is handed to every command through ts_cli_env.  main also
  * turns GSL's abort-on-error handler off before any thread starts
- * (STYLE §4): every GSL status is checked where it is returned. */
+ * (STYLE §4): every GSL status is checked where it is returned; and it
+ * silences HDF5's own error printing, once for the whole process: every
+ * HDF5 status is checked too, and reported as one line of ours. */
 #include <gsl/gsl_errno.h>
+#include <hdf5.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli/cli.h"
+#include "results/plot.h"
 #include "ts_config.h"
 #include "ts_vcs.h"
-#if __has_include("dpo_cli.h")
-#include "cli/dpo_cli.h"
-#define HAVE_DPO 1
-#endif
-#if __has_include("plot.h")
-#include "results/plot.h"
-#define HAVE_PLOT 1
-#endif
 
 static volatile sig_atomic_t stop_requested;
 
@@ -37,31 +33,17 @@ typedef struct command {
     int (*run)(int argc, char **argv, const ts_cli_env *env);
 } command;
 
-#ifdef HAVE_PLOT
 static int run_plot(int argc, char **argv, const ts_cli_env *env)
 {
     (void)env;
     return ts_cli_plot(argc, argv);
 }
-#endif
-
-#ifdef HAVE_DPO
-static int run_dpo(int argc, char **argv, const ts_cli_env *env)
-{
-    (void)env;
-    return ts_cli_dpo(argc, argv);
-}
-#endif
 
 static const command commands[] = {
     {"run", "run an experiment (YAML) and write HDF5 results", ts_cli_run},
     {"replay", "run a mechanism on recorded reports (CSV)", ts_cli_replay},
-#ifdef HAVE_PLOT
     {"plot", "draw the pictures of a result file with gnuplot", run_plot},
-#endif
-#ifdef HAVE_DPO
-    {"dpo", "fine-tune a small GPT-style policy with DPO on preference labels", run_dpo},
-#endif
+    {"dpo", "fine-tune a small GPT-style policy with DPO on preference labels", ts_cli_dpo_env},
     {"best-response", "single-slot best responses r*(q) of a mechanism", ts_cli_best_response},
     {"merge", "merge a run's point files into one result file", ts_cli_merge},
     {"check", "run the paper's claims and print PASS/FAIL", ts_cli_check},
@@ -85,6 +67,7 @@ static void usage(FILE *f)
 int main(int argc, char **argv)
 {
     gsl_set_error_handler_off();
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
     if (argc < 2) {
         usage(stderr);
         return TS_EXIT_USAGE;

@@ -1,8 +1,11 @@
 /* mpi_main.c -- truthsim-mpi: `truthsim-mpi run ...` takes the arguments of
- * `truthsim run` and spreads the grid points over MPI ranks (cli_run.c,
- * TS_WITH_MPI).  Like main.c it owns the process's one signal flag and
- * turns GSL's abort handler off before anything runs. */
+ * `truthsim run` and spreads the grid points over MPI ranks (run.c with
+ * mpi_run.c's distribution hook).  Like main.c it owns the process's one
+ * signal flag, turns GSL's abort handler off and silences HDF5's own
+ * error printing (we report our own one-line messages) before anything
+ * runs. */
 #include <gsl/gsl_errno.h>
+#include <hdf5.h>
 #include <mpi.h>
 #include <signal.h>
 #include <stdio.h>
@@ -23,10 +26,11 @@ int main(int argc, char **argv)
 {
     MPI_Init(&argc, &argv);
     gsl_set_error_handler_off();
-    int rank;
-    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+    ts_cli_dist dist;
+    ts_cli_mpi_dist(&dist);
     if (argc < 2 || strcmp(argv[1], "run")) {
-        if (rank == 0)
+        if (dist.rank == 0)
             fprintf(stderr, "usage: truthsim-mpi run [EXPERIMENT.yaml] -o OUT.h5 "
                             "[options of truthsim run]\n");
         MPI_Finalize();
@@ -34,6 +38,7 @@ int main(int argc, char **argv)
     }
     ts_cli_env env;
     char *cmdline = ts_cli_env_init(&env, &stop_requested, on_signal, argc, argv);
+    env.dist = &dist;
     int rc = ts_cli_run(argc - 1, argv + 1, &env);
     free(cmdline);
     MPI_Finalize();

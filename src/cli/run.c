@@ -1,20 +1,21 @@
-/* cli_run.c -- `truthsim run [EXPERIMENT.yaml] [-o OUT.h5] ...` (SPEC §7.2).
+/* run.c -- `truthsim run [EXPERIMENT.yaml] [-o OUT.h5] ...` (SPEC §7.2).
  *
  * Loads and checks the experiment (every input error before any run), then
  * runs its grid points in enumeration order and writes one HDF5 file.  On
  * SIGINT/SIGTERM the current point stops; finished points are written with
- * their `completed` mask and the exit status is 130. */
+ * their `completed` mask and the exit status is 130.
+ *
+ * The same object serves truthsim and truthsim-mpi: where the points run
+ * is the distribution hook of ts_cli_env (NULL here, mpi_run.c's MPI
+ * master and workers in truthsim-mpi), so nothing here knows MPI.  Also
+ * the start and the exit codes both programs share. */
 #include <argp.h>
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include <errno.h>
 #include <sys/stat.h>
-#ifdef TS_WITH_MPI
-#include <mpi.h>
-#endif
 
 #include "cli/cli.h"
 #include "results/points.h"
@@ -106,134 +107,224 @@ static const struct argp argp = {
     NULL, NULL, NULL,
 };
 
-/* Run grid point p, reduce it into sw and write its point file. */
 typedef struct run_clock {
     double sim, files; /* seconds in the engine, in point files */
 } run_clock;
 
-static int run_one_point(const ts_experiment *x, ts_sweep *sw, long p,
-                         const ts_run_opts *opts, const char *dir,
-                         const char *hash, const char *cmdline,
-                         run_clock *clk, ts_err *e)
+/* Everything one `truthsim run` holds between its steps. */
+typedef struct run_state {
+    run_args a;
+    const ts_cli_env *env;
+    ts_experiment *x;
+    ts_sweep sw;
+    int have_sweep;
+    char out_buf[512];
+    char hash[65], dir[4096]; /* the experiment's hash, its point files */
+    long resumed;             /* points finished by an earlier run      */
+    long finished;            /* points finished in all                 */
+    ts_progress prog;
+    ts_run_opts opts;
+    int interrupted, failed;
+    int rc;                   /* the status of the last point run       */
+    run_clock clk;
+    ts_err e;
+} run_state;
+
+static void run_state_free(run_state *s)
+{
+    if (s->have_sweep)
+        ts_sweep_free(&s->sw);
+    ts_experiment_free(s->x);
+}
+
+/* argv into s->a; --replicas and --seed become --set, applied last so
+ * they win. */
+static void parse_args(run_state *s, int argc, char **argv)
+{
+    run_args *a = &s->a;
+    argp_parse(&argp, argc, argv, 0, NULL, a);
+    if (s->env->dist && s->env->dist->rank != 0)
+        a->quiet = 1; /* one voice: rank 0 */
+    if (a->rep_buf[0])
+        a->set[a->n_set++] = a->rep_buf;
+    if (a->seed_buf[0])
+        a->set[a->n_set++] = a->seed_buf;
+}
+
+/* Load the experiment, allocate the sweep and find the points an earlier
+ * run of the same experiment finished (resume). */
+static int prepare(run_state *s)
+{
+    run_args *a = &s->a;
+    int rc = ts_experiment_load(&s->x, a->exp_path,
+                                a->exp_path ? NULL : ts_default_experiment,
+                                a->n_set, a->set, &s->e);
+    if (rc)
+        return rc;
+    if (!a->out) {
+        snprintf(s->out_buf, sizeof s->out_buf, "%s.h5", s->x->name);
+        a->out = s->out_buf;
+    }
+    rc = ts_sweep_alloc(&s->sw, s->x, &s->e);
+    if (rc)
+        return rc;
+    s->have_sweep = 1;
+    ts_points_dir(a->out, s->dir, sizeof s->dir);
+    rc = ts_experiment_hash(s->x, s->hash, &s->e);
+    if (!rc)
+        rc = ts_points_load(&s->sw, s->dir, s->hash, a->force, &s->resumed,
+                            &s->e);
+    if (!rc && mkdir(s->dir, 0777) != 0 && errno != EEXIST)
+        rc = TS_ERROR(&s->e, TS_EIO, "%s: cannot create: %s", s->dir,
+                      strerror(errno));
+    return rc;
+}
+
+/* Progress over the replicas still to run, and the engine's options. */
+static void start_progress(run_state *s)
+{
+    const ts_experiment *x = s->x;
+    if (s->resumed && !s->a.quiet)
+        fprintf(stderr, "truthsim run: resuming: %ld of %ld grid points already "
+                        "finished in %s\n", s->resumed, x->n_points, s->dir);
+    ts_progress_init(&s->prog, (x->n_points - s->resumed) * x->replicas,
+                     "replicas", s->a.quiet);
+    s->opts = (ts_run_opts){s->a.threads, s->env->stop, ts_progress_update,
+                            &s->prog, s->a.generic};
+    s->finished = s->resumed;
+}
+
+/* Run grid point p, reduce it into the sweep and write its point file. */
+static int run_one_point(run_state *s, long p, ts_err *e)
 {
     ts_point pt;
     ts_point_result res;
     char ppath[4200];
-    int rc = ts_experiment_point(x, p, &pt, e);
+    int rc = ts_experiment_point(s->x, p, &pt, e);
     if (!rc)
-        rc = ts_point_result_alloc(&res, x, &pt, e);
+        rc = ts_point_result_alloc(&res, s->x, &pt, e);
     if (rc)
         return rc;
     double t0 = ts_now();
-    rc = ts_engine_run_point(x, &pt, opts, &res, e);
+    rc = ts_engine_run_point(s->x, &pt, &s->opts, &res, e);
     double t1 = ts_now();
     if (rc == TS_OK) {
-        ts_sweep_add_point(sw, &pt, &res);
-        ts_point_path(dir, p, ppath, sizeof ppath);
-        rc = ts_point_write(sw, p, ppath, hash, cmdline, e);
+        ts_sweep_add_point(&s->sw, &pt, &res);
+        ts_point_path(s->dir, p, ppath, sizeof ppath);
+        rc = ts_point_write(&s->sw, p, ppath, s->hash, s->env->command_line,
+                            e);
     }
-    clk->sim += t1 - t0;
-    clk->files += ts_now() - t1;
+    s->clk.sim += t1 - t0;
+    s->clk.files += ts_now() - t1;
     ts_point_result_free(&res);
     return rc;
 }
 
-#ifdef TS_WITH_MPI
-/* The MPI driver (issue "sweeps"): rank 0 hands grid points to the other
- * ranks one at a time, largest first (N m T x mechanisms), so the long
- * points start early and the short ones fill the gaps; each worker runs
- * its point with OpenMP inside and writes the point file itself (the
- * directory must be shared by the ranks).  Results are those of the plain
- * run bit for bit: a point's numbers do not depend on who computes it.
- * On SIGINT/SIGTERM the master stops handing out work; finished points
- * stay on disk and a rerun completes the rest.
- * Messages: worker -> master {kind, value}: kind 0 = ready (value = the
- * point it finished, or -1), 1 = failed; master -> worker: a point index,
- * or -1 to stop. */
-enum { TAG_TO_MASTER = 1, TAG_TO_WORKER = 2 };
-
-static double point_cost(const ts_experiment *x, long p)
+/* The distribution hook's view of run_one_point. */
+static int run_point_cb(void *ctx, long p, ts_err *e)
 {
-    ts_point pt;
-    if (ts_experiment_point(x, p, &pt, NULL))
-        return 0;
-    return (double)pt.shape.N * pt.shape.m * (double)pt.shape.T * x->n_mech;
+    return run_one_point(ctx, p, e);
 }
 
-static int mpi_master(const ts_experiment *x, const ts_sweep *sw, int size,
-                      volatile sig_atomic_t *stop, int *interrupted,
-                      int *failed, ts_err *e)
+/* Every point not yet finished, here, in grid order; stops at the first
+ * failure or an interruption. */
+static void run_here(run_state *s)
 {
-    long n = 0, *order = malloc((size_t)(x->n_points ? x->n_points : 1) * sizeof *order);
-    double *cost = malloc((size_t)(x->n_points ? x->n_points : 1) * sizeof *cost);
-    if (!order || !cost) {
-        free(order);
-        free(cost);
-        return TS_ERROR(e, TS_ENOMEM, "out of memory");
-    }
-    for (long p = 0; p < x->n_points; p++)
-        if (!sw->completed[p]) {
-            cost[p] = point_cost(x, p);
-            /* Insertion by cost, largest first; ties keep grid order. */
-            long k = n++;
-            while (k > 0 && cost[order[k - 1]] < cost[p]) {
-                order[k] = order[k - 1];
-                k--;
-            }
-            order[k] = p;
-        }
-    long next = 0;
-    int active = size - 1, rc = TS_OK;
-    while (active > 0) {
-        long msg[2];
-        MPI_Status st;
-        MPI_Recv(msg, 2, MPI_LONG, MPI_ANY_SOURCE, TAG_TO_MASTER, MPI_COMM_WORLD, &st);
-        if (msg[0] == 1) {
-            *failed = 1;
-            if (!rc)
-                rc = TS_ERROR(e, TS_EIO, "rank %d failed on grid point %ld",
-                              st.MPI_SOURCE, msg[1]);
-        }
-        if (stop && *stop)
-            *interrupted = 1;
-        long give = -1;
-        if (!*interrupted && !*failed && next < n)
-            give = order[next++];
-        MPI_Send(&give, 1, MPI_LONG, st.MPI_SOURCE, TAG_TO_WORKER, MPI_COMM_WORLD);
-        if (give < 0)
-            active--;
-    }
-    if (next < n)
-        *interrupted = *interrupted || !*failed;
-    free(order);
-    free(cost);
-    return rc;
-}
-
-static int mpi_worker(const ts_experiment *x, ts_sweep *sw,
-                      const ts_run_opts *opts, const char *dir,
-                      const char *hash, const char *cmdline, int *interrupted,
-                      run_clock *clk, ts_err *e)
-{
-    long msg[2] = {0, -1};
-    int rc = TS_OK;
-    for (;;) {
-        long p;
-        MPI_Send(msg, 2, MPI_LONG, 0, TAG_TO_MASTER, MPI_COMM_WORLD);
-        MPI_Recv(&p, 1, MPI_LONG, 0, TAG_TO_WORKER, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
-        if (p < 0)
+    for (long p = 0; p < s->x->n_points && !s->interrupted; p++) {
+        if (s->sw.completed[p])
+            continue;
+        s->rc = run_one_point(s, p, &s->e);
+        if (s->rc == TS_OK)
+            s->finished++;
+        else if (s->rc == TS_EINTR)
+            s->interrupted = 1;
+        else
+            s->failed = 1;
+        ts_progress_next_point(&s->prog, s->x->replicas);
+        if (s->failed)
             break;
-        rc = run_one_point(x, sw, p, opts, dir, hash, cmdline, clk, e);
-        if (rc == TS_EINTR)
-            *interrupted = 1;
-        msg[0] = rc && rc != TS_EINTR ? 1 : 0;
-        msg[1] = p;
-        if (rc == TS_EINTR)
-            msg[1] = -1; /* not finished: nothing to report */
     }
-    return rc;
 }
-#endif
+
+/* Rank 0 of a distributed run: hand out the points, then read back the
+ * point files the workers wrote. */
+static void run_master(run_state *s)
+{
+    const ts_cli_dist *d = s->env->dist;
+    s->rc = d->master(s->x, s->sw.completed, s->env->stop, &s->interrupted,
+                      &s->failed, &s->e);
+    long n_loaded = 0;
+    if (!s->rc)
+        s->rc = ts_points_load(&s->sw, s->dir, s->hash, 0, &n_loaded, &s->e);
+    s->finished = n_loaded;
+    if (s->rc)
+        s->failed = 1;
+}
+
+/* Any other rank: run the points rank 0 hands out; the exit status. */
+static int run_worker(run_state *s)
+{
+    const ts_cli_dist *d = s->env->dist;
+    int rc = d->worker(run_point_cb, s, &s->interrupted, &s->e);
+    if (rc && rc != TS_EINTR)
+        fprintf(stderr, "truthsim run (rank %d): %s\n", d->rank, s->e.msg);
+    return rc == TS_EINTR ? TS_EXIT_INTR : ts_cli_exit_code(rc);
+}
+
+/* Merge the sweep into OUT.h5; the exit status so far. */
+static int write_result(run_state *s, double t_start)
+{
+    ts_provenance prov = {s->env->command_line};
+    ts_err we;
+    ts_err_clear(&we);
+    double t_merge = ts_now();
+    int wrc = ts_sweep_write(&s->sw, s->a.out, &prov, &we);
+    t_merge = ts_now() - t_merge;
+    const run_clock *clk = &s->clk;
+    if (s->a.timing)
+        fprintf(stderr, "truthsim run: %.3f s in all; simulation %.3f s, point "
+                        "files %.3f s (%.2f%% of simulation), merge %.3f s\n",
+                ts_now() - t_start, clk->sim, clk->files,
+                clk->sim > 0 ? 100 * clk->files / clk->sim : 0.0, t_merge);
+    if (wrc) {
+        fprintf(stderr, "truthsim run: %s\n", we.msg);
+        return TS_EXIT_IO;
+    }
+    if (!s->a.quiet)
+        printf("%s\n", s->a.out);
+    return TS_EXIT_OK;
+}
+
+/* Failed and capped replicas, an interruption or a failed point: said on
+ * stderr, and the exit status they make of status. */
+static int report(const run_state *s, int status)
+{
+    const ts_sweep *sw = &s->sw;
+    long nf = 0, nc = 0;
+    for (long k = 0; k < (long)sw->n_cell * sw->n_points; k++) {
+        nf += sw->n_failed[k];
+        nc += sw->n_noconv[k];
+    }
+    if (nc)
+        fprintf(stderr, "truthsim run: warning: in %ld replica runs an iteration "
+                        "hit its cap (dataset n_capped); results kept\n", nc);
+    if (nf) {
+        fprintf(stderr, "truthsim run: %ld replica runs failed (dataset n_failed); "
+                        "first: %s\n", nf, sw->first_error);
+        if (status == TS_EXIT_OK)
+            status = TS_EXIT_FAILED;
+    }
+    if (s->interrupted) {
+        fprintf(stderr, "truthsim run: interrupted: %ld of %ld grid points "
+                        "finished and written\n", s->finished, s->x->n_points);
+        status = TS_EXIT_INTR;
+    } else if (s->failed) {
+        fprintf(stderr, "truthsim run: stopped after %ld points: %s\n",
+                s->finished, s->e.msg);
+        status = ts_cli_exit_code(s->rc);
+    }
+    return status;
+}
 
 char *ts_cli_env_init(ts_cli_env *env, volatile sig_atomic_t *stop,
                       void (*handler)(int), int argc, char **argv)
@@ -255,6 +346,7 @@ char *ts_cli_env_init(ts_cli_env *env, volatile sig_atomic_t *stop,
     }
     env->stop = stop;
     env->command_line = cmdline ? cmdline : "";
+    env->dist = NULL;
     return cmdline;
 }
 
@@ -276,160 +368,38 @@ int ts_cli_exit_code(int rc)
 
 int ts_cli_run(int argc, char **argv, const ts_cli_env *env)
 {
-    run_args a;
-    memset(&a, 0, sizeof a);
-    argp_parse(&argp, argc, argv, 0, NULL, &a);
-#ifdef TS_WITH_MPI
-    int my_rank = 0;
-    MPI_Comm_rank(MPI_COMM_WORLD, &my_rank);
-    if (my_rank != 0)
-        a.quiet = 1; /* one voice: rank 0 */
-#endif
-    /* --replicas and --seed are --set, applied last so they win. */
-    if (a.rep_buf[0])
-        a.set[a.n_set++] = a.rep_buf;
-    if (a.seed_buf[0])
-        a.set[a.n_set++] = a.seed_buf;
-
-    ts_err e;
-    ts_err_clear(&e);
-    ts_experiment *x = NULL;
-    int rc = ts_experiment_load(&x, a.exp_path,
-                                a.exp_path ? NULL : ts_default_experiment,
-                                a.n_set, a.set, &e);
+    run_state s;
+    memset(&s, 0, sizeof s);
+    s.env = env;
+    parse_args(&s, argc, argv);
+    ts_err_clear(&s.e);
+    int rc = prepare(&s);
     if (rc) {
-        fprintf(stderr, "truthsim run: %s\n", e.msg);
+        fprintf(stderr, "truthsim run: %s\n", s.e.msg);
+        run_state_free(&s);
         return ts_cli_exit_code(rc);
     }
-    char out_buf[512];
-    if (!a.out) {
-        snprintf(out_buf, sizeof out_buf, "%s.h5", x->name);
-        a.out = out_buf;
-    }
-    ts_sweep sw;
-    rc = ts_sweep_alloc(&sw, x, &e);
-    if (rc) {
-        fprintf(stderr, "truthsim run: %s\n", e.msg);
-        ts_experiment_free(x);
-        return ts_cli_exit_code(rc);
-    }
-    /* Resume: points finished by an earlier run of the same experiment. */
-    char hash[65], dir[4096];
-    long resumed = 0;
-    ts_points_dir(a.out, dir, sizeof dir);
-    rc = ts_experiment_hash(x, hash, &e);
-    if (!rc)
-        rc = ts_points_load(&sw, dir, hash, a.force, &resumed, &e);
-    if (!rc && mkdir(dir, 0777) != 0 && errno != EEXIST)
-        rc = TS_ERROR(&e, TS_EIO, "%s: cannot create: %s", dir, strerror(errno));
-    if (rc) {
-        fprintf(stderr, "truthsim run: %s\n", e.msg);
-        ts_sweep_free(&sw);
-        ts_experiment_free(x);
-        return ts_cli_exit_code(rc);
-    }
-    if (resumed && !a.quiet)
-        fprintf(stderr, "truthsim run: resuming: %ld of %ld grid points already "
-                        "finished in %s\n", resumed, x->n_points, dir);
-    ts_progress prog;
-    ts_progress_init(&prog, (x->n_points - resumed) * x->replicas, "replicas",
-                     a.quiet);
-    ts_run_opts opts = {a.threads, env->stop, ts_progress_update, &prog,
-                        a.generic};
-    long finished = resumed;
-    int interrupted = 0, failed = 0;
-    run_clock clk = {0, 0};
+    start_progress(&s);
     const double t_start = ts_now();
-#ifdef TS_WITH_MPI
-    int mpi_rank = 0, mpi_size = 1;
-    MPI_Comm_rank(MPI_COMM_WORLD, &mpi_rank);
-    MPI_Comm_size(MPI_COMM_WORLD, &mpi_size);
-    if (mpi_size > 1) {
-        prog.quiet = 1; /* many ranks, one terminal */
-        if (mpi_rank == 0) {
-            rc = mpi_master(x, &sw, mpi_size, env->stop, &interrupted, &failed, &e);
-            /* The workers wrote their points: read them all back. */
-            long n_loaded = 0;
-            if (!rc)
-                rc = ts_points_load(&sw, dir, hash, 0, &n_loaded, &e);
-            finished = n_loaded;
-            if (rc)
-                failed = 1;
-        } else {
-            rc = mpi_worker(x, &sw, &opts, dir, hash, env->command_line,
-                            &interrupted, &clk, &e);
-            ts_sweep_free(&sw);
-            ts_experiment_free(x);
-            if (rc && rc != TS_EINTR)
-                fprintf(stderr, "truthsim run (rank %d): %s\n", mpi_rank, e.msg);
-            return rc == TS_EINTR ? TS_EXIT_INTR : ts_cli_exit_code(rc);
+    const ts_cli_dist *d = env->dist;
+    if (d && d->size > 1) {
+        s.prog.quiet = 1; /* many ranks, one terminal */
+        if (d->rank != 0) {
+            int status = run_worker(&s);
+            run_state_free(&s);
+            return status;
         }
-    } else
-#endif
-    for (long p = 0; p < x->n_points && !interrupted; p++) {
-        if (sw.completed[p])
-            continue;
-        rc = run_one_point(x, &sw, p, &opts, dir, hash, env->command_line,
-                           &clk, &e);
-        if (rc == TS_OK)
-            finished++;
-        else if (rc == TS_EINTR)
-            interrupted = 1;
-        else
-            failed = 1;
-        ts_progress_next_point(&prog, x->replicas);
-        if (failed)
-            break;
+        run_master(&s);
+    } else {
+        run_here(&s);
     }
-    ts_progress_finish(&prog);
-    int status = TS_EXIT_OK;
-    if (failed && finished == 0) {
-        fprintf(stderr, "truthsim run: %s\n", e.msg);
-        ts_sweep_free(&sw);
-        ts_experiment_free(x);
-        return ts_cli_exit_code(rc);
+    ts_progress_finish(&s.prog);
+    if (s.failed && s.finished == 0) {
+        fprintf(stderr, "truthsim run: %s\n", s.e.msg);
+        run_state_free(&s);
+        return ts_cli_exit_code(s.rc);
     }
-    ts_provenance prov = {env->command_line};
-    ts_err we;
-    ts_err_clear(&we);
-    double t_merge = ts_now();
-    int wrc = ts_sweep_write(&sw, a.out, &prov, &we);
-    t_merge = ts_now() - t_merge;
-    if (a.timing)
-        fprintf(stderr, "truthsim run: %.3f s in all; simulation %.3f s, point "
-                        "files %.3f s (%.2f%% of simulation), merge %.3f s\n",
-                ts_now() - t_start, clk.sim, clk.files,
-                clk.sim > 0 ? 100 * clk.files / clk.sim : 0.0, t_merge);
-    if (wrc) {
-        fprintf(stderr, "truthsim run: %s\n", we.msg);
-        status = TS_EXIT_IO;
-    } else if (!a.quiet) {
-        printf("%s\n", a.out);
-    }
-    long nf = 0, nc = 0;
-    for (long k = 0; k < (long)sw.n_cell * sw.n_points; k++) {
-        nf += sw.n_failed[k];
-        nc += sw.n_noconv[k];
-    }
-    if (nc)
-        fprintf(stderr, "truthsim run: warning: in %ld replica runs an iteration "
-                        "hit its cap (dataset n_capped); results kept\n", nc);
-    if (nf) {
-        fprintf(stderr, "truthsim run: %ld replica runs failed (dataset n_failed); "
-                        "first: %s\n", nf, sw.first_error);
-        if (status == TS_EXIT_OK)
-            status = TS_EXIT_FAILED;
-    }
-    if (interrupted) {
-        fprintf(stderr, "truthsim run: interrupted: %ld of %ld grid points "
-                        "finished and written\n", finished, x->n_points);
-        status = TS_EXIT_INTR;
-    } else if (failed) {
-        fprintf(stderr, "truthsim run: stopped after %ld points: %s\n", finished,
-                e.msg);
-        status = ts_cli_exit_code(rc);
-    }
-    ts_sweep_free(&sw);
-    ts_experiment_free(x);
+    int status = report(&s, write_result(&s, t_start));
+    run_state_free(&s);
     return status;
 }

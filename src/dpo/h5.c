@@ -1,4 +1,11 @@
-/* h5.c -- HDF5 output of the trainer (see dpo_h5.h). */
+/* h5.c -- HDF5 output of the trainer (see dpo_h5.h).
+ *
+ * The root also carries the provenance attributes every truthsim file
+ * has (base/provenance.h: program, version, git_commit, command_line,
+ * compiler, library versions, openmp).  The command line comes in attrs
+ * under the name "command_line", if the caller has one; it is written
+ * with the provenance, not among the settings.  HDF5's own error printing
+ * is left as the program set it (main silences it once). */
 #include "dpo/dpo_h5.h"
 
 #include <hdf5.h>
@@ -7,10 +14,23 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/provenance.h"
+
+#define COMMAND_LINE "command_line"
+
 static int put_series(hid_t f, const char *name, const double *x, int n)
 {
     hsize_t dims[1] = {(hsize_t)n};
     return H5LTmake_dataset_double(f, name, 1, dims, x) < 0;
+}
+
+/* The "command_line" entry of attrs, or NULL. */
+static const char *command_line(const ts_dpo_h5_attr *attrs, int n)
+{
+    for (int i = 0; i < n; i++)
+        if (!strcmp(attrs[i].name, COMMAND_LINE) && attrs[i].text)
+            return attrs[i].text;
+    return NULL;
 }
 
 int ts_dpo_write_h5(const char *path, const ts_dpo_metrics *metrics,
@@ -28,16 +48,11 @@ int ts_dpo_write_h5(const char *path, const ts_dpo_metrics *metrics,
     }
     memcpy(tmp, path, pl);
     memcpy(tmp + pl, ".tmp", 5);
-    /* Our own message says what failed; keep HDF5's stack dump quiet for
-     * the create, restoring the caller's handler after. */
-    H5E_auto2_t efn;
-    void *edata;
-    H5Eget_auto2(H5E_DEFAULT, &efn, &edata);
-    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
     hid_t f = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
-    H5Eset_auto2(H5E_DEFAULT, efn, edata);
     int bad = f < 0;
     if (!bad) {
+        ts_provenance prov = {command_line(attrs, nattrs)};
+        bad = ts_provenance_write(f, &prov) != 0;
         static const char *const names[5] = {"loss", "rewards_chosen",
                                              "rewards_rejected",
                                              "rewards_accuracy",
@@ -64,12 +79,15 @@ int ts_dpo_write_h5(const char *path, const ts_dpo_metrics *metrics,
                                            1) < 0 ||
                   H5LTset_attribute_double(f, "/", "n_test", &n, 1) < 0;
         }
-        for (int i = 0; i < nattrs && !bad; i++)
+        for (int i = 0; i < nattrs && !bad; i++) {
+            if (!strcmp(attrs[i].name, COMMAND_LINE))
+                continue; /* written with the provenance */
             bad = attrs[i].text
                       ? H5LTset_attribute_string(f, "/", attrs[i].name,
                                                  attrs[i].text) < 0
                       : H5LTset_attribute_double(f, "/", attrs[i].name,
                                                  &attrs[i].value, 1) < 0;
+        }
         bad = (H5Fclose(f) < 0) || bad;
     }
     int rc = TS_OK;

@@ -1,4 +1,7 @@
-/* layers.c -- forward/backward pairs of the GPT-2 layers (see dpo_layers.h).
+/* layers.c -- forward/backward pairs of the GPT-2 layers (see dpo_layers.h)
+ * but attention (attention.c): matmul, LayerNorm, GELU, residual, encoder
+ * and the output head's log-probabilities, with the register tile and the
+ * row sums attention shares (layers_impl.h).
  *
  * Speed without -ffast-math: no loop needs reassociation to vectorise.  The
  * matmuls run on register tiles of TS_DPO_MR rows x TS_DPO_NR columns whose
@@ -13,91 +16,11 @@
  *
  * What it leaves out: dropout inside the blocks (GPT-2 fine-tuning with
  * LoRA keeps the base model's dropout off), bf16, and KV caching. */
-#include "dpo/dpo_layers.h"
+#include "dpo/layers_impl.h"
 
-#include <assert.h>
-#include <math.h>
-#include <string.h>
+/* Row sums in SL lanes (layers_impl.h). */
 
-#define THREAD_ID() TS_DPO_THREAD_ID()
-#define TASKS(ws) TS_DPO_TASKS(ws)
-
-#ifdef TS_DPO_F64
-#define FMA fma
-#define EXP exp
-#define TANH tanh
-#define SQRT sqrt
-#else
-#define FMA fmaf
-#define EXP exp_approx
-#define TANH tanh_approx
-#define SQRT sqrtf
-#endif
-
-/* Hot kernels are compiled three times and the best one is picked at load
- * time.  Results are the same bits in every clone (explicit fma). */
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && \
-    !defined(__SANITIZE_ADDRESS__)
-#define HOT __attribute__((target_clones("avx512f", "arch=x86-64-v3", "default")))
-#else
-#define HOT
-#endif
-
-typedef ts_dpo_real real;
-enum { MR = TS_DPO_MR, NR = TS_DPO_NR };
-
-#ifndef TS_DPO_F64
-/* e^x in fp32 without a libm call, so the loops that use it vectorise
- * (GELU is a quarter of a small model's step with libm's tanhf).  Cody-
- * Waite reduction x = n ln2 + r, |r| <= ln2/2, then Cephes' degree-7
- * polynomial for e^r and 2^n built in the exponent bits.  Relative error
- * below 1e-7 on [-87, 88] (measured against double exp); x is clamped to
- * that range, which only the softmax's masked or far-below-max terms
- * reach, where e^x is below fp32's resolution of the sum anyway. */
-static inline float exp_approx(float x)
-{
-    x = x < -87.0f ? -87.0f : (x > 88.0f ? 88.0f : x);
-    /* n = round(x / ln2): adding 1.5 * 2^23 rounds to an integer */
-    float n = fmaf(x, 1.44269504088896341f, 12582912.0f) - 12582912.0f;
-    float r = fmaf(n, -0.693359375f, x);   /* ln2 split in two parts so  */
-    r = fmaf(n, 2.12194440e-4f, r);        /* n * ln2_hi is exact        */
-    float p = 1.9875691500e-4f;
-    p = fmaf(p, r, 1.3981999507e-3f);
-    p = fmaf(p, r, 8.3334519073e-3f);
-    p = fmaf(p, r, 4.1665795894e-2f);
-    p = fmaf(p, r, 1.6666665459e-1f);
-    p = fmaf(p, r, 5.0000001201e-1f);
-    p = fmaf(p * r, r, r) + 1.0f;
-    uint32_t bits = (uint32_t)((int32_t)n + 127) << 23;
-    float s;
-    memcpy(&s, &bits, sizeof s);
-    return p * s;
-}
-
-/* tanh u = 1 - 2 / (1 + e^{2u}); absolute error below 2e-7. */
-static inline float tanh_approx(float u)
-{
-    return 1.0f - 2.0f / (1.0f + exp_approx(2.0f * u));
-}
-#endif
-
-static int imin(int a, int b) { return a < b ? a : b; }
-
-/* This thread's slice of the scratch; the team running the kernels has at
- * most ws->nthreads threads (model.c sizes both). */
-static real *thread_scratch(const ts_dpo_ws *ws)
-{
-    assert(THREAD_ID() < ws->nthreads);
-    return ws->scratch + (size_t)THREAD_ID() * ws->per_thread;
-}
-
-/* Sums along a row use SL lanes: lane j adds elements j, j+SL, j+2SL, ...
- * in turn, then the lanes are added in order 0..SL-1.  That is one fixed
- * order on every CPU and thread count, written out so that no
- * reassociation is left to the compiler, and it vectorises. */
-#define SL 16
-
-HOT static real lane_sum(const real *restrict x, int n)
+HOT real ts_dpo_lane_sum(const real *restrict x, int n)
 {
     real acc[SL] = {0};
     int i = 0;
@@ -113,7 +36,7 @@ HOT static real lane_sum(const real *restrict x, int n)
 }
 
 /* max over x[0..n), n >= 1 (exact whatever the order) */
-HOT static real lane_max(const real *restrict x, int n)
+HOT real ts_dpo_lane_max(const real *restrict x, int n)
 {
     real acc[SL];
     for (int j = 0; j < SL; j++)
@@ -214,9 +137,10 @@ HOT static void tile_edge(real *restrict c, size_t ldc,
  * runs the vectorised tile_full when b is zero-padded to NR columns
  * (b_padded), or can be copied so into pad (K * NR elements; NULL if the
  * scratch is too small). */
-static void tile(real *c, size_t ldc, const real *a, size_t a_rs, size_t a_ks,
-                 const real *b, size_t ldb, int K, int mr, int nr, int mode,
-                 const real *bias, int b_padded, real *pad)
+void ts_dpo_tile(real *c, size_t ldc, const real *a, size_t a_rs,
+                 size_t a_ks, const real *b, size_t ldb, int K, int mr,
+                 int nr, int mode, const real *bias, int b_padded,
+                 real *pad)
 {
     if (mr == MR && nr == NR) {
         tile_full(c, ldc, a, a_rs, a_ks, b, ldb, K, NR, mode, bias);
@@ -275,7 +199,7 @@ void ts_dpo_matmul_forward(real *out, const real *inp, const real *w,
         pack_panel(wp, w + (size_t)j0 * K, K, nr);
         for (int ib = 0; ib < mb; ib++) {
             int i0 = ib * MR, mr = imin(MR, BT - i0);
-            tile(out + (size_t)i0 * OC + j0, (size_t)OC,
+            ts_dpo_tile(out + (size_t)i0 * OC + j0, (size_t)OC,
                  inp + (size_t)i0 * K, (size_t)K, 1, wp, NR, K, mr, nr,
                  accumulate, bias ? bias + j0 : NULL, 1, NULL);
         }
@@ -299,7 +223,7 @@ void ts_dpo_matmul_backward(real *dinp, real *dw, real *dbias,
             for (int jb = 0; jb < nb; jb++) {
                 int i0 = ib * MR, mr = imin(MR, BT - i0);
                 int j0 = jb * NR, nr = imin(NR, K - j0);
-                tile(dinp + (size_t)i0 * K + j0, (size_t)K,
+                ts_dpo_tile(dinp + (size_t)i0 * K + j0, (size_t)K,
                      dout + (size_t)i0 * OC, (size_t)OC, 1, w + j0,
                      (size_t)K, OC, mr, nr, 1, NULL, 0,
                      nr < NR ? thread_pad(ws, OC) : NULL);
@@ -314,7 +238,7 @@ void ts_dpo_matmul_backward(real *dinp, real *dw, real *dbias,
             for (int jb = 0; jb < nb; jb++) {
                 int i0 = ib * MR, mr = imin(MR, OC - i0);
                 int j0 = jb * NR, nr = imin(NR, K - j0);
-                tile(dw + (size_t)i0 * K + j0, (size_t)K, dout + i0, 1,
+                ts_dpo_tile(dw + (size_t)i0 * K + j0, (size_t)K, dout + i0, 1,
                      (size_t)OC, inp + j0, (size_t)K, BT, mr, nr, 1, NULL, 0,
                      nr < NR ? thread_pad(ws, BT) : NULL);
             }
@@ -349,7 +273,7 @@ HOT static void layernorm_row(real *restrict out, real *restrict mean,
                               const real *restrict w, const real *restrict b,
                               int C)
 {
-    real m = lane_sum(x, C) / (real)C;
+    real m = ts_dpo_lane_sum(x, C) / (real)C;
     real acc[SL] = {0};
     int i0 = 0;
     for (; i0 + SL <= C; i0 += SL)
@@ -454,199 +378,6 @@ void ts_dpo_layernorm_backward(real *dinp, real *dw, real *db,
         for (int jb = 0; jb < nb; jb++)
             layernorm_back_params(dw, db, dout, inp, mean, rstd, BT, C,
                                   jb * NR, imin(NR, C - jb * NR));
-    }
-}
-
-
-/* Softmax of a[0..n) scaled by `scale`, in place. */
-HOT static void softmax_row(real *restrict a, int n, real scale)
-{
-    for (int t2 = 0; t2 < n; t2++)
-        a[t2] *= scale;
-    real mx = lane_max(a, n);
-    for (int t2 = 0; t2 < n; t2++)
-        a[t2] = EXP(a[t2] - mx);
-    real inv = 1 / lane_sum(a, n);
-    for (int t2 = 0; t2 < n; t2++)
-        a[t2] *= inv;
-}
-
-/* d[t2] <- scale a[t2] (d[t2] - sum_t3 a[t3] d[t3]) for t2 < n; 0 up to T. */
-HOT static void softmax_back_row(real *restrict d, const real *restrict a,
-                                 int n, int T, real scale)
-{
-    real s = 0;
-    for (int t2 = 0; t2 < n; t2++)
-        s = FMA(a[t2], d[t2], s);
-    for (int t2 = 0; t2 < n; t2++)
-        d[t2] = scale * (a[t2] * (d[t2] - s));
-    for (int t2 = n; t2 < T; t2++)
-        d[t2] = 0;
-}
-
-/* ------------------------------------------------------------- attention */
-
-/* Attention runs on the matmul tiles too: per (batch, head) the scores
- * S = Q K^T, the output P V and the four products of the backward are small
- * matmuls over row blocks of 8 positions, visiting only the column blocks
- * at or below the diagonal.  Where a block straddles the diagonal, the
- * entries above it are computed and then zeroed by the softmax (forward)
- * or multiply exact zeros (P V and the gradients), which leaves every kept
- * value's chain of fmas, and so its bits, as a loop over t2 <= t gives. */
-
-static int round_up(int x, int k) { return (x + k - 1) / k * k; }
-
-size_t ts_dpo_attention_scratch(int T, int hs)
-{
-    size_t Tp = (size_t)round_up(T, NR), hp = (size_t)round_up(hs, NR);
-    /* backward: vT [hs][Tp], dp [T][Tp], q, k and dout padded [T][hp] */
-    return (size_t)hs * Tp + (size_t)T * Tp + 3 * (size_t)T * hp;
-}
-
-/* dst[t][0..hp) = src[t*ld + 0..hs), zero-padded */
-static void gather_padded(real *restrict dst, const real *restrict src,
-                          size_t ld, int T, int hs, int hp)
-{
-    for (int t = 0; t < T; t++) {
-        real *d = dst + (size_t)t * hp;
-        const real *s = src + (size_t)t * ld;
-        for (int i = 0; i < hs; i++)
-            d[i] = s[i];
-        for (int i = hs; i < hp; i++)
-            d[i] = 0;
-    }
-}
-
-/* dst[i][t] = src[t*ld + i] for i < hs, t < T; columns T..Tp zero */
-static void gather_transposed(real *restrict dst, const real *restrict src,
-                              size_t ld, int T, int hs, int Tp)
-{
-    for (int i = 0; i < hs; i++) {
-        real *d = dst + (size_t)i * Tp;
-        for (int t = 0; t < T; t++)
-            d[t] = src[(size_t)t * ld + i];
-        for (int t = T; t < Tp; t++)
-            d[t] = 0;
-    }
-}
-
-/* Row block [t0, t0+mr) of C = A B over the causal range: output columns
- * 0..ncols (a multiple of NR or the end), inner index k in [k0, k1). */
-static void causal_tiles(real *c, size_t ldc, const real *a, size_t a_rs,
-                         size_t a_ks, const real *b, size_t ldb, int k0,
-                         int k1, int mr, int ncols, int mode)
-{
-    for (int j0 = 0; j0 < ncols; j0 += NR) {
-        int nr = imin(NR, ncols - j0);
-        tile(c + j0, ldc, a + (size_t)k0 * a_ks, a_rs, a_ks,
-             b + (size_t)k0 * ldb + j0, ldb, k1 - k0, mr, nr, mode, NULL, 1,
-             NULL);
-    }
-}
-
-/* One (batch, head): pre[t][t2] = scale q_t.k_t2 for t2 <= t,
- * att[t] = softmax(pre[t]), out_t = sum_t2 att[t][t2] v_t2. */
-static void attention_head_forward(real *out, real *att, const real *qkv,
-                                   int T, int C, int hs, int h, real *scr)
-{
-    size_t C3 = 3 * (size_t)C;
-    int Tp = round_up(T, NR), hp = round_up(hs, NR);
-    real scale = 1 / SQRT((real)hs);
-    real *kT = scr, *vp = scr + (size_t)hs * Tp;
-    gather_transposed(kT, qkv + C + (size_t)h * hs, C3, T, hs, Tp);
-    gather_padded(vp, qkv + 2 * (size_t)C + (size_t)h * hs, C3, T, hs, hp);
-    for (int t0 = 0; t0 < T; t0 += MR) {
-        int mr = imin(MR, T - t0), last = t0 + mr; /* rows t < last */
-        /* S rows t0.. : columns up to the block holding the diagonal */
-        causal_tiles(att + (size_t)t0 * T, (size_t)T,
-                     qkv + (size_t)t0 * C3 + (size_t)h * hs, C3, 1, kT,
-                     (size_t)Tp, 0, hs, mr, imin(round_up(last, NR), T), 0);
-        for (int t = t0; t < last; t++) {
-            real *a = att + (size_t)t * T;
-            int n = t + 1;
-            softmax_row(a, n, scale);
-            for (int t2 = n; t2 < T; t2++)
-                a[t2] = 0;
-        }
-        /* out rows t0.. = P V over t2 < last (P is 0 beyond the diagonal) */
-        causal_tiles(out + (size_t)t0 * C + (size_t)h * hs, (size_t)C,
-                     att + (size_t)t0 * T, (size_t)T, 1, vp, (size_t)hp, 0,
-                     last, mr, hs, 0);
-    }
-}
-
-void ts_dpo_attention_forward(real *out, real *att, const real *qkv, int B,
-                              int T, int C, int NH, const ts_dpo_ws *ws)
-{
-    int hs = C / NH;
-    TS_DPO_OMP(omp taskloop collapse(2) num_tasks(TASKS(ws)) if ((double)B * T * T * C > ws->par_min))
-    for (int b = 0; b < B; b++)
-        for (int h = 0; h < NH; h++)
-            attention_head_forward(
-                out + (size_t)b * T * C,
-                att + ((size_t)b * NH + h) * T * T,
-                qkv + (size_t)b * T * 3 * C, T, C, hs, h,
-                thread_scratch(ws));
-}
-
-/* Backward of attention_head_forward:
- *   datt[t][t2] = do_t . v_t2            dv_t2 = sum_t att[t][t2] do_t
- *   dpre[t][t2] = att[t][t2] (datt[t][t2] - sum_t3 att[t][t3] datt[t][t3])
- *   dq_t = scale sum_t2 dpre[t][t2] k_t2  dk_t2 = scale sum_t dpre[t][t2] q_t
- * (scale folded into dpre). */
-static void attention_head_backward(real *dqkv, const real *dout,
-                                    const real *qkv, const real *att, int T,
-                                    int C, int hs, int h, real *scr)
-{
-    size_t C3 = 3 * (size_t)C;
-    int Tp = round_up(T, NR), hp = round_up(hs, NR);
-    real scale = 1 / SQRT((real)hs);
-    real *vT = scr, *dp = vT + (size_t)hs * Tp, *qp = dp + (size_t)T * Tp;
-    real *kp = qp + (size_t)T * hp, *dop = kp + (size_t)T * hp;
-    size_t qo = (size_t)h * hs, ko = C + qo, vo = 2 * (size_t)C + qo;
-    gather_transposed(vT, qkv + vo, C3, T, hs, Tp);
-    gather_padded(qp, qkv + qo, C3, T, hs, hp);
-    gather_padded(kp, qkv + ko, C3, T, hs, hp);
-    gather_padded(dop, dout + qo, (size_t)C, T, hs, hp);
-    for (int t0 = 0; t0 < T; t0 += MR) {
-        int mr = imin(MR, T - t0), last = t0 + mr;
-        /* datt rows t0.. = dO V^T, causal columns */
-        causal_tiles(dp + (size_t)t0 * Tp, (size_t)Tp, dop + (size_t)t0 * hp,
-                     (size_t)hp, 1, vT, (size_t)Tp, 0, hs, mr,
-                     imin(round_up(last, NR), T), 0);
-        for (int t = t0; t < last; t++)
-            softmax_back_row(dp + (size_t)t * Tp, att + (size_t)t * T, t + 1,
-                             T, scale);
-    }
-    for (int t0 = 0; t0 < T; t0 += MR) {
-        int mr = imin(MR, T - t0), last = t0 + mr;
-        /* dq rows t0.. = dpre K over t2 < last */
-        causal_tiles(dqkv + (size_t)t0 * C3 + qo, C3, dp + (size_t)t0 * Tp,
-                     (size_t)Tp, 1, kp, (size_t)hp, 0, last, mr, hs, 0);
-        /* rows t2 in [t0, last) of dk = dpre^T Q and dv = att^T dO, summed
-         * over t >= t0 (earlier rows of dpre and att are 0 there) */
-        causal_tiles(dqkv + (size_t)t0 * C3 + ko, C3, dp + t0, 1, (size_t)Tp,
-                     qp, (size_t)hp, t0, T, mr, hs, 0);
-        causal_tiles(dqkv + (size_t)t0 * C3 + vo, C3, att + t0, 1, (size_t)T,
-                     dop, (size_t)hp, t0, T, mr, hs, 0);
-    }
-}
-
-void ts_dpo_attention_backward(real *dqkv, const real *dout, const real *qkv,
-                               const real *att, int B, int T, int C, int NH,
-                               const ts_dpo_ws *ws)
-{
-    int hs = C / NH;
-    TS_DPO_OMP(omp taskloop collapse(2) num_tasks(TASKS(ws)) if ((double)B * T * T * C > ws->par_min))
-    for (int b = 0; b < B; b++) {
-        for (int h = 0; h < NH; h++) {
-            real *s = thread_scratch(ws);
-            attention_head_backward(dqkv + (size_t)b * T * 3 * C,
-                                    dout + (size_t)b * T * C,
-                                    qkv + (size_t)b * T * 3 * C,
-                                    att + ((size_t)b * NH + h) * T * T, T, C,
-                                    hs, h, s);
-        }
     }
 }
 
@@ -765,7 +496,7 @@ HOT static void exp_shifted(real *restrict out, const real *restrict x,
         out[i] = EXP(x[i] - shift);
 }
 
-/* acc[j] += x[j + DL i]: the lane sums of lane_sum, in double; a chunk
+/* acc[j] += x[j + DL i]: the lane sums of ts_dpo_lane_sum, in double; a chunk
  * holds a multiple of DL elements but the last one. */
 #define DL 8
 HOT static void add_lanes(double *restrict acc, const real *restrict x, int n)
@@ -791,7 +522,7 @@ void ts_dpo_logprob_forward(real *lse, double *logp, const real *logits,
     TS_DPO_OMP(omp taskloop num_tasks(TASKS(ws)) if (4.0 * N * V > ws->par_min))
     for (int n = 0; n < N; n++) {
         const real *l = logits + (size_t)n * Vp;
-        real mx = lane_max(l, V);
+        real mx = ts_dpo_lane_max(l, V);
         /* The sum of up to 50257 terms is kept in double: its rounding
          * would otherwise be the largest error in a sequence log-prob.
          * e^(l - max) goes through the scratch so that loop vectorises. */

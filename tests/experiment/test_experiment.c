@@ -1,5 +1,7 @@
-/* test_experiment.c -- src/experiment/experiment.c: YAML experiments, --set, grid
- * points, defaults, canonical text and every input error (SPEC §7.2).
+/* test_experiment.c -- src/experiment/: YAML experiments and --set
+ * (yaml.c), interpretation (interpret.c), grid points and defaults
+ * (resolve.c), canonical text (canonical.c) and every input error
+ * (SPEC §7.2).
  *
  * Experiments are given as text (ts_experiment_load(&x, "t.yaml", text,
  * ...)), so messages start "t.yaml:LINE:COL: " (or "--set K=V: ").  Line

@@ -1,5 +1,6 @@
-/* test_bestresp.c -- src/game/bestresp.c: single-slot best responses against the
- * paper's known answers (SPEC §5).
+/* test_bestresp.c -- src/game/bestresp*.c (set-up, exact enumeration,
+ * Monte Carlo, searches): single-slot best responses against the paper's
+ * known answers (SPEC §5).
  *
  * Provenance of every expected value:
  *   - Prop. 1 (App. D): `ours`, E[w'] = w (1/m) sum_j [1 - alpha (r_j -
