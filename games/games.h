@@ -25,6 +25,17 @@ extern const ts_population_type ts_pop_signals;
 extern const ts_population_type ts_pop_newcomer;
 extern const ts_population_type ts_pop_drift;
 
+/* Benchmarks 5 and 6 and Freeman et al.'s WSU / WSU-UX (SPEC §2, both
+ * tables; full and limited vtables under one name each), and their
+ * synthetic population (Freeman et al. 2020, Sec. 6). */
+extern const ts_mechanism_type ts_mech_omoe;
+extern const ts_mechanism_type ts_mech_omoe_limited;
+extern const ts_mechanism_type ts_mech_betabin;
+extern const ts_mechanism_type ts_mech_betabin_limited;
+extern const ts_mechanism_type ts_mech_wsu;
+extern const ts_mechanism_type ts_mech_wsu_limited;
+extern const ts_population_type ts_pop_freeman;
+
 /* What the claims of src/analysis/dynamics.c need to know about two populations.
  * newcomer (Prop. 2): the incumbent's (index 0) and the newcomer's (index
  * 1) bands from the population's parameters (defaults filled), so that
