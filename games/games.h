@@ -26,6 +26,18 @@ extern const ts_population_type ts_pop_newcomer;
 extern const ts_population_type ts_pop_drift;
 extern const ts_population_type ts_pop_spectrum; /* games/spectrum.h: its API */
 
+/* Benchmarks 5 and 6 and Freeman et al.'s WSU / WSU-UX (SPEC §2, both
+ * tables; full and limited vtables under one name each), and their
+ * synthetic population (Freeman et al. 2020, Sec. 6). */
+extern const ts_mechanism_type ts_mech_omoe;
+extern const ts_mechanism_type ts_mech_omoe_limited;
+extern const ts_mechanism_type ts_mech_betabin;
+extern const ts_mechanism_type ts_mech_betabin_limited;
+extern const ts_mechanism_type ts_mech_wsu;
+extern const ts_mechanism_type ts_mech_wsu_limited;
+extern const ts_population_type ts_pop_freeman;
+
+
 /* NULL-terminated tables, one line per entry. */
 extern const ts_mechanism_type *const ts_mechanism_types[];
 extern const ts_population_type *const ts_population_types[];

@@ -19,6 +19,12 @@ const ts_mechanism_type *const ts_mechanism_types[] = {
     &ts_mech_median_limited,
     &ts_mech_em_limited,
     &ts_mech_average_limited,
+    &ts_mech_omoe,
+    &ts_mech_omoe_limited,
+    &ts_mech_betabin,
+    &ts_mech_betabin_limited,
+    &ts_mech_wsu,
+    &ts_mech_wsu_limited,
     NULL,
 };
 
@@ -28,6 +34,7 @@ const ts_population_type *const ts_population_types[] = {
     &ts_pop_newcomer,
     &ts_pop_drift,
     &ts_pop_spectrum,
+    &ts_pop_freeman,
     NULL,
 };
 

@@ -740,7 +740,7 @@ static void exact_messages(void **unused)
          "t.yaml:3:8: 'N' mixes numbers and text in one list"},
         {"population: bands\nmechanisms: [ours, zzz]\nN: 5\nT: 10\n",
          "t.yaml:2:1: unknown full-feedback mechanism 'zzz' (valid: ours, "
-         "hedge, median, average, em)"},
+         "hedge, median, average, em, omoe, betabin, wsu)"},
         {HEAD "N: 5\nT: 10\nalpha: 1.5\n",
          "t.yaml:5:1: ours: alpha = 1.5 is outside (0, 1]"},
     };
