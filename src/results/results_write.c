@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "base/h5util.h"
+#include "base/stats.h"
 
 typedef struct dims {
     int rank;
