@@ -107,7 +107,8 @@ typedef struct ts_mechanism_type {
      * update() in the state (EM runs here).  Returns TS_OK, TS_ENOCONV
      * (result usable, but an iteration hit its cap) or an error. */
     int (*aggregate)(void *st, const ts_slot *s, double *A, ts_err *e);
-    /* Stage III: reweigh after verification; pv[m] in {0,1}. */
+    /* Stage III: reweigh after verification; pv[m] in {0,1}.  TS_OK or an
+     * error; never TS_ENOCONV (the slot step would read it as a failure). */
     int (*update)(void *st, const ts_slot *s, const double *pv, ts_err *e);
 
     /* The quantity a worker values, as a natural log: log w_i for `ours` and

@@ -105,6 +105,9 @@ int ts_slot_step(const ts_mechanism_type *mt, void *st, ts_step *s, ts_err *e)
     ts_err up;
     ts_err_clear(&up);
     rc = mt->update(st, &slot, s->pv, &up);
+    if (rc == TS_ENOCONV) /* only aggregate may cap (game.h): a failure */
+        rc = TS_ERROR(&up, TS_EINVAL, "%s: update returned TS_ENOCONV in slot "
+                      "%ld; only aggregate may stop at a cap", mt->name, s->t);
     if (rc) {
         *e = up;
         return rc;
