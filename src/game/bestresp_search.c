@@ -394,3 +394,20 @@ int ts_br_search_md(ts_br_ctx *c, double *r, double *fr)
         }
     return TS_OK;
 }
+
+/* U(r): worker i reports r, the others as given; exact or Monte Carlo. */
+int ts_br_eval(ts_br_ctx *c, const double *r, double *U, double *per_draw)
+{
+    const ts_br_problem *pb = c->pb;
+    ts_br_work *w = c->w;
+    const int m = pb->m;
+    memcpy(w->R + (size_t)pb->i * m, r, (size_t)m * sizeof(double));
+    c->evals++;
+    double acc = 0.0;
+    int rc = c->exact ? ts_br_exact_sum(c, &acc)
+                      : ts_br_mc_mean(c, &acc, per_draw);
+    if (rc)
+        return rc;
+    *U = acc;
+    return TS_OK;
+}

@@ -1,7 +1,8 @@
-/* bestresp.c -- single-slot best responses (bestresp.h; SPEC §4, §5):
- * the set-up, one slot on a clone, U(r) and the entry points.  The
- * enumeration, the Monte Carlo draws and the searches are in
- * bestresp_exact.c, bestresp_mc.c and bestresp_search.c
+/* bestresp_run.c -- single-slot best responses (bestresp.h; SPEC §4, §5):
+ * the set-up and the entry points, the top of the search.  U(r) and the
+ * searches are in bestresp_search.c, the enumeration and the Monte Carlo
+ * draws in bestresp_exact.c and bestresp_mc.c, one slot on a clone in
+ * bestresp_slot.c
  * (bestresp_impl.h).
  *
  * Legend: N workers, m prompts, i the deviating worker, q his beliefs [m],
@@ -142,68 +143,6 @@ int ts_br_work_alloc(ts_br_work **wp, const ts_mechanism_type *mt,
                         o->samples, g->N, g->m);
     }
     *wp = w;
-    return TS_OK;
-}
-
-/* ------------------------------------------------------------------ */
-/* One slot on a clone, and U(r).                                      */
-
-/* Clone the state, run the slot with the heard rows sel[nh] (sel NULL:
- * everyone, in order), and read worker i's utility. */
-int ts_br_run_slot(ts_br_ctx *c, const int *sel, int nh, double *u)
-{
-    const ts_br_problem *pb = c->pb;
-    ts_br_work *w = c->w;
-    const ts_mechanism_type *mt = pb->mt;
-    const int N = pb->g.N, m = pb->m;
-    memcpy(w->clone, pb->state, w->st_size);
-    ts_slot s = {.t = pb->t, .N = N, .m = m, .r = w->R, .n_heard = N,
-                 .sel = NULL};
-    if (sel) {
-        for (int h = 0; h < nh; h++)
-            memcpy(w->rows + (size_t)h * m, w->R + (size_t)sel[h] * m,
-                   (size_t)m * sizeof(double));
-        s.r = w->rows;
-        s.n_heard = nh;
-        s.sel = sel;
-    }
-    int rc = mt->aggregate(w->clone, &s, w->A, c->e);
-    if (rc == TS_ENOCONV)
-        c->noconv = 1;
-    else if (rc)
-        return rc;
-    rc = mt->update(w->clone, &s, w->pv, c->e);
-    if (rc == TS_ENOCONV)
-        c->noconv = 1;
-    else if (rc)
-        return rc;
-    mt->log_weights(w->clone, w->logw);
-    if (pb->utility == TS_BR_WEIGHT) {
-        *u = exp(w->logw[pb->i]);
-    } else {
-        ts_shares_from_log(N, w->logw, w->share);
-        *u = w->share[pb->i];
-    }
-    if (!isfinite(*u))
-        return TS_ERROR(c->e, TS_ENONFINITE,
-                        "best response: %s: worker %d's utility is %g after "
-                        "the slot", mt->name, pb->i, *u);
-    return TS_OK;
-}
-
-int ts_br_eval(ts_br_ctx *c, const double *r, double *U, double *per_draw)
-{
-    const ts_br_problem *pb = c->pb;
-    ts_br_work *w = c->w;
-    const int m = pb->m;
-    memcpy(w->R + (size_t)pb->i * m, r, (size_t)m * sizeof(double));
-    c->evals++;
-    double acc = 0.0;
-    int rc = c->exact ? ts_br_exact_sum(c, &acc)
-                      : ts_br_mc_mean(c, &acc, per_draw);
-    if (rc)
-        return rc;
-    *U = acc;
     return TS_OK;
 }
 
