@@ -101,6 +101,22 @@ int mech_limited_check_beta(const ts_shape *g, const ts_params *p, int k,
  * the heard worker I_t. */
 int mech_check_heard_one(const ts_slot *s, int N, int m_max, const char *who,
                          int *i, ts_err *e);
+/* mech_check_heard_one, then mech_check_pv: the checks before the update
+ * of a one-heard-worker slot (limited ours, exp3, WSU-UX). */
+int mech_check_heard_one_pv(const ts_slot *s, const double *pv, int N,
+                            int m_max, const char *who, int *i, ts_err *e);
+/* Stage II of a mechanism that hears one worker (Sec. VI): the platform
+ * hears only I_t, so his report is the label, A[j] = r[j]. */
+int mech_one_label(const ts_slot *s, int N, int m_max, const char *who,
+                   double *A, ts_err *e);
+/* theta[N] holds nonnegative scores on entry (omoe's v_i, betabin's a^_i):
+ * each becomes its share of their sum (summed in index order), or 1/N
+ * each if every score is 0. */
+void mech_theta_shares(int N, double *theta);
+/* mech_limited_check_beta, then beta in (0, 1] whoever set it: limited
+ * ours and exp3 (Thm. 2's beta, Fig. 9). */
+int mech_limited_check_beta_range(const ts_shape *g, const ts_params *p,
+                                  int k, const char *who, ts_err *e);
 
 /* The subset size k of the subset baselines (median, em, average under
  * limited feedback): a uniform random k-subset is heard each slot (the

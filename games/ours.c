@@ -182,12 +182,9 @@ static int lim_check(const ts_shape *g, const ts_params *p, ts_err *e)
 {
     const double a = p->v[L_ALPHA], b = p->v[L_BETA];
     const char *a_how = p->set[L_ALPHA] ? "" : " (default)";
-    int rc = mech_limited_check_beta(g, p, L_BETA, name, e);
+    int rc = mech_limited_check_beta_range(g, p, L_BETA, name, e);
     if (rc)
         return rc;
-    if (!(b > 0.0 && b <= 1.0))
-        return TS_ERROR(e, TS_EINPUT, "%s: beta = %g is outside (0, 1]",
-                        name, b);
     if (!(a > 0.0 && a < 1.0))
         return TS_ERROR(e, TS_EINPUT, "%s: alpha = %g%s is outside (0, 1)",
                         name, a, a_how);
@@ -256,17 +253,11 @@ static void lim_theta(const void *st, double *theta)
         theta[i] = w[i] / W;
 }
 
-/* Stage II: the platform hears only I_t, so his report is the label. */
+/* Stage II: I_t's report is the label (mech_one_label). */
 static int lim_aggregate(void *st, const ts_slot *sl, double *A, ts_err *e)
 {
     const lim_state *s = st;
-    int i;
-    int rc = mech_check_heard_one(sl, s->N, s->m, name, &i, e);
-    if (rc)
-        return rc;
-    for (int j = 0; j < sl->m; j++)
-        A[j] = sl->r[j];
-    return TS_OK;
+    return mech_one_label(sl, s->N, s->m, name, A, e);
 }
 
 /* Stage III, eqs. (14)-(15) for the heard worker only.  With x =
@@ -280,9 +271,7 @@ static int lim_update(void *st, const ts_slot *sl, const double *pv,
 {
     lim_state *s = st;
     int i;
-    int rc = mech_check_heard_one(sl, s->N, s->m, name, &i, e);
-    if (!rc)
-        rc = mech_check_pv(sl, pv, name, e);
+    int rc = mech_check_heard_one_pv(sl, pv, s->N, s->m, name, &i, e);
     if (rc)
         return rc;
     double *gamma = s->data, *w = s->data + s->N;
