@@ -78,9 +78,7 @@ static size_t state_size(const ts_shape *g)
 
 static int init(void *st, const ts_shape *g, const ts_params *p, ts_err *e)
 {
-    int rc = mech_check_shape(g, name, e);
-    if (!rc)
-        rc = check(g, p, e);
+    int rc = mech_check_shape_params(g, p, check, name, e);
     if (rc)
         return rc;
     exp3_state *s = st;

@@ -390,6 +390,15 @@ int mech_check_heard_one(const ts_slot *s, int N, int m_max, const char *who,
     return TS_OK;
 }
 
+int mech_check_shape_params(const ts_shape *g, const ts_params *p,
+                            int (*check)(const ts_shape *, const ts_params *,
+                                         ts_err *),
+                            const char *who, ts_err *e)
+{
+    int rc = mech_check_shape(g, who, e);
+    return rc ? rc : check(g, p, e);
+}
+
 int mech_check_heard_one_pv(const ts_slot *s, const double *pv, int N,
                             int m_max, const char *who, int *i, ts_err *e)
 {

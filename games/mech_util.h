@@ -70,6 +70,13 @@ double mech_alpha_default(const ts_shape *g);
 /* The log weights of a mechanism whose weights never change: all 0. */
 void mech_logw_uniform(int N, double *logw);
 
+/* mech_check_shape, then the type's own check(g, p, e): the first half of
+ * every init() that takes parameters. */
+int mech_check_shape_params(const ts_shape *g, const ts_params *p,
+                            int (*check)(const ts_shape *, const ts_params *,
+                                         ts_err *),
+                            const char *who, ts_err *e);
+
 /* defaults() for a mechanism without parameters: nothing to fill. */
 void mech_defaults_none(const ts_shape *g, ts_params *p);
 
@@ -159,9 +166,7 @@ int mech_subset_check_k(const ts_shape *g, const ts_params *p, int k,
     static int var##_init(void *st, const ts_shape *g, const ts_params *p,    \
                           ts_err *e)                                          \
     {                                                                         \
-        int rc = mech_check_shape(g, name, e);                                \
-        if (!rc)                                                              \
-            rc = var##_check(g, p, e);                                        \
+        int rc = mech_check_shape_params(g, p, var##_check, name, e);         \
         return rc ? rc : init(st, g, p, e);                                   \
     }                                                                         \
     const ts_mechanism_type var = {                                           \
@@ -251,5 +256,60 @@ unsigned mech_lw_lanes_update(void *const *st, void *work,
     static const ts_mech_lanes table = {                                      \
         mech_lw_lanes_work_size, mech_lw_lanes_begin, mech_lw_lanes_rows,     \
         mech_lw_lanes_labels, table##_update}
+
+
+/* The full-feedback vtable of a log-weight mechanism (`ours`, `hedge`):
+ * its one parameter, the step, is at index 0 with Def. 4's default
+ * (mech_alpha_default; hedge's eta borrows it, Fig. 7).  Defines
+ * `const ts_mechanism_type var` from the including file's name[], params[],
+ * N_PARAMS, check() and static inline log_factor(step, l). */
+#define MECH_LW_TYPE(var)                                                     \
+    static void var##_defaults(const ts_shape *g, ts_params *p)               \
+    {                                                                         \
+        if (!p->set[0])                                                       \
+            p->v[0] = mech_alpha_default(g);                                  \
+    }                                                                         \
+    static int var##_init(void *st, const ts_shape *g, const ts_params *p,    \
+                          ts_err *e)                                          \
+    {                                                                         \
+        int rc = mech_check_shape_params(g, p, check, name, e);               \
+        if (rc)                                                               \
+            return rc;                                                        \
+        mech_lw_init(st, g, p->v[0]);                                         \
+        return TS_OK;                                                         \
+    }                                                                         \
+    static int var##_aggregate(void *st, const ts_slot *s, double *A,         \
+                               ts_err *e)                                     \
+    {                                                                         \
+        return mech_lw_aggregate(st, s, A, name, e);                          \
+    }                                                                         \
+    MECH_LW_FACTORS(var##_factors, log_factor)                                \
+    static int var##_update(void *st, const ts_slot *s, const double *pv,     \
+                            ts_err *e)                                        \
+    {                                                                         \
+        return mech_lw_update(st, s, pv, var##_factors, name, e);             \
+    }                                                                         \
+    MECH_LW_LANES(var##_lanes, var##_factors);                                \
+    const ts_mechanism_type var = {                                           \
+        .name = name,                                                         \
+        .label = name,                                                        \
+        .feedback = TS_FULL,                                                  \
+        .params = params,                                                     \
+        .n_params = N_PARAMS,                                                 \
+        .defaults = var##_defaults,                                           \
+        .check = check,                                                       \
+        .state_size = mech_lw_state_size,                                     \
+        .init = var##_init,                                                   \
+        .aggregate = var##_aggregate,                                         \
+        .update = var##_update,                                               \
+        .log_weights = mech_lw_log_weights,                                   \
+        .set_log_weights = mech_lw_set_log_weights,                           \
+        .theta = NULL,                                                        \
+        .n_heard = NULL,                                                      \
+        .n_diag = 0,                                                          \
+        .diag_names = NULL,                                                   \
+        .diag = NULL,                                                         \
+        .lanes = &var##_lanes,                                                \
+    }
 
 #endif

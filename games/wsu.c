@@ -184,9 +184,7 @@ static int check(const ts_shape *g, const ts_params *p, ts_err *e)
 
 static int init(void *st, const ts_shape *g, const ts_params *p, ts_err *e)
 {
-    int rc = mech_check_shape(g, name, e);
-    if (!rc)
-        rc = check(g, p, e);
+    int rc = mech_check_shape_params(g, p, check, name, e);
     if (rc)
         return rc;
     start(st, g, p->v[P_ETA], 0.0);
@@ -333,9 +331,7 @@ static int lim_check(const ts_shape *g, const ts_params *p, ts_err *e)
 static int lim_init(void *st, const ts_shape *g, const ts_params *p,
                     ts_err *e)
 {
-    int rc = mech_check_shape(g, name, e);
-    if (!rc)
-        rc = lim_check(g, p, e);
+    int rc = mech_check_shape_params(g, p, lim_check, name, e);
     if (rc)
         return rc;
     start(st, g, p->v[L_ETA], p->v[L_BETA]);
