@@ -151,6 +151,45 @@ void mech_limited_defaults(const ts_shape *g, ts_params *p, int ia, int ib);
 int mech_subset_check_k(const ts_shape *g, const ts_params *p, int k,
                         const char *who, ts_err *e);
 
+/* The full-feedback vtable of a mechanism without parameters whose
+ * weights never change (`average`, `median`, SPEC §2): Stage III only
+ * checks the slot and pv.  Defines `static update`, `static log_weights`
+ * (all 0) and `const ts_mechanism_type var` from the including file's
+ * name[], state_size, init and aggregate; state_t starts with `int N, m`.
+ * update and log_weights then serve MECH_SUBSET_LIMITED too. */
+#define MECH_UNWEIGHTED(var, state_t)                                         \
+    static int update(void *st, const ts_slot *s, const double *pv,           \
+                      ts_err *e)                                              \
+    {                                                                         \
+        const state_t *x = st;                                                \
+        int rc = mech_check_slot(s, x->N, x->m, name, e);                     \
+        return rc ? rc : mech_check_pv(s, pv, name, e);                       \
+    }                                                                         \
+    static void log_weights(const void *st, double *logw)                     \
+    {                                                                         \
+        const state_t *x = st;                                                \
+        mech_logw_uniform(x->N, logw);                                        \
+    }                                                                         \
+    const ts_mechanism_type var = {                                           \
+        .name = name,                                                         \
+        .label = name,                                                        \
+        .feedback = TS_FULL,                                                  \
+        .params = NULL,                                                       \
+        .n_params = 0,                                                        \
+        .defaults = mech_defaults_none,                                       \
+        .check = NULL,                                                        \
+        .state_size = state_size,                                             \
+        .init = init,                                                         \
+        .aggregate = aggregate,                                               \
+        .update = update,                                                     \
+        .log_weights = log_weights,                                           \
+        .theta = NULL,                                                        \
+        .n_heard = NULL,                                                      \
+        .n_diag = 0,                                                          \
+        .diag_names = NULL,                                                   \
+        .diag = NULL,                                                         \
+    }
+
 /* The limited-feedback form of a full-feedback mechanism without
  * parameters (`average`, `median`): it hears a uniform random k-subset per
  * slot (the engine draws it; theta is NULL) and runs its full-feedback
