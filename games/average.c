@@ -53,38 +53,7 @@ static int aggregate(void *st, const ts_slot *s, double *A, ts_err *e)
     return TS_OK;
 }
 
-static int update(void *st, const ts_slot *s, const double *pv, ts_err *e)
-{
-    const average_state *a = st;
-    int rc = mech_check_slot(s, a->N, a->m, name, e);
-    return rc ? rc : mech_check_pv(s, pv, name, e);
-}
-
-static void log_weights(const void *st, double *logw)
-{
-    const average_state *a = st;
-    mech_logw_uniform(a->N, logw);
-}
-
-const ts_mechanism_type ts_mech_average = {
-    .name = name,
-    .label = name,
-    .feedback = TS_FULL,
-    .params = NULL,
-    .n_params = 0,
-    .defaults = mech_defaults_none,
-    .check = NULL,
-    .state_size = state_size,
-    .init = init,
-    .aggregate = aggregate,
-    .update = update,
-    .log_weights = log_weights,
-    .theta = NULL,
-    .n_heard = NULL,
-    .n_diag = 0,
-    .diag_names = NULL,
-    .diag = NULL,
-};
+MECH_UNWEIGHTED(ts_mech_average, average_state);
 
 /* ------------------------------------------------------------------ */
 /* Limited feedback: a uniform random subset of k workers.             */

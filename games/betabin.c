@@ -81,9 +81,7 @@ static size_t state_size(const ts_shape *g)
 
 static int init(void *st, const ts_shape *g, const ts_params *p, ts_err *e)
 {
-    int rc = mech_check_shape(g, name, e);
-    if (!rc)
-        rc = check(g, p, e);
+    int rc = mech_check_shape_params(g, p, check, name, e);
     if (rc)
         return rc;
     betabin_state *s = st;
@@ -190,24 +188,16 @@ static void lim_theta(const void *st, double *theta)
 {
     const betabin_state *s = st;
     const double *a = s->data, *b = s->data + s->N;
-    double S = 0.0; /* > 0: every a^_i is */
     for (int i = 0; i < s->N; i++)
-        S += theta[i] = a[i] / (a[i] + b[i]);
-    for (int i = 0; i < s->N; i++)
-        theta[i] /= S;
+        theta[i] = a[i] / (a[i] + b[i]);
+    mech_theta_shares(s->N, theta); /* the sum is > 0: every a^_i is */
 }
 
-/* Stage II: the platform hears only I_t, so his report is the label. */
+/* Stage II: I_t's report is the label (mech_one_label). */
 static int lim_aggregate(void *st, const ts_slot *sl, double *A, ts_err *e)
 {
     const betabin_state *s = st;
-    int i;
-    int rc = mech_check_heard_one(sl, s->N, s->m, name, &i, e);
-    if (rc)
-        return rc;
-    for (int j = 0; j < sl->m; j++)
-        A[j] = sl->r[j];
-    return TS_OK;
+    return mech_one_label(sl, s->N, s->m, name, A, e);
 }
 
 static int lim_update(void *st, const ts_slot *sl, const double *pv,

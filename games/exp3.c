@@ -61,13 +61,10 @@ static void defaults(const ts_shape *g, ts_params *p)
  * leaves (0, 1] when T is short for N, so say so, naming T. */
 static int check(const ts_shape *g, const ts_params *p, ts_err *e)
 {
-    const double eta = p->v[P_ETA], beta = p->v[P_BETA];
-    int rc = mech_limited_check_beta(g, p, P_BETA, name, e);
+    const double eta = p->v[P_ETA];
+    int rc = mech_limited_check_beta_range(g, p, P_BETA, name, e);
     if (rc)
         return rc;
-    if (!(beta > 0.0 && beta <= 1.0))
-        return TS_ERROR(e, TS_EINPUT, "%s: beta = %g is outside (0, 1]",
-                        name, beta);
     if (!(eta > 0.0 && eta < INFINITY))
         return TS_ERROR(e, TS_EINPUT, "%s: eta = %g%s is outside (0, inf)",
                         name, eta, p->set[P_ETA] ? "" : " (default)");
@@ -81,9 +78,7 @@ static size_t state_size(const ts_shape *g)
 
 static int init(void *st, const ts_shape *g, const ts_params *p, ts_err *e)
 {
-    int rc = mech_check_shape(g, name, e);
-    if (!rc)
-        rc = check(g, p, e);
+    int rc = mech_check_shape_params(g, p, check, name, e);
     if (rc)
         return rc;
     exp3_state *s = st;
@@ -121,17 +116,11 @@ static void theta(const void *st, double *th)
     (void)theta_of(st, 0, th);
 }
 
-/* Stage II: the platform hears only I_t, so his report is the label. */
+/* Stage II: I_t's report is the label (mech_one_label). */
 static int aggregate(void *st, const ts_slot *sl, double *A, ts_err *e)
 {
     const exp3_state *s = st;
-    int i;
-    int rc = mech_check_heard_one(sl, s->N, s->m, name, &i, e);
-    if (rc)
-        return rc;
-    for (int j = 0; j < sl->m; j++)
-        A[j] = sl->r[j];
-    return TS_OK;
+    return mech_one_label(sl, s->N, s->m, name, A, e);
 }
 
 /* Stage III, eq. (13): log w_i -= eta l_i / theta_i for the heard worker. */
@@ -139,9 +128,7 @@ static int update(void *st, const ts_slot *sl, const double *pv, ts_err *e)
 {
     exp3_state *s = st;
     int i;
-    int rc = mech_check_heard_one(sl, s->N, s->m, name, &i, e);
-    if (!rc)
-        rc = mech_check_pv(sl, pv, name, e);
+    int rc = mech_check_heard_one_pv(sl, pv, s->N, s->m, name, &i, e);
     if (rc)
         return rc;
     const double l = mech_sq_loss(sl->r, pv, sl->m);

@@ -31,12 +31,6 @@ static const ts_param_spec params[] = {
 };
 enum { P_ETA, N_PARAMS };
 
-static void defaults(const ts_shape *g, ts_params *p)
-{
-    if (!p->set[P_ETA])
-        p->v[P_ETA] = mech_alpha_default(g);
-}
-
 static int check(const ts_shape *g, const ts_params *p, ts_err *e)
 {
     double eta = p->v[P_ETA];
@@ -51,55 +45,10 @@ static int check(const ts_shape *g, const ts_params *p, ts_err *e)
                     eta);
 }
 
-static int init(void *st, const ts_shape *g, const ts_params *p, ts_err *e)
-{
-    int rc = mech_check_shape(g, name, e);
-    if (!rc)
-        rc = check(g, p, e);
-    if (rc)
-        return rc;
-    mech_lw_init(st, g, p->v[P_ETA]);
-    return TS_OK;
-}
-
-static int aggregate(void *st, const ts_slot *s, double *A, ts_err *e)
-{
-    return mech_lw_aggregate(st, s, A, name, e);
-}
-
 /* log of exp(-eta l): exact, no rounding through exp and log. */
 static inline double log_factor(double eta, double l)
 {
     return -eta * l;
 }
 
-MECH_LW_FACTORS(log_factors, log_factor)
-
-static int update(void *st, const ts_slot *s, const double *pv, ts_err *e)
-{
-    return mech_lw_update(st, s, pv, log_factors, name, e);
-}
-
-MECH_LW_LANES(lanes, log_factors);
-
-const ts_mechanism_type ts_mech_hedge = {
-    .name = name,
-    .label = name,
-    .feedback = TS_FULL,
-    .params = params,
-    .n_params = N_PARAMS,
-    .defaults = defaults,
-    .check = check,
-    .state_size = mech_lw_state_size,
-    .init = init,
-    .aggregate = aggregate,
-    .update = update,
-    .log_weights = mech_lw_log_weights,
-    .set_log_weights = mech_lw_set_log_weights,
-    .theta = NULL,
-    .n_heard = NULL,
-    .n_diag = 0,
-    .diag_names = NULL,
-    .diag = NULL,
-    .lanes = &lanes,
-};
+MECH_LW_TYPE(ts_mech_hedge);

@@ -390,6 +390,56 @@ int mech_check_heard_one(const ts_slot *s, int N, int m_max, const char *who,
     return TS_OK;
 }
 
+int mech_check_shape_params(const ts_shape *g, const ts_params *p,
+                            int (*check)(const ts_shape *, const ts_params *,
+                                         ts_err *),
+                            const char *who, ts_err *e)
+{
+    int rc = mech_check_shape(g, who, e);
+    return rc ? rc : check(g, p, e);
+}
+
+int mech_check_heard_one_pv(const ts_slot *s, const double *pv, int N,
+                            int m_max, const char *who, int *i, ts_err *e)
+{
+    int rc = mech_check_heard_one(s, N, m_max, who, i, e);
+    return rc ? rc : mech_check_pv(s, pv, who, e);
+}
+
+int mech_one_label(const ts_slot *s, int N, int m_max, const char *who,
+                   double *A, ts_err *e)
+{
+    int i;
+    int rc = mech_check_heard_one(s, N, m_max, who, &i, e);
+    if (rc)
+        return rc;
+    for (int j = 0; j < s->m; j++)
+        A[j] = s->r[j];
+    return TS_OK;
+}
+
+void mech_theta_shares(int N, double *theta)
+{
+    double V = 0.0;
+    for (int i = 0; i < N; i++)
+        V += theta[i];
+    for (int i = 0; i < N; i++)
+        theta[i] = V > 0.0 ? theta[i] / V : 1.0 / N;
+}
+
+int mech_limited_check_beta_range(const ts_shape *g, const ts_params *p,
+                                  int k, const char *who, ts_err *e)
+{
+    const double beta = p->v[k];
+    int rc = mech_limited_check_beta(g, p, k, who, e);
+    if (rc)
+        return rc;
+    if (!(beta > 0.0 && beta <= 1.0))
+        return TS_ERROR(e, TS_EINPUT, "%s: beta = %g is outside (0, 1]",
+                        who, beta);
+    return TS_OK;
+}
+
 double mech_subset_k_default(const ts_shape *g)
 {
     return g->N < 10 ? (double)g->N : 10.0;

@@ -70,6 +70,13 @@ double mech_alpha_default(const ts_shape *g);
 /* The log weights of a mechanism whose weights never change: all 0. */
 void mech_logw_uniform(int N, double *logw);
 
+/* mech_check_shape, then the type's own check(g, p, e): the first half of
+ * every init() that takes parameters. */
+int mech_check_shape_params(const ts_shape *g, const ts_params *p,
+                            int (*check)(const ts_shape *, const ts_params *,
+                                         ts_err *),
+                            const char *who, ts_err *e);
+
 /* defaults() for a mechanism without parameters: nothing to fill. */
 void mech_defaults_none(const ts_shape *g, ts_params *p);
 
@@ -101,6 +108,22 @@ int mech_limited_check_beta(const ts_shape *g, const ts_params *p, int k,
  * the heard worker I_t. */
 int mech_check_heard_one(const ts_slot *s, int N, int m_max, const char *who,
                          int *i, ts_err *e);
+/* mech_check_heard_one, then mech_check_pv: the checks before the update
+ * of a one-heard-worker slot (limited ours, exp3, WSU-UX). */
+int mech_check_heard_one_pv(const ts_slot *s, const double *pv, int N,
+                            int m_max, const char *who, int *i, ts_err *e);
+/* Stage II of a mechanism that hears one worker (Sec. VI): the platform
+ * hears only I_t, so his report is the label, A[j] = r[j]. */
+int mech_one_label(const ts_slot *s, int N, int m_max, const char *who,
+                   double *A, ts_err *e);
+/* theta[N] holds nonnegative scores on entry (omoe's v_i, betabin's a^_i):
+ * each becomes its share of their sum (summed in index order), or 1/N
+ * each if every score is 0. */
+void mech_theta_shares(int N, double *theta);
+/* mech_limited_check_beta, then beta in (0, 1] whoever set it: limited
+ * ours and exp3 (Thm. 2's beta, Fig. 9). */
+int mech_limited_check_beta_range(const ts_shape *g, const ts_params *p,
+                                  int k, const char *who, ts_err *e);
 
 /* The subset size k of the subset baselines (median, em, average under
  * limited feedback): a uniform random k-subset is heard each slot (the
@@ -128,6 +151,45 @@ void mech_limited_defaults(const ts_shape *g, ts_params *p, int ia, int ib);
 int mech_subset_check_k(const ts_shape *g, const ts_params *p, int k,
                         const char *who, ts_err *e);
 
+/* The full-feedback vtable of a mechanism without parameters whose
+ * weights never change (`average`, `median`, SPEC §2): Stage III only
+ * checks the slot and pv.  Defines `static update`, `static log_weights`
+ * (all 0) and `const ts_mechanism_type var` from the including file's
+ * name[], state_size, init and aggregate; state_t starts with `int N, m`.
+ * update and log_weights then serve MECH_SUBSET_LIMITED too. */
+#define MECH_UNWEIGHTED(var, state_t)                                         \
+    static int update(void *st, const ts_slot *s, const double *pv,           \
+                      ts_err *e)                                              \
+    {                                                                         \
+        const state_t *x = st;                                                \
+        int rc = mech_check_slot(s, x->N, x->m, name, e);                     \
+        return rc ? rc : mech_check_pv(s, pv, name, e);                       \
+    }                                                                         \
+    static void log_weights(const void *st, double *logw)                     \
+    {                                                                         \
+        const state_t *x = st;                                                \
+        mech_logw_uniform(x->N, logw);                                        \
+    }                                                                         \
+    const ts_mechanism_type var = {                                           \
+        .name = name,                                                         \
+        .label = name,                                                        \
+        .feedback = TS_FULL,                                                  \
+        .params = NULL,                                                       \
+        .n_params = 0,                                                        \
+        .defaults = mech_defaults_none,                                       \
+        .check = NULL,                                                        \
+        .state_size = state_size,                                             \
+        .init = init,                                                         \
+        .aggregate = aggregate,                                               \
+        .update = update,                                                     \
+        .log_weights = log_weights,                                           \
+        .theta = NULL,                                                        \
+        .n_heard = NULL,                                                      \
+        .n_diag = 0,                                                          \
+        .diag_names = NULL,                                                   \
+        .diag = NULL,                                                         \
+    }
+
 /* The limited-feedback form of a full-feedback mechanism without
  * parameters (`average`, `median`): it hears a uniform random k-subset per
  * slot (the engine draws it; theta is NULL) and runs its full-feedback
@@ -143,9 +205,7 @@ int mech_subset_check_k(const ts_shape *g, const ts_params *p, int k,
     static int var##_init(void *st, const ts_shape *g, const ts_params *p,    \
                           ts_err *e)                                          \
     {                                                                         \
-        int rc = mech_check_shape(g, name, e);                                \
-        if (!rc)                                                              \
-            rc = var##_check(g, p, e);                                        \
+        int rc = mech_check_shape_params(g, p, var##_check, name, e);         \
         return rc ? rc : init(st, g, p, e);                                   \
     }                                                                         \
     const ts_mechanism_type var = {                                           \
@@ -235,5 +295,60 @@ unsigned mech_lw_lanes_update(void *const *st, void *work,
     static const ts_mech_lanes table = {                                      \
         mech_lw_lanes_work_size, mech_lw_lanes_begin, mech_lw_lanes_rows,     \
         mech_lw_lanes_labels, table##_update}
+
+
+/* The full-feedback vtable of a log-weight mechanism (`ours`, `hedge`):
+ * its one parameter, the step, is at index 0 with Def. 4's default
+ * (mech_alpha_default; hedge's eta borrows it, Fig. 7).  Defines
+ * `const ts_mechanism_type var` from the including file's name[], params[],
+ * N_PARAMS, check() and static inline log_factor(step, l). */
+#define MECH_LW_TYPE(var)                                                     \
+    static void var##_defaults(const ts_shape *g, ts_params *p)               \
+    {                                                                         \
+        if (!p->set[0])                                                       \
+            p->v[0] = mech_alpha_default(g);                                  \
+    }                                                                         \
+    static int var##_init(void *st, const ts_shape *g, const ts_params *p,    \
+                          ts_err *e)                                          \
+    {                                                                         \
+        int rc = mech_check_shape_params(g, p, check, name, e);               \
+        if (rc)                                                               \
+            return rc;                                                        \
+        mech_lw_init(st, g, p->v[0]);                                         \
+        return TS_OK;                                                         \
+    }                                                                         \
+    static int var##_aggregate(void *st, const ts_slot *s, double *A,         \
+                               ts_err *e)                                     \
+    {                                                                         \
+        return mech_lw_aggregate(st, s, A, name, e);                          \
+    }                                                                         \
+    MECH_LW_FACTORS(var##_factors, log_factor)                                \
+    static int var##_update(void *st, const ts_slot *s, const double *pv,     \
+                            ts_err *e)                                        \
+    {                                                                         \
+        return mech_lw_update(st, s, pv, var##_factors, name, e);             \
+    }                                                                         \
+    MECH_LW_LANES(var##_lanes, var##_factors);                                \
+    const ts_mechanism_type var = {                                           \
+        .name = name,                                                         \
+        .label = name,                                                        \
+        .feedback = TS_FULL,                                                  \
+        .params = params,                                                     \
+        .n_params = N_PARAMS,                                                 \
+        .defaults = var##_defaults,                                           \
+        .check = check,                                                       \
+        .state_size = mech_lw_state_size,                                     \
+        .init = var##_init,                                                   \
+        .aggregate = var##_aggregate,                                         \
+        .update = var##_update,                                               \
+        .log_weights = mech_lw_log_weights,                                   \
+        .set_log_weights = mech_lw_set_log_weights,                           \
+        .theta = NULL,                                                        \
+        .n_heard = NULL,                                                      \
+        .n_diag = 0,                                                          \
+        .diag_names = NULL,                                                   \
+        .diag = NULL,                                                         \
+        .lanes = &var##_lanes,                                                \
+    }
 
 #endif

@@ -227,38 +227,7 @@ static int aggregate(void *st, const ts_slot *s, double *A, ts_err *e)
     return TS_OK;
 }
 
-static int update(void *st, const ts_slot *s, const double *pv, ts_err *e)
-{
-    const median_state *md = st;
-    int rc = mech_check_slot(s, md->N, md->m, name, e);
-    return rc ? rc : mech_check_pv(s, pv, name, e);
-}
-
-static void log_weights(const void *st, double *logw)
-{
-    const median_state *md = st;
-    mech_logw_uniform(md->N, logw);
-}
-
-const ts_mechanism_type ts_mech_median = {
-    .name = name,
-    .label = name,
-    .feedback = TS_FULL,
-    .params = NULL,
-    .n_params = 0,
-    .defaults = mech_defaults_none,
-    .check = NULL,
-    .state_size = state_size,
-    .init = init,
-    .aggregate = aggregate,
-    .update = update,
-    .log_weights = log_weights,
-    .theta = NULL,
-    .n_heard = NULL,
-    .n_diag = 0,
-    .diag_names = NULL,
-    .diag = NULL,
-};
+MECH_UNWEIGHTED(ts_mech_median, median_state);
 
 /* ------------------------------------------------------------------ */
 /* Limited feedback: a uniform random subset of k workers.             */

@@ -91,9 +91,7 @@ static size_t state_size(const ts_shape *g)
 
 static int init(void *st, const ts_shape *g, const ts_params *p, ts_err *e)
 {
-    int rc = mech_check_shape(g, name, e);
-    if (!rc)
-        rc = check(g, p, e);
+    int rc = mech_check_shape_params(g, p, check, name, e);
     if (rc)
         return rc;
     omoe_state *s = st;
@@ -208,24 +206,16 @@ const ts_mechanism_type ts_mech_omoe = {
 static void lim_theta(const void *st, double *theta)
 {
     const omoe_state *s = st;
-    double V = 0.0;
     for (int i = 0; i < s->N; i++)
-        V += theta[i] = vote_weight(s, i);
-    for (int i = 0; i < s->N; i++)
-        theta[i] = V > 0.0 ? theta[i] / V : 1.0 / s->N;
+        theta[i] = vote_weight(s, i);
+    mech_theta_shares(s->N, theta);
 }
 
-/* Stage II: the platform hears only I_t, so his report is the label. */
+/* Stage II: I_t's report is the label (mech_one_label). */
 static int lim_aggregate(void *st, const ts_slot *sl, double *A, ts_err *e)
 {
     const omoe_state *s = st;
-    int i;
-    int rc = mech_check_heard_one(sl, s->N, s->m, name, &i, e);
-    if (rc)
-        return rc;
-    for (int j = 0; j < sl->m; j++)
-        A[j] = sl->r[j];
-    return TS_OK;
+    return mech_one_label(sl, s->N, s->m, name, A, e);
 }
 
 static int lim_update(void *st, const ts_slot *sl, const double *pv,

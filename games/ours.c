@@ -61,12 +61,6 @@ static const ts_param_spec params[] = {
 };
 enum { P_ALPHA, N_PARAMS };
 
-static void defaults(const ts_shape *g, ts_params *p)
-{
-    if (!p->set[P_ALPHA])
-        p->v[P_ALPHA] = mech_alpha_default(g);
-}
-
 /* The range (0, 1] is generic; what is specific is that the *default*
  * leaves it when T is short for N (T < (8/9) ln N), so say so. */
 static int check(const ts_shape *g, const ts_params *p, ts_err *e)
@@ -85,22 +79,6 @@ static int check(const ts_shape *g, const ts_params *p, ts_err *e)
                     "1 - alpha l >= 0)", name, a);
 }
 
-static int init(void *st, const ts_shape *g, const ts_params *p, ts_err *e)
-{
-    int rc = mech_check_shape(g, name, e);
-    if (!rc)
-        rc = check(g, p, e);
-    if (rc)
-        return rc;
-    mech_lw_init(st, g, p->v[P_ALPHA]);
-    return TS_OK;
-}
-
-static int aggregate(void *st, const ts_slot *s, double *A, ts_err *e)
-{
-    return mech_lw_aggregate(st, s, A, name, e);
-}
-
 /* Def. 4, eq. (6): log(1 - alpha l); -inf when alpha l = 1 (weight 0).
  * ts_log1p rather than libm's: the replica lanes compute it eight at a
  * time and must agree bit for bit (tsmath.h). */
@@ -109,36 +87,7 @@ static inline double log_factor(double alpha, double l)
     return ts_log1p(-alpha * l);
 }
 
-MECH_LW_FACTORS(log_factors, log_factor)
-
-static int update(void *st, const ts_slot *s, const double *pv, ts_err *e)
-{
-    return mech_lw_update(st, s, pv, log_factors, name, e);
-}
-
-MECH_LW_LANES(lanes, log_factors);
-
-const ts_mechanism_type ts_mech_ours = {
-    .name = name,
-    .label = name,
-    .feedback = TS_FULL,
-    .params = params,
-    .n_params = N_PARAMS,
-    .defaults = defaults,
-    .check = check,
-    .state_size = mech_lw_state_size,
-    .init = init,
-    .aggregate = aggregate,
-    .update = update,
-    .log_weights = mech_lw_log_weights,
-    .set_log_weights = mech_lw_set_log_weights,
-    .theta = NULL,
-    .n_heard = NULL,
-    .n_diag = 0,
-    .diag_names = NULL,
-    .diag = NULL,
-    .lanes = &lanes,
-};
+MECH_LW_TYPE(ts_mech_ours);
 
 /* ------------------------------------------------------------------ */
 /* Limited feedback, Def. 5.                                           */
@@ -182,12 +131,9 @@ static int lim_check(const ts_shape *g, const ts_params *p, ts_err *e)
 {
     const double a = p->v[L_ALPHA], b = p->v[L_BETA];
     const char *a_how = p->set[L_ALPHA] ? "" : " (default)";
-    int rc = mech_limited_check_beta(g, p, L_BETA, name, e);
+    int rc = mech_limited_check_beta_range(g, p, L_BETA, name, e);
     if (rc)
         return rc;
-    if (!(b > 0.0 && b <= 1.0))
-        return TS_ERROR(e, TS_EINPUT, "%s: beta = %g is outside (0, 1]",
-                        name, b);
     if (!(a > 0.0 && a < 1.0))
         return TS_ERROR(e, TS_EINPUT, "%s: alpha = %g%s is outside (0, 1)",
                         name, a, a_how);
@@ -222,9 +168,7 @@ static size_t lim_state_size(const ts_shape *g)
 static int lim_init(void *st, const ts_shape *g, const ts_params *p,
                     ts_err *e)
 {
-    int rc = mech_check_shape(g, name, e);
-    if (!rc)
-        rc = lim_check(g, p, e);
+    int rc = mech_check_shape_params(g, p, lim_check, name, e);
     if (rc)
         return rc;
     lim_state *s = st;
@@ -256,17 +200,11 @@ static void lim_theta(const void *st, double *theta)
         theta[i] = w[i] / W;
 }
 
-/* Stage II: the platform hears only I_t, so his report is the label. */
+/* Stage II: I_t's report is the label (mech_one_label). */
 static int lim_aggregate(void *st, const ts_slot *sl, double *A, ts_err *e)
 {
     const lim_state *s = st;
-    int i;
-    int rc = mech_check_heard_one(sl, s->N, s->m, name, &i, e);
-    if (rc)
-        return rc;
-    for (int j = 0; j < sl->m; j++)
-        A[j] = sl->r[j];
-    return TS_OK;
+    return mech_one_label(sl, s->N, s->m, name, A, e);
 }
 
 /* Stage III, eqs. (14)-(15) for the heard worker only.  With x =
@@ -280,9 +218,7 @@ static int lim_update(void *st, const ts_slot *sl, const double *pv,
 {
     lim_state *s = st;
     int i;
-    int rc = mech_check_heard_one(sl, s->N, s->m, name, &i, e);
-    if (!rc)
-        rc = mech_check_pv(sl, pv, name, e);
+    int rc = mech_check_heard_one_pv(sl, pv, s->N, s->m, name, &i, e);
     if (rc)
         return rc;
     double *gamma = s->data, *w = s->data + s->N;

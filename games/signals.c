@@ -42,13 +42,14 @@
  *
  * Randomness: p from the `state` stream (m uniforms); signals from the
  * `belief` stream, N*m uniforms for the binary model and 3 per pair of
- * normals for the Gaussian (Box-Muller, below), drawn in bulk with
+ * normals for the Gaussian (Box-Muller, games/pop_util.c), drawn in bulk with
  * ts_rng_fill_u01, so slot t's draws are a pure function of (seed, point,
  * replica, t).
  *
  * Symbols: N workers, m prompts, pi prior, a accuracy, sigma noise, s
  * signal, p[m] true states, q[N][m] beliefs. */
 #include "games/games.h"
+#include "games/pop_util.h"
 
 #include <math.h>
 
@@ -166,41 +167,6 @@ static int init(void *vst, const ts_shape *g, const ts_params *p, ts_err *e)
     return TS_OK;
 }
 
-/* logistic(x) = 1/(1 + e^-x), in the form that cannot overflow to NaN and
- * keeps relative precision for x < 0. */
-static double logistic(double x)
-{
-    if (x >= 0.0)
-        return 1.0 / (1.0 + exp(-x));
-    double ex = exp(x);
-    return ex / (1.0 + ex);
-}
-
-#define TWO_P32 4294967296.0              /* 2^32 */
-#define TWO_M32 2.3283064365386963e-10    /* 2^-32 */
-#define TWO_PI 6.283185307179586476925287 /* 2 pi */
-
-/* n standard normals into z by Box-Muller, from 3 ceil(n/2) uniforms u
- * (32-bit resolution, as ts_rng_fill_u01 gives them).  Pair k uses
- * (h, l, v) = u[3k .. 3k+2]:
- *     u1 = (x_h + l) 2^-32,  x_h = h 2^32 - 1/2 the first word itself,
- *     R = sqrt(-2 ln u1),  z_2k = R cos(2 pi v),  z_2k+1 = R sin(2 pi v).
- * u1 has at least 53 bits of resolution (SPEC §1: a tail probability
- * needs them; with 32 bits |z| would stop at 6.7), lies in (0, 1] (it can
- * round up to 1, which gives z = 0 harmlessly) and is never 0, so the log
- * is finite. */
-static void box_muller(const double *u, size_t n, double *z)
-{
-    for (size_t k = 0; 2 * k < n; k++) {
-        const double h = u[3 * k], l = u[3 * k + 1], v = u[3 * k + 2];
-        const double u1 = ((h * TWO_P32 - 0.5) + l) * TWO_M32;
-        const double R = sqrt(-2.0 * log(u1));
-        z[2 * k] = R * cos(TWO_PI * v);
-        if (2 * k + 1 < n)
-            z[2 * k + 1] = R * sin(TWO_PI * v);
-    }
-}
-
 static int draw(void *vst, long t, int m, ts_rng *state, ts_rng *belief,
                 double *p, double *q)
 {
@@ -230,12 +196,12 @@ static int draw(void *vst, long t, int m, ts_rng *state, ts_rng *belief,
     /* Gaussian: q = logistic(logit pi + (2/sigma^2) s), s = 2p-1 + sigma z. */
     double *u = st->w + 3 * N;
     ts_rng_fill_u01(belief, u, 3 * ((n + 1) / 2));
-    box_muller(u, n, q);
+    pop_box_muller(u, n, q);
     for (int i = 0; i < N; i++) {
         double *qi = q + (size_t)i * m;
         for (int j = 0; j < m; j++) {
             const double s = (2.0 * p[j] - 1.0) + a[i] * qi[j];
-            qi[j] = logistic(st->logit_prior + q1[i] * s);
+            qi[j] = pop_logistic(st->logit_prior + q1[i] * s);
         }
     }
     return TS_OK;

@@ -81,6 +81,7 @@
 #include <stdio.h>
 
 #include "games/games.h"
+#include "games/pop_util.h"
 
 enum {
     P_P_ON,
@@ -340,35 +341,12 @@ static int init(void *vst, const ts_shape *g, const ts_params *p, ts_err *e)
 /* ------------------------------------------------------------------ */
 /* One slot.                                                            */
 
-/* logistic(x) = 1/(1 + e^-x), in the form that cannot overflow to NaN. */
-static double logistic(double x)
-{
-    if (x >= 0.0)
-        return 1.0 / (1.0 + exp(-x));
-    double ex = exp(x);
-    return ex / (1.0 + ex);
-}
-
-#define TWO_P32 4294967296.0              /* 2^32 */
-#define TWO_M32 2.3283064365386963e-10    /* 2^-32 */
-#define TWO_PI 6.283185307179586476925287 /* 2 pi */
-
-/* n (even) standard normals into z from 3n/2 uniforms of the stream, by
- * Box-Muller on triples (h, l, v): u1 = ((h 2^32 - 1/2) + l) 2^-32 joins
- * h's 32-bit word and l into a uniform of 53-bit resolution in (0, 1]
- * (the tails need it, SPEC §1), never 0, so the log is finite;
- * z_2k = R cos(2 pi v), z_2k+1 = R sin(2 pi v), R = sqrt(-2 ln u1).  The
- * same construction as games/signals.c. */
+/* n (even) standard normals into z from 3n/2 uniforms of the stream
+ * (pop_box_muller: 53-bit uniforms for the tails, SPEC §1). */
 static void draw_normals(ts_rng *g, double *u, size_t n, double *z)
 {
     ts_rng_fill_u01(g, u, 3 * n / 2);
-    for (size_t k = 0; 2 * k < n; k++) {
-        const double h = u[3 * k], l = u[3 * k + 1], v = u[3 * k + 2];
-        const double u1 = ((h * TWO_P32 - 0.5) + l) * TWO_M32;
-        const double R = sqrt(-2.0 * log(u1));
-        z[2 * k] = R * cos(TWO_PI * v);
-        z[2 * k + 1] = R * sin(TWO_PI * v);
-    }
+    pop_box_muller(u, n, z);
 }
 
 /* s[n_win][4]: the occupancy chain of the slot, 4 uniforms per window. */
@@ -428,7 +406,7 @@ static void su_beliefs(const spectrum_state *st, int w, int m,
                 x += re * re + im * im;
             }
             q[(size_t)i * (size_t)m + (size_t)(C * w + c)] =
-                logistic(A[C * i + c] + B[C * i + c] * (x / N0));
+                pop_logistic(A[C * i + c] + B[C * i + c] * (x / N0));
         }
     }
 }

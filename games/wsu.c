@@ -184,9 +184,7 @@ static int check(const ts_shape *g, const ts_params *p, ts_err *e)
 
 static int init(void *st, const ts_shape *g, const ts_params *p, ts_err *e)
 {
-    int rc = mech_check_shape(g, name, e);
-    if (!rc)
-        rc = check(g, p, e);
+    int rc = mech_check_shape_params(g, p, check, name, e);
     if (rc)
         return rc;
     start(st, g, p->v[P_ETA], 0.0);
@@ -333,9 +331,7 @@ static int lim_check(const ts_shape *g, const ts_params *p, ts_err *e)
 static int lim_init(void *st, const ts_shape *g, const ts_params *p,
                     ts_err *e)
 {
-    int rc = mech_check_shape(g, name, e);
-    if (!rc)
-        rc = lim_check(g, p, e);
+    int rc = mech_check_shape_params(g, p, lim_check, name, e);
     if (rc)
         return rc;
     start(st, g, p->v[L_ETA], p->v[L_BETA]);
@@ -357,17 +353,11 @@ static void lim_theta(const void *st, double *theta)
     theta_from(s, theta, theta);
 }
 
-/* Stage II: the platform hears only I_t, so his report is the label. */
+/* Stage II: I_t's report is the label (mech_one_label). */
 static int lim_aggregate(void *st, const ts_slot *sl, double *A, ts_err *e)
 {
     const wsu_state *s = st;
-    int i;
-    int rc = mech_check_heard_one(sl, s->N, s->m, name, &i, e);
-    if (rc)
-        return rc;
-    for (int j = 0; j < sl->m; j++)
-        A[j] = sl->r[j];
-    return TS_OK;
+    return mech_one_label(sl, s->N, s->m, name, A, e);
 }
 
 /* Stage III, (U2)-(U3) in the log domain, then renormalised.  1 - pi_I is
@@ -378,9 +368,7 @@ static int lim_update(void *st, const ts_slot *sl, const double *pv,
 {
     wsu_state *s = st;
     int I;
-    int rc = mech_check_heard_one(sl, s->N, s->m, name, &I, e);
-    if (!rc)
-        rc = mech_check_pv(sl, pv, name, e);
+    int rc = mech_check_heard_one_pv(sl, pv, s->N, s->m, name, &I, e);
     if (rc)
         return rc;
     const int N = s->N;
