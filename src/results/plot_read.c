@@ -46,6 +46,13 @@ void ts_plot_in_close(ts_plot_in *in)
     in->f = -1;
 }
 
+/* The whole of a dataset (is_attr = 0) or attribute (1) as memory type mt. */
+static herr_t read_all(hid_t obj, int is_attr, hid_t mt, void *buf)
+{
+    return is_attr ? H5Aread(obj, mt, buf)
+                   : H5Dread(obj, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf);
+}
+
 /* Read the n strings of a dataset (is_attr = 0) or attribute (1), fixed or
  * variable length, into a new array of new strings. */
 static int read_strings(hid_t obj, int is_attr, size_t n, char ***out)
@@ -72,9 +79,7 @@ static int read_strings(hid_t obj, int is_attr, size_t n, char ***out)
             free(buf);
             goto done;
         }
-        herr_t st = is_attr ? H5Aread(obj, mt, buf)
-                            : H5Dread(obj, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf);
-        if (st < 0) {
+        if (read_all(obj, is_attr, mt, buf) < 0) {
             free(buf);
             goto done;
         }
@@ -99,9 +104,7 @@ static int read_strings(hid_t obj, int is_attr, size_t n, char ***out)
         if (!raw)
             goto done;
         mt = H5Tcopy(ft);
-        herr_t st = is_attr ? H5Aread(obj, mt, raw)
-                            : H5Dread(obj, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, raw);
-        if (st < 0) {
+        if (read_all(obj, is_attr, mt, raw) < 0) {
             free(raw);
             goto done;
         }
