@@ -50,6 +50,13 @@ void ts_cli_arg_set(struct argp_state *state, char **set, int *n, int max,
     set[(*n)++] = arg;
 }
 
+void ts_cli_arg_require(struct argp_state *state, const void *given,
+                        const char *what)
+{
+    if (!given)
+        argp_error(state, "%s is required", what);
+}
+
 long ts_cli_set_split(const char *s, double *v)
 {
     const char *eq = strchr(s, '=');

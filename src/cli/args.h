@@ -28,6 +28,10 @@ unsigned long long ts_cli_arg_seed(struct argp_state *state, const char *arg);
 void ts_cli_arg_set(struct argp_state *state, char **set, int *n, int max,
                     char *arg);
 
+/* A required option or argument: "WHAT is required" unless given. */
+void ts_cli_arg_require(struct argp_state *state, const void *given,
+                        const char *what);
+
 /* s = "KEY=NUMBER" with a finite NUMBER: *v = NUMBER and the length of
  * KEY (s up to the '='), or -1 when s is not of that form. */
 long ts_cli_set_split(const char *s, double *v);

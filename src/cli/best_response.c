@@ -152,8 +152,7 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
         argp_error(state, "unexpected argument '%s'", arg);
         break;
     case ARGP_KEY_END:
-        if (!a->mech)
-            argp_error(state, "--mechanism is required");
+        ts_cli_arg_require(state, a->mech, "--mechanism");
         break;
     default:
         return ARGP_ERR_UNKNOWN;

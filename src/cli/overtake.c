@@ -43,8 +43,7 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
     case 'M': a->mechs = arg; break;
     case 'r': a->R = ts_cli_arg_long(state, "--replicas", arg, 2); break;
     case ARGP_KEY_END:
-        if (!a->out)
-            argp_error(state, "-o OUT.h5 is required");
+        ts_cli_arg_require(state, a->out, "-o OUT.h5");
         break;
     default:
         return ARGP_ERR_UNKNOWN;

@@ -45,12 +45,9 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
         a->csv = arg;
         break;
     case ARGP_KEY_END:
-        if (!a->mech)
-            argp_error(state, "--mechanism is required");
-        if (!a->csv)
-            argp_error(state, "REPORTS.csv is required");
-        if (!a->out)
-            argp_error(state, "-o OUT.h5 is required");
+        ts_cli_arg_require(state, a->mech, "--mechanism");
+        ts_cli_arg_require(state, a->csv, "REPORTS.csv");
+        ts_cli_arg_require(state, a->out, "-o OUT.h5");
         break;
     default:
         return ARGP_ERR_UNKNOWN;
