@@ -25,6 +25,7 @@
 #include <string.h>
 
 #include "base/stats.h"
+#include "base/streams.h"
 
 /* ------------------------------------------------------------------ */
 /* Theorems 1 and 2                                                    */
@@ -87,7 +88,7 @@ int ts_claim_thm2(const ts_check_opts *o, ts_claim_list *out, ts_err *e)
     }
     /* Slope per N: the points are N-major with NT horizons each. */
     ts_rng g;
-    ts_rng_init(&g, 12, 0x5107e, 0, TS_STREAM_AUX);
+    ts_rng_init(&g, 12, TS_CHECK_POINT_THM2_BOOT, 0, TS_STREAM_AUX);
     for (long p0 = 0; p0 + NT <= r.x->n_points; p0 += NT) {
         double lx[NT], ly[NT], boots[NB];
         const long R = r.res[p0].R;

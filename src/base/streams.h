@@ -49,4 +49,9 @@ enum {
     TS_DPO_POINT_SHUFFLE = 0x44504f04u,  /* batch order each epoch         */
 };
 
+/* Philox "point" id of `check`'s Theorem 2 bootstrap (claims_horizon.c:
+ * resampling the replicas for the regret-vs-T slope's interval, stream
+ * TS_STREAM_AUX, seed 12 as the claim's experiment). */
+enum { TS_CHECK_POINT_THM2_BOOT = 0x5107eu };
+
 #endif

@@ -38,6 +38,7 @@
 
 #include "base/h5util.h"
 #include "base/provenance.h"
+#include "cli/args.h"
 #include "cli/cli.h"
 #include "game/bestresp.h"
 #include "game/plugin.h"
@@ -126,21 +127,9 @@ static const struct argp_option options[] = {
     {0},
 };
 
-static long parse_long(struct argp_state *state, const char *opt,
-                       const char *arg, long lo)
-{
-    char *end;
-    errno = 0;
-    long v = strtol(arg, &end, 10);
-    if (*end || end == arg || errno || v < lo)
-        argp_error(state, "%s %s: expected an integer >= %ld", opt, arg, lo);
-    return v;
-}
-
 static error_t parse_opt(int key, char *arg, struct argp_state *state)
 {
     br_args *a = &((br_cmd *)state->input)->a;
-    char *end;
     switch (key) {
     case 'M': a->mech = arg; break;
     case 'O': a->output = arg; break;
@@ -149,31 +138,21 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
     case 'u': a->utility = arg; break;
     case 'q': a->q = arg; break;
     case 'o': a->others = arg; break;
-    case 'S':
-        if (a->n_set == MAX_SET)
-            argp_error(state, "at most %d --set options", MAX_SET);
-        a->set[a->n_set++] = arg;
-        break;
-    case 'm': a->m = parse_long(state, "--m", arg, 1); break;
+    case 'S': ts_cli_arg_set(state, a->set, &a->n_set, MAX_SET, arg); break;
+    case 'm': a->m = ts_cli_arg_long(state, "--m", arg, 1); break;
     case 'N':
-        a->N = parse_long(state, "--N", arg, 2);
+        a->N = ts_cli_arg_long(state, "--N", arg, 2);
         a->N_given = 1;
         break;
-    case 'T': a->T = parse_long(state, "--T", arg, 1); break;
-    case 'n': a->samples = parse_long(state, "--samples", arg, 2); break;
-    case 'b': a->budget = parse_long(state, "--budget", arg, 0); break;
-    case 's':
-        errno = 0;
-        a->seed = strtoull(arg, &end, 10);
-        if (*end || errno || arg[0] == '-' || end == arg)
-            argp_error(state, "--seed %s: expected a non-negative integer", arg);
-        break;
+    case 'T': a->T = ts_cli_arg_long(state, "--T", arg, 1); break;
+    case 'n': a->samples = ts_cli_arg_long(state, "--samples", arg, 2); break;
+    case 'b': a->budget = ts_cli_arg_long(state, "--budget", arg, 0); break;
+    case 's': a->seed = ts_cli_arg_seed(state, arg); break;
     case ARGP_KEY_ARG:
         argp_error(state, "unexpected argument '%s'", arg);
         break;
     case ARGP_KEY_END:
-        if (!a->mech)
-            argp_error(state, "--mechanism is required");
+        ts_cli_arg_require(state, a->mech, "--mechanism");
         break;
     default:
         return ARGP_ERR_UNKNOWN;
@@ -327,17 +306,15 @@ static int parse_sets(br_cmd *c)
     c->n_kv = 0;
     for (int k = 0; k < c->a.n_set; k++) {
         const char *s = c->a.set[k];
-        const char *eq = strchr(s, '=');
-        char *end = NULL;
-        double v = eq ? strtod(eq + 1, &end) : NAN;
-        if (!eq || !end || *end || end == eq + 1 || !isfinite(v) ||
-            (size_t)(eq - s) >= sizeof c->set_key[0]) {
+        double v;
+        long key_len = ts_cli_set_split(s, &v);
+        if (key_len < 0 || (size_t)key_len >= sizeof c->set_key[0]) {
             fprintf(stderr, "truthsim best-response: --set %s: expected "
                             "KEY=NUMBER\n", s);
             return TS_EINPUT;
         }
         snprintf(c->set_key[c->n_kv], sizeof c->set_key[0], "%.*s",
-                 (int)(eq - s), s);
+                 (int)key_len, s);
         c->set_val[c->n_kv++] = v;
     }
     return TS_OK;
@@ -699,12 +676,7 @@ static int write_h5(const br_cmd *c, const char *path,
         H5Dclose(ss);
     if (sq >= 0)
         H5Dclose(sq);
-    if (!ok) {
-        ts_h5_close(&f, 0, e);
-        return TS_ERROR(e, TS_EIO, "%s: writing the best-response table failed",
-                        path);
-    }
-    return ts_h5_close(&f, 1, e);
+    return ts_cli_h5_finish(&f, !ok, path, "writing the best-response table", e);
 }
 
 /* ------------------------------------------------------------------ */

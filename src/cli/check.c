@@ -11,6 +11,7 @@
 #include "analysis/claims.h"
 #include "base/h5util.h"
 #include "base/provenance.h"
+#include "cli/args.h"
 #include "cli/cli.h"
 #include "cli/progress.h"
 
@@ -36,11 +37,7 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
     switch (key) {
     case 'c': a->claims = arg; break;
     case 'o': a->out = arg; break;
-    case 'j':
-        a->threads = (int)strtol(arg, &end, 10);
-        if (*end || a->threads < 1)
-            argp_error(state, "--threads %s: expected a positive integer", arg);
-        break;
+    case 'j': a->threads = ts_cli_arg_threads(state, arg); break;
     case 's':
         a->scale = strtod(arg, &end);
         if (*end || !(a->scale > 0) || a->scale > 100)
@@ -116,11 +113,7 @@ static int write_rows(const ts_claim_list *l, const char *path,
     free(rel);
     free(v);
     free(pass);
-    if (bad) {
-        ts_h5_close(&f, 0, e);
-        return TS_ERROR(e, TS_EIO, "%s: writing the check results failed", path);
-    }
-    return ts_h5_close(&f, 1, e);
+    return ts_cli_h5_finish(&f, bad, path, "writing the check results", e);
 }
 
 int ts_cli_check(int argc, char **argv, const ts_cli_env *env)

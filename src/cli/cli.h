@@ -51,9 +51,13 @@ int ts_cli_check(int argc, char **argv, const ts_cli_env *env);
 int ts_cli_merge(int argc, char **argv, const ts_cli_env *env);
 int ts_cli_overtake(int argc, char **argv, const ts_cli_env *env);
 int ts_cli_best_response(int argc, char **argv, const ts_cli_env *env);
-/* `truthsim dpo` (dpo.c); ts_cli_dpo of dpo_cli.h is the same without the
- * command line in the file's provenance. */
+/* `truthsim dpo` (dpo.c).  On an error prints one line "truthsim dpo:
+ * ..." to stderr and leaves no partial output file.  ts_cli_dpo is the
+ * same without the command line in the file's provenance. */
 int ts_cli_dpo_env(int argc, char **argv, const ts_cli_env *env);
+int ts_cli_dpo(int argc, char **argv);
+/* `truthsim plot` (plot.c): needs no environment, as it only reads. */
+int ts_cli_plot(int argc, char **argv);
 
 /* Exit status for a library status code. */
 int ts_cli_exit_code(int rc);

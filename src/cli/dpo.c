@@ -12,8 +12,6 @@
  * main as a status, each printed as one line.  The result file carries
  * the provenance attributes of every truthsim file (with the command
  * line when main hands it over, ts_cli_dpo_env) and the settings. */
-#include "cli/dpo_cli.h"
-
 #include <argp.h>
 #include <errno.h>
 #include <math.h>

@@ -15,7 +15,6 @@
 #include <string.h>
 
 #include "cli/cli.h"
-#include "results/plot.h"
 #include "ts_config.h"
 #include "ts_vcs.h"
 

@@ -16,6 +16,7 @@
 #include "analysis/overtake.h"
 #include "base/h5util.h"
 #include "base/provenance.h"
+#include "cli/args.h"
 #include "cli/cli.h"
 #include "games/games.h"
 
@@ -37,18 +38,12 @@ static const struct argp_option options[] = {
 static error_t parse_opt(int key, char *arg, struct argp_state *state)
 {
     ot_args *a = state->input;
-    char *end;
     switch (key) {
     case 'o': a->out = arg; break;
     case 'M': a->mechs = arg; break;
-    case 'r':
-        a->R = strtol(arg, &end, 10);
-        if (*end || a->R < 2)
-            argp_error(state, "--replicas %s: expected an integer >= 2", arg);
-        break;
+    case 'r': a->R = ts_cli_arg_long(state, "--replicas", arg, 2); break;
     case ARGP_KEY_END:
-        if (!a->out)
-            argp_error(state, "-o OUT.h5 is required");
+        ts_cli_arg_require(state, a->out, "-o OUT.h5");
         break;
     default:
         return ARGP_ERR_UNKNOWN;
@@ -100,11 +95,7 @@ static int write_file(const char *out, const char *const *names, int rows,
     for (int k = 0; k < 3; k++)
         if (sc[k] >= 0)
             H5Dclose(sc[k]);
-    if (bad) {
-        ts_h5_close(&f, 0, e);
-        return TS_ERROR(e, TS_EIO, "%s: writing failed", out);
-    }
-    return ts_h5_close(&f, 1, e);
+    return ts_cli_h5_finish(&f, bad, out, "writing", e);
 }
 
 int ts_cli_overtake(int argc, char **argv, const ts_cli_env *env)

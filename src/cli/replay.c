@@ -1,12 +1,11 @@
 /* cli_replay.c -- `truthsim replay --mechanism NAME ... REPORTS.csv -o OUT.h5`
  * exactly as SPEC §7.1.  Bad input leaves no output file. */
 #include <argp.h>
-#include <errno.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/args.h"
 #include "cli/cli.h"
 #include "games/games.h"
 #include "replay/replay.h"
@@ -33,35 +32,22 @@ static const struct argp_option options[] = {
 static error_t parse_opt(int key, char *arg, struct argp_state *state)
 {
     replay_args *a = state->input;
-    char *end;
     switch (key) {
     case 'M': a->mech = arg; break;
     case 'f': a->feedback = arg; break;
     case 'l': a->selected = arg; break;
     case 'o': a->out = arg; break;
-    case 'S':
-        if (a->n_set == MAX_SET)
-            argp_error(state, "at most %d --set options", MAX_SET);
-        a->set[a->n_set++] = arg;
-        break;
-    case 's':
-        errno = 0;
-        a->seed = strtoull(arg, &end, 10);
-        if (*end || errno || arg[0] == '-')
-            argp_error(state, "--seed %s: expected a non-negative integer", arg);
-        break;
+    case 'S': ts_cli_arg_set(state, a->set, &a->n_set, MAX_SET, arg); break;
+    case 's': a->seed = ts_cli_arg_seed(state, arg); break;
     case ARGP_KEY_ARG:
         if (a->csv)
             argp_error(state, "one REPORTS.csv at a time");
         a->csv = arg;
         break;
     case ARGP_KEY_END:
-        if (!a->mech)
-            argp_error(state, "--mechanism is required");
-        if (!a->csv)
-            argp_error(state, "REPORTS.csv is required");
-        if (!a->out)
-            argp_error(state, "-o OUT.h5 is required");
+        ts_cli_arg_require(state, a->mech, "--mechanism");
+        ts_cli_arg_require(state, a->csv, "REPORTS.csv");
+        ts_cli_arg_require(state, a->out, "-o OUT.h5");
         break;
     default:
         return ARGP_ERR_UNKNOWN;
@@ -101,15 +87,14 @@ int ts_cli_replay(int argc, char **argv, const ts_cli_env *env)
     ts_params par;
     ts_params_init(&par, mt->n_params);
     for (int k = 0; k < a.n_set; k++) {
-        char *eq = strchr(a.set[k], '=');
-        char *end = NULL;
-        double v = eq ? strtod(eq + 1, &end) : NAN;
-        if (!eq || !end || *end || end == eq + 1 || !isfinite(v)) {
+        double v;
+        long key_len = ts_cli_set_split(a.set[k], &v);
+        if (key_len < 0) {
             fprintf(stderr, "truthsim replay: --set %s: expected KEY=NUMBER\n",
                     a.set[k]);
             return TS_EXIT_USAGE;
         }
-        *eq = '\0';
+        a.set[k][key_len] = '\0';
         int i = ts_param_find(mt->params, mt->n_params, a.set[k]);
         if (i < 0 || (mt->params[i].flags & TS_PARAM_VEC)) {
             char names[256] = "";

@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "cli/args.h"
 #include "cli/cli.h"
 #include "results/points.h"
 #include "cli/progress.h"
@@ -53,7 +54,6 @@ static const struct argp_option options[] = {
 static error_t parse_opt(int key, char *arg, struct argp_state *state)
 {
     run_args *a = state->input;
-    char *end;
     switch (key) {
     case 'o':
         a->out = arg;
@@ -63,16 +63,8 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
         snprintf(key == 'r' ? a->rep_buf : a->seed_buf, 64, "%s=%s",
                  key == 'r' ? "replicas" : "seed", arg);
         break;
-    case 'j':
-        a->threads = (int)strtol(arg, &end, 10);
-        if (*end || a->threads < 1)
-            argp_error(state, "--threads %s: expected a positive integer", arg);
-        break;
-    case 'S':
-        if (a->n_set == MAX_SET)
-            argp_error(state, "at most %d --set options", MAX_SET);
-        a->set[a->n_set++] = arg;
-        break;
+    case 'j': a->threads = ts_cli_arg_threads(state, arg); break;
+    case 'S': ts_cli_arg_set(state, a->set, &a->n_set, MAX_SET, arg); break;
     case 'q':
         a->quiet = 1;
         break;

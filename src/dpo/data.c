@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/readfile.h"
+
 ts_dpo_prefset *ts_dpo_prefset_alloc(ts_err *e)
 {
     ts_dpo_prefset *s = calloc(1, sizeof *s);
@@ -274,46 +276,11 @@ nomem:
     return -1;
 }
 
-static char *slurp(const char *path, size_t *len, ts_err *e)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        TS_ERROR(e, TS_EIO, "%s: cannot open: %s", path, strerror(errno));
-        return NULL;
-    }
-    size_t cap = 1 << 16, n = 0;
-    char *b = malloc(cap);
-    for (;;) {
-        if (!b) {
-            fclose(f);
-            TS_ERROR(e, TS_ENOMEM, "%s: out of memory", path);
-            return NULL;
-        }
-        n += fread(b + n, 1, cap - n, f);
-        if (n < cap)
-            break;
-        cap *= 2;
-        char *q = realloc(b, cap);
-        if (!q)
-            free(b);
-        b = q;
-    }
-    int bad = ferror(f);
-    fclose(f);
-    if (bad) {
-        free(b);
-        TS_ERROR(e, TS_EIO, "%s: read error", path);
-        return NULL;
-    }
-    *len = n;
-    return b;
-}
-
 int ts_dpo_prefset_read_csv(ts_dpo_prefset *s, const ts_dpo_tokenizer *t,
                             const char *path, int test, ts_err *e)
 {
     size_t len;
-    char *text = slurp(path, &len, e);
+    char *text = ts_read_file(path, &len, e);
     if (!text)
         return e ? e->code : TS_EIO;
     free(s->source);

@@ -55,13 +55,17 @@ HOT real ts_dpo_lane_max(const real *restrict x, int n)
 
 /* ---------------------------------------------------------------- matmul */
 
-/* c[r][j] (+)= sum_k a[r*a_rs + k*a_ks] * b[k*ldb + j], r < MR, j < NR,
- * storing the first nr columns (b must hold NR readable columns).
- * mode 0 stores acc + bias[j] (bias may be NULL), mode 1 adds acc. */
-HOT static void tile_full(real *restrict c, size_t ldc,
-                          const real *restrict a, size_t a_rs, size_t a_ks,
-                          const real *restrict b, size_t ldb, int K, int nr,
-                          int mode, const real *restrict bias)
+/* The one tile body: c[r][j] (+)= sum_k a[r*a_rs + k*a_ks] * b[k*ldb + j]
+ * for r < mr, accumulating nc columns (b must hold nc readable columns)
+ * and storing the first nr <= nc.  mode 0 stores acc + bias[j] (bias may
+ * be NULL), mode 1 adds acc.  Each element is one fma chain over k in the
+ * same order whatever mr, nc and nr are, so the full and the edge tile
+ * (below) give the same bits; it is inlined so that each gets its bounds
+ * as constants where it has them (and so its vectorised loops). */
+static inline __attribute__((always_inline)) void
+tile_body(real *restrict c, size_t ldc, const real *restrict a, size_t a_rs,
+          size_t a_ks, const real *restrict b, size_t ldb, int K, int mr,
+          int nc, int nr, int mode, const real *restrict bias)
 {
     real acc[MR][NR];
     for (int r = 0; r < MR; r++)
@@ -70,14 +74,14 @@ HOT static void tile_full(real *restrict c, size_t ldc,
     for (int k = 0; k < K; k++) {
         const real *bk = b + (size_t)k * ldb;
         const real *ak = a + (size_t)k * a_ks;
-        for (int r = 0; r < MR; r++) {
+        for (int r = 0; r < mr; r++) {
             real ar = ak[(size_t)r * a_rs];
-            for (int j = 0; j < NR; j++)
+            for (int j = 0; j < nc; j++)
                 acc[r][j] = FMA(ar, bk[j], acc[r][j]);
         }
     }
     if (nr == NR) {
-        for (int r = 0; r < MR; r++) {
+        for (int r = 0; r < mr; r++) {
             real *cr = c + (size_t)r * ldc;
             if (mode)
                 for (int j = 0; j < NR; j++)
@@ -91,7 +95,7 @@ HOT static void tile_full(real *restrict c, size_t ldc,
         }
         return;
     }
-    for (int r = 0; r < MR; r++) {
+    for (int r = 0; r < mr; r++) {
         real *cr = c + (size_t)r * ldc;
         for (int j = 0; j < nr; j++) {
             if (mode)
@@ -102,35 +106,23 @@ HOT static void tile_full(real *restrict c, size_t ldc,
     }
 }
 
-/* The same for an mr x nr corner (mr <= MR, nr <= NR); same order of
- * operations per element, hence the same bits as tile_full. */
+/* A full MR-row tile over all NR columns of b (b must hold NR readable
+ * columns), storing the first nr. */
+HOT static void tile_full(real *restrict c, size_t ldc,
+                          const real *restrict a, size_t a_rs, size_t a_ks,
+                          const real *restrict b, size_t ldb, int K, int nr,
+                          int mode, const real *restrict bias)
+{
+    tile_body(c, ldc, a, a_rs, a_ks, b, ldb, K, MR, NR, nr, mode, bias);
+}
+
+/* An mr x nr corner (mr <= MR, nr <= NR), reading only nr columns of b. */
 HOT static void tile_edge(real *restrict c, size_t ldc,
                           const real *restrict a, size_t a_rs, size_t a_ks,
                           const real *restrict b, size_t ldb, int K, int mr,
                           int nr, int mode, const real *restrict bias)
 {
-    real acc[MR][NR];
-    for (int r = 0; r < MR; r++)
-        for (int j = 0; j < NR; j++)
-            acc[r][j] = 0;
-    for (int k = 0; k < K; k++) {
-        const real *bk = b + (size_t)k * ldb;
-        const real *ak = a + (size_t)k * a_ks;
-        for (int r = 0; r < mr; r++) {
-            real ar = ak[(size_t)r * a_rs];
-            for (int j = 0; j < nr; j++)
-                acc[r][j] = FMA(ar, bk[j], acc[r][j]);
-        }
-    }
-    for (int r = 0; r < mr; r++) {
-        real *cr = c + (size_t)r * ldc;
-        for (int j = 0; j < nr; j++) {
-            if (mode)
-                cr[j] += acc[r][j];
-            else
-                cr[j] = bias ? acc[r][j] + bias[j] : acc[r][j];
-        }
-    }
+    tile_body(c, ldc, a, a_rs, a_ks, b, ldb, K, mr, nr, nr, mode, bias);
 }
 
 /* One tile.  A partial column block (nr < NR, e.g. LoRA's rank 8) still

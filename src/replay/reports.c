@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/readfile.h"
 #include "base/sha256.h"
 
 void ts_reports_free(ts_reports *rp)
@@ -30,49 +31,16 @@ void ts_reports_free(ts_reports *rp)
     memset(rp, 0, sizeof *rp);
 }
 
-/* Read a whole file and hash it on the way. */
+/* Read a whole file (ts_read_file) and, when hex is given, its SHA-256. */
 static char *slurp(const char *path, size_t *len, char hex[65], ts_err *e)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        TS_ERROR(e, TS_EIO, "%s: cannot open: %s", path, strerror(errno));
-        return NULL;
-    }
-    size_t cap = 1 << 16, n = 0;
-    char *buf = malloc(cap);
-    for (;;) {
-        if (!buf)
-            break;
-        size_t got = fread(buf + n, 1, cap - n - 1, f);
-        n += got;
-        if (got == 0)
-            break;
-        if (n + 1 == cap) {
-            char *nb = realloc(buf, cap * 2);
-            if (!nb) {
-                free(buf);
-                buf = NULL;
-                break;
-            }
-            buf = nb;
-            cap *= 2;
-        }
-    }
-    int err = ferror(f);
-    fclose(f);
-    if (!buf || err) {
-        free(buf);
-        TS_ERROR(e, buf ? TS_EIO : TS_ENOMEM, "%s: cannot read", path);
-        return NULL;
-    }
-    buf[n] = '\0';
-    if (hex) {
+    char *buf = ts_read_file(path, len, e);
+    if (buf && hex) {
         ts_sha256 s;
         ts_sha256_init(&s);
-        ts_sha256_update(&s, buf, n);
+        ts_sha256_update(&s, buf, *len);
         ts_sha256_hex(&s, hex);
     }
-    *len = n;
     return buf;
 }
 

@@ -36,13 +36,7 @@ void ts_plot_out_fini(ts_plot_out *out)
 {
     if (!out)
         return;
-    for (size_t q = 0; q < out->n; q++) {
-        free(out->pic[q].tsv);
-        free(out->pic[q].gp);
-        free(out->pic[q].png);
-        free(out->pic[q].svg);
-    }
-    free(out->pic);
+    ts_plot_out_drop_pics(out);
     free(out->dir);
     memset(out, 0, sizeof *out);
 }

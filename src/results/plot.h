@@ -80,7 +80,4 @@ void ts_plot_out_fini(ts_plot_out *out);
  * message: "time_avg_regret over T; share_traj over slot and worker; ...". */
 void ts_plot_kinds_describe(char *buf, size_t len);
 
-/* The CLI subcommand (src/cli/plot.c): argv[0] is "plot". */
-int ts_cli_plot(int argc, char **argv);
-
 #endif

@@ -67,4 +67,8 @@ int ts_plot_out_location(const char *h5path, const char *out_dir, char **dir,
 int ts_plot_write_pictures(const ts_plot_picture_list *pl, const char *h5path,
                            const ts_plot_opts *o, ts_plot_out *out, ts_err *e);
 
+/* Free out's pictures (every path of each) and list none: the one release
+ * of out->pic, for a failed write and for ts_plot_out_fini. */
+void ts_plot_out_drop_pics(ts_plot_out *out);
+
 #endif

@@ -46,6 +46,13 @@ void ts_plot_in_close(ts_plot_in *in)
     in->f = -1;
 }
 
+/* The whole of a dataset (is_attr = 0) or attribute (1) as memory type mt. */
+static herr_t read_all(hid_t obj, int is_attr, hid_t mt, void *buf)
+{
+    return is_attr ? H5Aread(obj, mt, buf)
+                   : H5Dread(obj, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf);
+}
+
 /* Read the n strings of a dataset (is_attr = 0) or attribute (1), fixed or
  * variable length, into a new array of new strings. */
 static int read_strings(hid_t obj, int is_attr, size_t n, char ***out)
@@ -72,9 +79,7 @@ static int read_strings(hid_t obj, int is_attr, size_t n, char ***out)
             free(buf);
             goto done;
         }
-        herr_t st = is_attr ? H5Aread(obj, mt, buf)
-                            : H5Dread(obj, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf);
-        if (st < 0) {
+        if (read_all(obj, is_attr, mt, buf) < 0) {
             free(buf);
             goto done;
         }
@@ -99,9 +104,7 @@ static int read_strings(hid_t obj, int is_attr, size_t n, char ***out)
         if (!raw)
             goto done;
         mt = H5Tcopy(ft);
-        herr_t st = is_attr ? H5Aread(obj, mt, raw)
-                            : H5Dread(obj, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, raw);
-        if (st < 0) {
+        if (read_all(obj, is_attr, mt, raw) < 0) {
             free(raw);
             goto done;
         }
@@ -178,6 +181,37 @@ int ts_plot_dataset_exists(const ts_plot_in *in, const char *name)
     return 1;
 }
 
+/* A dataset with its dataspace and file type, opened and closed together
+ * (load_axis, ts_plot_read_var); handles that failed to open are < 0. */
+typedef struct dset {
+    hid_t d, sp, ft;
+} dset;
+
+/* Open dataset path of in; TS_EINPUT "cannot open WHAT PATH" when it is
+ * missing.  The dataspace and type may still be < 0: callers check the
+ * shape they need. */
+static int dset_open(const ts_plot_in *in, const char *path, const char *what,
+                     dset *h, ts_err *e)
+{
+    h->sp = h->ft = -1;
+    h->d = H5Dopen2(in->f, path, H5P_DEFAULT);
+    if (h->d < 0)
+        return TS_ERROR(e, TS_EINPUT, "%s: cannot open %s %s", in->path, what, path);
+    h->sp = H5Dget_space(h->d);
+    h->ft = H5Dget_type(h->d);
+    return TS_OK;
+}
+
+static void dset_close(dset *h)
+{
+    if (h->ft >= 0)
+        H5Tclose(h->ft);
+    if (h->sp >= 0)
+        H5Sclose(h->sp);
+    if (h->d >= 0)
+        H5Dclose(h->d);
+}
+
 /* Load the coordinate dataset at path (a dimension scale) as axis name,
  * or find it among those already loaded; returns its index or -1. */
 static int load_axis(ts_plot_in *in, const char *path, ts_err *e)
@@ -191,14 +225,10 @@ static int load_axis(ts_plot_in *in, const char *path, ts_err *e)
         return -1;
     }
     int idx = -1;
-    hid_t d = H5Dopen2(in->f, path, H5P_DEFAULT);
-    hid_t sp = -1, ft = -1;
-    if (d < 0) {
-        TS_ERROR(e, TS_EINPUT, "%s: cannot open coordinate dataset %s", in->path, path);
+    dset h;
+    if (dset_open(in, path, "coordinate dataset", &h, e))
         goto done;
-    }
-    sp = H5Dget_space(d);
-    ft = H5Dget_type(d);
+    const hid_t d = h.d, sp = h.sp, ft = h.ft;
     if (sp < 0 || ft < 0 || H5Sget_simple_extent_ndims(sp) != 1) {
         TS_ERROR(e, TS_EINPUT, "%s: coordinate %s is not one-dimensional", in->path, name);
         goto done;
@@ -244,12 +274,7 @@ static int load_axis(ts_plot_in *in, const char *path, ts_err *e)
     in->ax[in->nax] = a;
     idx = in->nax++;
 done:
-    if (ft >= 0)
-        H5Tclose(ft);
-    if (sp >= 0)
-        H5Sclose(sp);
-    if (d >= 0)
-        H5Dclose(d);
+    dset_close(&h);
     return idx;
 }
 
@@ -275,14 +300,10 @@ int ts_plot_read_var(ts_plot_in *in, const char *name, int with_data, ts_plot_va
 {
     int rc = TS_EINPUT;
     memset(v, 0, sizeof *v);
-    hid_t d = H5Dopen2(in->f, name, H5P_DEFAULT);
-    hid_t sp = -1, ft = -1;
-    if (d < 0) {
-        TS_ERROR(e, TS_EINPUT, "%s: cannot open dataset %s", in->path, name);
+    dset h;
+    if (dset_open(in, name, "dataset", &h, e))
         goto done;
-    }
-    sp = H5Dget_space(d);
-    ft = H5Dget_type(d);
+    const hid_t d = h.d, sp = h.sp, ft = h.ft;
     int rank = sp >= 0 ? H5Sget_simple_extent_ndims(sp) : -1;
     if (rank < 0 || ft < 0) {
         TS_ERROR(e, TS_EINPUT, "%s: cannot read the shape of dataset %s", in->path, name);
@@ -349,12 +370,7 @@ int ts_plot_read_var(ts_plot_in *in, const char *name, int with_data, ts_plot_va
 done:
     if (rc != TS_OK)
         ts_plot_var_fini(v);
-    if (ft >= 0)
-        H5Tclose(ft);
-    if (sp >= 0)
-        H5Sclose(sp);
-    if (d >= 0)
-        H5Dclose(d);
+    dset_close(&h);
     return rc;
 }
 

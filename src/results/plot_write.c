@@ -428,20 +428,25 @@ static int rename_all(const pending_list *pend, const char *h5path, ts_err *e)
     return TS_OK;
 }
 
+void ts_plot_out_drop_pics(ts_plot_out *out)
+{
+    for (size_t q = 0; q < out->n; q++) {
+        free(out->pic[q].tsv);
+        free(out->pic[q].gp);
+        free(out->pic[q].png);
+        free(out->pic[q].svg);
+    }
+    free(out->pic);
+    out->pic = NULL;
+    out->n = 0;
+}
+
 /* The output lists only what exists: on failure nothing, and png and svg
  * only when gnuplot drew them. */
 static void list_what_exists(ts_plot_out *out, int failed)
 {
     if (failed) {
-        for (size_t q = 0; q < out->n; q++) {
-            free(out->pic[q].tsv);
-            free(out->pic[q].gp);
-            free(out->pic[q].png);
-            free(out->pic[q].svg);
-        }
-        free(out->pic);
-        out->pic = NULL;
-        out->n = 0;
+        ts_plot_out_drop_pics(out);
         out->rendered = 0;
     }
     if (!out->rendered)

@@ -45,6 +45,17 @@ static size_t field_count(const ts_sweep_field *f)
     return (size_t)f->rows * f->per;
 }
 
+/* One buffer that holds any single field of a point (nf fields f), for
+ * writing or reading them one at a time; NULL when out of memory. */
+static double *field_buffer(const ts_sweep_field *f, int nf)
+{
+    size_t big = 0;
+    for (int k = 0; k < nf; k++)
+        if (field_count(&f[k]) > big)
+            big = field_count(&f[k]);
+    return malloc((big ? big : 1) * sizeof(double));
+}
+
 /* Copy point p's slice of f to or from buf [rows][per]. */
 static void slice(const ts_sweep *sw, const ts_sweep_field *f, long p,
                   void *buf, int to_buf)
@@ -72,11 +83,7 @@ int ts_point_write(const ts_sweep *sw, long p, const char *path,
 {
     ts_sweep_field f[TS_MAX_FIELDS];
     int nf = ts_sweep_fields(sw, f);
-    size_t big = 0;
-    for (int k = 0; k < nf; k++)
-        if (field_count(&f[k]) > big)
-            big = field_count(&f[k]);
-    double *buf = malloc((big ? big : 1) * sizeof(double));
+    double *buf = field_buffer(f, nf);
     if (!buf)
         return TS_ERROR(e, TS_ENOMEM, "out of memory");
     ts_h5file h;
@@ -205,11 +212,7 @@ int ts_point_read(ts_sweep *sw, long p, const char *path, const char *hash,
         return TS_ERROR(e, TS_EINPUT, "%s holds point %ld, not %ld", path, idx, p);
     ts_sweep_field f[TS_MAX_FIELDS];
     int nf = ts_sweep_fields(sw, f);
-    size_t big = 0;
-    for (int k = 0; k < nf; k++)
-        if (field_count(&f[k]) > big)
-            big = field_count(&f[k]);
-    double *buf = malloc((big ? big : 1) * sizeof(double));
+    double *buf = field_buffer(f, nf);
     hid_t fid = open_point(path, e);
     if (!buf || fid < 0) {
         free(buf);

@@ -35,6 +35,7 @@
 #include <hdf5.h>
 #include <hdf5_hl.h>
 
+#include "cli/cli.h"
 #include "results/plot.h"
 
 extern char **environ;

@@ -1,0 +1,78 @@
+/* args.c -- the option-value parsers and the result-file closing step the
+ * subcommands share (args.h).  Integers are read with errno and the end
+ * pointer checked, so "", "12x" and out-of-range values are all refused;
+ * option semantics (defaults, which options are required) are left to
+ * each subcommand. */
+#include "cli/args.h"
+
+#include <argp.h>
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+long ts_cli_arg_long(struct argp_state *state, const char *opt,
+                     const char *arg, long lo)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(arg, &end, 10);
+    if (*end || end == arg || errno || v < lo)
+        argp_error(state, "%s %s: expected an integer >= %ld", opt, arg, lo);
+    return v;
+}
+
+int ts_cli_arg_threads(struct argp_state *state, const char *arg)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(arg, &end, 10);
+    if (*end || end == arg || errno || v < 1 || v > 1L << 20)
+        argp_error(state, "--threads %s: expected a positive integer", arg);
+    return (int)v;
+}
+
+unsigned long long ts_cli_arg_seed(struct argp_state *state, const char *arg)
+{
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(arg, &end, 10);
+    if (*end || errno || arg[0] == '-' || end == arg)
+        argp_error(state, "--seed %s: expected a non-negative integer", arg);
+    return v;
+}
+
+void ts_cli_arg_set(struct argp_state *state, char **set, int *n, int max,
+                    char *arg)
+{
+    if (*n == max)
+        argp_error(state, "at most %d --set options", max);
+    set[(*n)++] = arg;
+}
+
+void ts_cli_arg_require(struct argp_state *state, const void *given,
+                        const char *what)
+{
+    if (!given)
+        argp_error(state, "%s is required", what);
+}
+
+long ts_cli_set_split(const char *s, double *v)
+{
+    const char *eq = strchr(s, '=');
+    char *end = NULL;
+    *v = eq ? strtod(eq + 1, &end) : NAN;
+    if (!eq || !end || *end || end == eq + 1 || !isfinite(*v))
+        return -1;
+    return (long)(eq - s);
+}
+
+int ts_cli_h5_finish(ts_h5file *f, int bad, const char *path,
+                     const char *what, ts_err *e)
+{
+    if (bad) {
+        ts_h5_close(f, 0, e);
+        return TS_ERROR(e, TS_EIO, "%s: %s failed", path, what);
+    }
+    return ts_h5_close(f, 1, e);
+}

@@ -1,0 +1,44 @@
+/* args.h -- what the subcommands share when they read argv and end a
+ * result file: one parser per kind of option value (each rejects bad
+ * input through argp_error, i.e. one line and exit 2), one splitter for
+ * --set KEY=NUMBER, and one closing step for an HDF5 result file.  What
+ * each option means stays in its subcommand; nothing here prints except
+ * through argp. */
+#ifndef TS_CLI_ARGS_H
+#define TS_CLI_ARGS_H
+
+#include <stddef.h>
+
+#include "base/err.h"
+#include "base/h5util.h"
+
+struct argp_state;
+
+/* `opt ARG` as a decimal integer >= lo ("--replicas 200"). */
+long ts_cli_arg_long(struct argp_state *state, const char *opt,
+                     const char *arg, long lo);
+
+/* --threads K: an OpenMP thread count, K >= 1. */
+int ts_cli_arg_threads(struct argp_state *state, const char *arg);
+
+/* --seed S: a non-negative decimal integer. */
+unsigned long long ts_cli_arg_seed(struct argp_state *state, const char *arg);
+
+/* --set KEY=VALUE: keeps arg in set[*n] (at most max of them). */
+void ts_cli_arg_set(struct argp_state *state, char **set, int *n, int max,
+                    char *arg);
+
+/* A required option or argument: "WHAT is required" unless given. */
+void ts_cli_arg_require(struct argp_state *state, const void *given,
+                        const char *what);
+
+/* s = "KEY=NUMBER" with a finite NUMBER: *v = NUMBER and the length of
+ * KEY (s up to the '='), or -1 when s is not of that form. */
+long ts_cli_set_split(const char *s, double *v);
+
+/* The end of a result file: kept when nothing failed (!bad), else
+ * discarded with TS_EIO "PATH: WHAT failed". */
+int ts_cli_h5_finish(ts_h5file *f, int bad, const char *path,
+                     const char *what, ts_err *e);
+
+#endif
