@@ -130,9 +130,7 @@ static int aggregate(void *st, const ts_slot *sl, double *A, ts_err *e)
 static int update(void *st, const ts_slot *sl, const double *pv, ts_err *e)
 {
     betabin_state *s = st;
-    int rc = mech_check_slot(sl, s->N, s->m, name, e);
-    if (!rc)
-        rc = mech_check_pv(sl, pv, name, e);
+    int rc = mech_check_slot_pv(sl, pv, s->N, s->m, name, e);
     if (rc)
         return rc;
     double *a = s->data, *b = s->data + s->N;
@@ -174,11 +172,6 @@ const ts_mechanism_type ts_mech_betabin = {
     .update = update,
     .log_weights = log_weights,
     .set_log_weights = NULL, /* a^_i comes from counts, not a weight */
-    .theta = NULL,
-    .n_heard = NULL,
-    .n_diag = 0,
-    .diag_names = NULL,
-    .diag = NULL,
 };
 
 /* ------------------------------------------------------------------ */
@@ -193,39 +186,4 @@ static void lim_theta(const void *st, double *theta)
     mech_theta_shares(s->N, theta); /* the sum is > 0: every a^_i is */
 }
 
-/* Stage II: I_t's report is the label (mech_one_label). */
-static int lim_aggregate(void *st, const ts_slot *sl, double *A, ts_err *e)
-{
-    const betabin_state *s = st;
-    return mech_one_label(sl, s->N, s->m, name, A, e);
-}
-
-static int lim_update(void *st, const ts_slot *sl, const double *pv,
-                      ts_err *e)
-{
-    const betabin_state *s = st;
-    int i;
-    int rc = mech_check_heard_one(sl, s->N, s->m, name, &i, e);
-    return rc ? rc : update(st, sl, pv, e);
-}
-
-const ts_mechanism_type ts_mech_betabin_limited = {
-    .name = name,
-    .label = name,
-    .feedback = TS_LIMITED,
-    .params = params,
-    .n_params = N_PARAMS,
-    .defaults = defaults,
-    .check = check,
-    .state_size = state_size,
-    .init = init,
-    .aggregate = lim_aggregate,
-    .update = lim_update,
-    .log_weights = log_weights,
-    .set_log_weights = NULL,
-    .theta = lim_theta,
-    .n_heard = mech_one_heard,
-    .n_diag = 0,
-    .diag_names = NULL,
-    .diag = NULL,
-};
+MECH_ONE_HEARD_LIMITED(ts_mech_betabin_limited, betabin_state, name);

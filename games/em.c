@@ -274,9 +274,7 @@ static int aggregate(void *st, const ts_slot *sl, double *label, ts_err *e)
 static int update(void *st, const ts_slot *sl, const double *pv, ts_err *e)
 {
     em_state *s = st;
-    int rc = mech_check_slot(sl, s->N, s->m, name, e);
-    if (!rc)
-        rc = mech_check_pv(sl, pv, name, e);
+    int rc = mech_check_slot_pv(sl, pv, s->N, s->m, name, e);
     if (rc)
         return rc;
     if (!s->pend_valid || s->pend_t != sl->t || s->pend_n != sl->n_heard ||
@@ -337,8 +335,6 @@ const ts_mechanism_type ts_mech_em = {
     .aggregate = aggregate,
     .update = update,
     .log_weights = log_weights,
-    .theta = NULL,
-    .n_heard = NULL,
     .n_diag = N_DIAG,
     .diag_names = diag_names,
     .diag = diag,

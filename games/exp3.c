@@ -117,11 +117,7 @@ static void theta(const void *st, double *th)
 }
 
 /* Stage II: I_t's report is the label (mech_one_label). */
-static int aggregate(void *st, const ts_slot *sl, double *A, ts_err *e)
-{
-    const exp3_state *s = st;
-    return mech_one_label(sl, s->N, s->m, name, A, e);
-}
+MECH_ONE_LABEL_AGGREGATE(aggregate, exp3_state);
 
 /* Stage III, eq. (13): log w_i -= eta l_i / theta_i for the heard worker. */
 static int update(void *st, const ts_slot *sl, const double *pv, ts_err *e)
@@ -180,7 +176,4 @@ const ts_mechanism_type ts_mech_exp3 = {
     .set_log_weights = set_log_weights,
     .theta = theta,
     .n_heard = mech_one_heard,
-    .n_diag = 0,
-    .diag_names = NULL,
-    .diag = NULL,
 };

@@ -181,6 +181,17 @@ int mech_lw_aggregate(const mech_lw_state *st, const ts_slot *s, double *A,
     return TS_OK;
 }
 
+int mech_slot_losses(const ts_slot *s, const double *pv, int N, int m_max,
+                     const char *who, double *loss, ts_err *e)
+{
+    int bad = 0;
+    if (s->loss) /* the caller's, identical to what the next line computes */
+        memcpy(loss, s->loss, (size_t)s->n_heard * sizeof *loss);
+    else
+        ts_sq_loss_rows(s->r, s->n_heard, s->m, pv, loss, &bad);
+    return bad ? mech_check_slot(s, N, m_max, who, e) : TS_OK; /* name it */
+}
+
 int mech_lw_update(mech_lw_state *st, const ts_slot *s, const double *pv,
                    mech_log_factors factors, const char *who, ts_err *e)
 {
@@ -192,13 +203,9 @@ int mech_lw_update(mech_lw_state *st, const ts_slot *s, const double *pv,
     double *logw = st->data, *loss = st->data + st->N, *f = loss + st->N;
     const int n = s->n_heard;
 
-    int bad = 0;
-    if (s->loss) /* the caller's, identical to what the next line computes */
-        memcpy(loss, s->loss, (size_t)n * sizeof *loss);
-    else
-        ts_sq_loss_rows(s->r, n, s->m, pv, loss, &bad);
-    if (bad) /* name the culprit; no weight has changed */
-        return mech_check_slot(s, st->N, st->m, who, e);
+    rc = mech_slot_losses(s, pv, st->N, st->m, who, loss, e);
+    if (rc) /* no weight has changed */
+        return rc;
     for (int h = 0; h < n; h++) {
         /* Reports and states were checked to lie in [0,1], so l is in
          * [0,1] (mech_sq_loss) and Def. 4's factor 1 - alpha l >= 0. */
@@ -397,6 +404,13 @@ int mech_check_shape_params(const ts_shape *g, const ts_params *p,
 {
     int rc = mech_check_shape(g, who, e);
     return rc ? rc : check(g, p, e);
+}
+
+int mech_check_slot_pv(const ts_slot *s, const double *pv, int N, int m_max,
+                       const char *who, ts_err *e)
+{
+    int rc = mech_check_slot(s, N, m_max, who, e);
+    return rc ? rc : mech_check_pv(s, pv, who, e);
 }
 
 int mech_check_heard_one_pv(const ts_slot *s, const double *pv, int N,

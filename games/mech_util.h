@@ -45,6 +45,10 @@ int mech_check_slot_shape(const ts_slot *s, int N, int m_max,
 /* TS_EINVAL unless every verified state pv[j], j < s->m, is 0 or 1. */
 int mech_check_pv(const ts_slot *s, const double *pv, const char *who,
                   ts_err *e);
+/* mech_check_slot, then mech_check_pv: the checks before every Stage III
+ * update that reads all heard rows. */
+int mech_check_slot_pv(const ts_slot *s, const double *pv, int N, int m_max,
+                       const char *who, ts_err *e);
 
 /* Labels A[m] as the mean of the heard reports weighted by w = exp(logw)
  * (SPEC §1 Stage II: A_j = sum_i w_i r_ij / sum_i w_i, over the heard rows).
@@ -60,6 +64,14 @@ void mech_mean(const ts_slot *s, const double *logw, double *A);
  * reports and states in [0,1] give l in [0,1] exactly, which Def. 4 relies
  * on (alpha l <= 1). */
 double mech_sq_loss(const double *r_row, const double *pv, int m);
+
+/* The heard rows' losses loss[n_heard] (SPEC §1) for a Stage III update:
+ * the slot's own s->loss when the caller computed them (the engine does,
+ * for the regret), else ts_sq_loss_rows.  A report outside [0,1] gives
+ * mech_check_slot's message naming it (TS_EINVAL); the caller has checked
+ * the slot's shape and pv, and changes no state before this returns. */
+int mech_slot_losses(const ts_slot *s, const double *pv, int N, int m_max,
+                     const char *who, double *loss, ts_err *e);
 
 /* Def. 4's step size (2/3) sqrt(2 ln N / T) (Thm. 1), also hedge's default
  * eta (SPEC §2: eta = alpha of `ours`, as in Fig. 7).  NaN when T < 1 or
@@ -162,8 +174,7 @@ int mech_subset_check_k(const ts_shape *g, const ts_params *p, int k,
                       ts_err *e)                                              \
     {                                                                         \
         const state_t *x = st;                                                \
-        int rc = mech_check_slot(s, x->N, x->m, name, e);                     \
-        return rc ? rc : mech_check_pv(s, pv, name, e);                       \
+        return mech_check_slot_pv(s, pv, x->N, x->m, name, e);                \
     }                                                                         \
     static void log_weights(const void *st, double *logw)                     \
     {                                                                         \
@@ -222,6 +233,52 @@ int mech_subset_check_k(const ts_shape *g, const ts_params *p, int k,
         .update = update,                                                     \
         .log_weights = log_weights,                                           \
         .n_heard = mech_subset_n_heard,                                       \
+    }
+
+/* Stage II of a mechanism that hears one worker (Sec. VI): defines
+ * `static int fn(void *st, const ts_slot *, double *A, ts_err *)` that
+ * calls mech_one_label with the shape of a state_t starting `int N, m`
+ * (the closing redeclaration takes the caller's semicolon). */
+#define MECH_ONE_LABEL_AGGREGATE(fn, state_t)                                 \
+    static int fn(void *st, const ts_slot *sl, double *A, ts_err *e)          \
+    {                                                                         \
+        const state_t *x = st;                                                \
+        return mech_one_label(sl, x->N, x->m, name, A, e);                    \
+    }                                                                         \
+    static int fn(void *st, const ts_slot *sl, double *A, ts_err *e)
+
+/* The limited-feedback form of a count-based benchmark (`omoe` O4,
+ * `betabin` B3, SPEC §2 second table): the platform hears one worker I_t,
+ * drawn from theta (the including file's lim_theta), takes his report as
+ * the label (mech_one_label) and runs the full-feedback update on his row
+ * alone.  Defines `const ts_mechanism_type var` from the including file's
+ * name[], label_, params, N_PARAMS, defaults, check, state_size, init,
+ * update, log_weights and lim_theta; state_t starts with `int N, m`. */
+#define MECH_ONE_HEARD_LIMITED(var, state_t, label_)                          \
+    MECH_ONE_LABEL_AGGREGATE(var##_aggregate, state_t);                       \
+    static int var##_update(void *st, const ts_slot *sl, const double *pv,    \
+                            ts_err *e)                                        \
+    {                                                                         \
+        const state_t *x = st;                                                \
+        int i;                                                                \
+        int rc = mech_check_heard_one(sl, x->N, x->m, name, &i, e);           \
+        return rc ? rc : update(st, sl, pv, e);                               \
+    }                                                                         \
+    const ts_mechanism_type var = {                                           \
+        .name = name,                                                         \
+        .label = label_,                                                      \
+        .feedback = TS_LIMITED,                                               \
+        .params = params,                                                     \
+        .n_params = N_PARAMS,                                                 \
+        .defaults = defaults,                                                 \
+        .check = check,                                                       \
+        .state_size = state_size,                                             \
+        .init = init,                                                         \
+        .aggregate = var##_aggregate,                                         \
+        .update = var##_update,                                               \
+        .log_weights = log_weights,                                           \
+        .theta = lim_theta,                                                   \
+        .n_heard = mech_one_heard,                                            \
     }
 
 /* ------------------------------------------------------------------ */

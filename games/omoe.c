@@ -151,9 +151,7 @@ static int aggregate(void *st, const ts_slot *sl, double *A, ts_err *e)
 static int update(void *st, const ts_slot *sl, const double *pv, ts_err *e)
 {
     omoe_state *s = st;
-    int rc = mech_check_slot(sl, s->N, s->m, name, e);
-    if (!rc)
-        rc = mech_check_pv(sl, pv, name, e);
+    int rc = mech_check_slot_pv(sl, pv, s->N, s->m, name, e);
     if (rc)
         return rc;
     double *n = s->data, *k = s->data + s->N;
@@ -193,11 +191,6 @@ const ts_mechanism_type ts_mech_omoe = {
     .update = update,
     .log_weights = log_weights,
     .set_log_weights = NULL, /* v_i comes from counts, not a weight */
-    .theta = NULL,
-    .n_heard = NULL,
-    .n_diag = 0,
-    .diag_names = NULL,
-    .diag = NULL,
 };
 
 /* ------------------------------------------------------------------ */
@@ -211,39 +204,4 @@ static void lim_theta(const void *st, double *theta)
     mech_theta_shares(s->N, theta);
 }
 
-/* Stage II: I_t's report is the label (mech_one_label). */
-static int lim_aggregate(void *st, const ts_slot *sl, double *A, ts_err *e)
-{
-    const omoe_state *s = st;
-    return mech_one_label(sl, s->N, s->m, name, A, e);
-}
-
-static int lim_update(void *st, const ts_slot *sl, const double *pv,
-                      ts_err *e)
-{
-    const omoe_state *s = st;
-    int i;
-    int rc = mech_check_heard_one(sl, s->N, s->m, name, &i, e);
-    return rc ? rc : update(st, sl, pv, e);
-}
-
-const ts_mechanism_type ts_mech_omoe_limited = {
-    .name = name,
-    .label = label,
-    .feedback = TS_LIMITED,
-    .params = params,
-    .n_params = N_PARAMS,
-    .defaults = defaults,
-    .check = check,
-    .state_size = state_size,
-    .init = init,
-    .aggregate = lim_aggregate,
-    .update = lim_update,
-    .log_weights = log_weights,
-    .set_log_weights = NULL,
-    .theta = lim_theta,
-    .n_heard = mech_one_heard,
-    .n_diag = 0,
-    .diag_names = NULL,
-    .diag = NULL,
-};
+MECH_ONE_HEARD_LIMITED(ts_mech_omoe_limited, omoe_state, label);

@@ -201,11 +201,7 @@ static void lim_theta(const void *st, double *theta)
 }
 
 /* Stage II: I_t's report is the label (mech_one_label). */
-static int lim_aggregate(void *st, const ts_slot *sl, double *A, ts_err *e)
-{
-    const lim_state *s = st;
-    return mech_one_label(sl, s->N, s->m, name, A, e);
-}
+MECH_ONE_LABEL_AGGREGATE(lim_aggregate, lim_state);
 
 /* Stage III, eqs. (14)-(15) for the heard worker only.  With x =
  * alpha/theta_i the factor of (15) is 1 - l x (1 - x): alpha (1 -
@@ -291,7 +287,4 @@ const ts_mechanism_type ts_mech_ours_limited = {
     .set_log_weights = lim_set_log_weights,
     .theta = lim_theta,
     .n_heard = mech_one_heard,
-    .n_diag = 0,
-    .diag_names = NULL,
-    .diag = NULL,
 };

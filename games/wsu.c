@@ -229,13 +229,9 @@ static int update(void *st, const ts_slot *sl, const double *pv, ts_err *e)
         return rc;
     const int N = s->N;
     double *lp = s->data, *pi = s->data + N, *loss = pi + N;
-    int bad = 0;
-    if (sl->loss) /* the caller's, identical to what the next line computes */
-        memcpy(loss, sl->loss, (size_t)N * sizeof *loss);
-    else
-        ts_sq_loss_rows(sl->r, N, sl->m, pv, loss, &bad);
-    if (bad) /* name the culprit; no share has changed */
-        return mech_check_slot(sl, N, s->m, name, e);
+    rc = mech_slot_losses(sl, pv, N, s->m, name, loss, e);
+    if (rc) /* no share has changed */
+        return rc;
     shares(s, lp, pi);
     double Lbar = 0.0;
     for (int i = 0; i < N; i++)
@@ -261,11 +257,6 @@ const ts_mechanism_type ts_mech_wsu = {
     .update = update,
     .log_weights = log_weights,
     .set_log_weights = set_log_weights,
-    .theta = NULL,
-    .n_heard = NULL,
-    .n_diag = 0,
-    .diag_names = NULL,
-    .diag = NULL,
 };
 
 /* ------------------------------------------------------------------ */
@@ -354,11 +345,7 @@ static void lim_theta(const void *st, double *theta)
 }
 
 /* Stage II: I_t's report is the label (mech_one_label). */
-static int lim_aggregate(void *st, const ts_slot *sl, double *A, ts_err *e)
-{
-    const wsu_state *s = st;
-    return mech_one_label(sl, s->N, s->m, name, A, e);
-}
+MECH_ONE_LABEL_AGGREGATE(lim_aggregate, wsu_state);
 
 /* Stage III, (U2)-(U3) in the log domain, then renormalised.  1 - pi_I is
  * summed from the others' shares, which keeps its digits when pi_I is
@@ -411,7 +398,4 @@ const ts_mechanism_type ts_mech_wsu_limited = {
     .set_log_weights = set_log_weights,
     .theta = lim_theta,
     .n_heard = mech_one_heard,
-    .n_diag = 0,
-    .diag_names = NULL,
-    .diag = NULL,
 };
