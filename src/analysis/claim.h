@@ -96,6 +96,7 @@ int ts_claim_prop4(const ts_check_opts *o, ts_claim_list *out, ts_err *e);
 int ts_claim_lemma2(const ts_check_opts *o, ts_claim_list *out, ts_err *e);
 int ts_claim_lemma4(const ts_check_opts *o, ts_claim_list *out, ts_err *e);
 int ts_claim_lemma1(const ts_check_opts *o, ts_claim_list *out, ts_err *e);
+int ts_claim_wsu_ic(const ts_check_opts *o, ts_claim_list *out, ts_err *e);
 
 /* claims_horizon.c: claims over whole horizons, through the engine. */
 int ts_claim_thm1(const ts_check_opts *o, ts_claim_list *out, ts_err *e);

@@ -1,8 +1,8 @@
 /* claims.c -- the table of the paper's claims (SPEC §5) and the dispatch
  * by id.  What each claim checks is said where it is implemented:
  *
- *   claims_slot.c     prop1, prop3a, prop4, lemma2, lemma4 (single-slot
- *                     best responses, SPEC §4) and lemma1 (one EM slot's
+ *   claims_slot.c     prop1, prop3a, prop4, lemma2, lemma4, wsu_ic
+ *                     (single-slot best responses, SPEC §4) and lemma1 (one EM slot's
  *                     expected weight, App. A);
  *   claims_horizon.c  thm1, thm2 (regret bounds) and eps_truthful (horizon
  *                     deviations);
@@ -21,6 +21,7 @@ const ts_claim ts_claims[] = {
     {"lemma2", ts_claim_lemma2},
     {"lemma4", ts_claim_lemma4},
     {"lemma1", ts_claim_lemma1},
+    {"wsu_ic", ts_claim_wsu_ic},
     {"eps_truthful", ts_claim_eps_truthful},
     {"thm1", ts_claim_thm1},
     {"thm2", ts_claim_thm2},

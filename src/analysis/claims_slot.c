@@ -11,6 +11,8 @@
  *           bisection, independently of the numeric search); the size of
  *           the deviation against eta.
  *   lemma4  Lemma 4: `exp3` is not truthful: r* != q with a gain.
+ *   wsu_ic  Freeman et al.: `wsu` and WSU-UX r*(q) = q under the share
+ *           utility.
  *   lemma1  Lemma 1, App. A: under `em`, with the other N-1 workers
  *           reporting 1, "always high" earns a higher expected next weight
  *           than truthful sampling, for every belief q < 1.
@@ -190,6 +192,40 @@ int ts_claim_prop4(const ts_check_opts *o, ts_claim_list *out, ts_err *e)
     }
     br_free(&b);
     return rc;
+}
+
+/* Freeman et al. (ICML 2020), Thm. 4.1 and its bandit form: WSU and
+ * WSU-UX are incentive compatible for a worker who maximises his expected
+ * next *share* -- (W2) moves pi_i linearly in -l_i, so the proper
+ * quadratic score's r* = q.  Asserted under the share utility; the weight
+ * utility's figures are findings (under WSU the weights are the shares,
+ * so the two should agree; under `ours` it is the other way round, Prop. 1). */
+int ts_claim_wsu_ic(const ts_check_opts *o, ts_claim_list *out, ts_err *e)
+{
+    static const struct { ts_feedback fb; int m; const char *label; } cases[] = {
+        {TS_FULL, 1, "wsu"}, {TS_FULL, 3, "wsu"}, {TS_FULL, 20, "wsu"},
+        {TS_LIMITED, 1, "wsu(limited)"},
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        const ts_mechanism_type *mt = ts_claim_mech(o, "wsu", cases[k].fb, e);
+        if (!mt)
+            return TS_EINVAL;
+        br_setup b;
+        int rc = br_open(&b, mt, cases[k].m, NULL, e);
+        for (int u = 1; !rc && u >= 0; u--) {
+            double dev;
+            rc = br_max_dev(&b, 0, (ts_br_utility)u, &dev, e);
+            if (!rc)
+                ts_claim_add(out, "wsu_ic", cases[k].label, dev, 1e-6, 0,
+                        u ? "<=" : "", u ? dev <= 1e-6 : -1,
+                        "max over q of |r* - q|, %s utility, m=%d",
+                        u ? "share" : "weight", cases[k].m);
+        }
+        br_free(&b);
+        if (rc)
+            return rc;
+    }
+    return TS_OK;
 }
 
 /* F'(r) of Lemma 2 up to the factor 2 eta:

@@ -146,13 +146,39 @@ static void registered_ours_passes(void **unused)
     ts_claim_list_free(&l);
 }
 
-/* The table (claims.c): the twelve ids of SPEC §5 in the order `truthsim
+/* Freeman et al.: WSU and WSU-UX are truthful for a worker who maximises
+ * his next share -- r* = q to 1e-6 on every q of the grid -- and the rows
+ * name both mechanisms under both utilities. */
+static void wsu_truthful_under_share(void **unused)
+{
+    (void)unused;
+    ts_check_opts o = {1, 1, NULL, NULL};
+    ts_claim_list l = {0, 0, NULL};
+    ts_err e;
+    ts_err_clear(&e);
+    assert_int_equal(ts_check_claim("wsu_ic", &o, &l, &e), TS_OK);
+    assert_int_equal(failures(&l, "wsu_ic"), 0);
+    int share = 0, weight = 0, limited = 0;
+    for (int k = 0; k < l.n; k++) {
+        const ts_claim_row *r = &l.rows[k];
+        share += r->pass == 1 && strstr(r->statistic, "share utility") != NULL;
+        weight += r->pass == -1 && strstr(r->statistic, "weight utility") != NULL;
+        limited += !strcmp(r->mechanism, "wsu(limited)");
+        assert_true(r->value <= 1e-6);
+    }
+    assert_int_equal(share, 4);  /* m = 1, 3, 20 full; m = 1 limited */
+    assert_int_equal(weight, 4); /* findings beside them */
+    assert_int_equal(limited, 2);
+    ts_claim_list_free(&l);
+}
+
+/* The table (claims.c): the thirteen ids of SPEC §5 in the order `truthsim
  * check` runs them, each once, each with a function. */
 static void claim_table(void **unused)
 {
     (void)unused;
     static const char *const want[] = {"prop1", "prop3a", "prop4", "lemma2",
-        "lemma4", "lemma1", "eps_truthful", "thm1", "thm2", "prop2", "prop3b",
+        "lemma4", "lemma1", "wsu_ic", "eps_truthful", "thm1", "thm2", "prop2", "prop3b",
         "drift"};
     const int n = (int)(sizeof want / sizeof want[0]);
     int k = 0;
@@ -182,6 +208,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(prop1_fails_for_absolute_loss),
         cmocka_unit_test(registered_ours_passes),
+        cmocka_unit_test(wsu_truthful_under_share),
         cmocka_unit_test(claim_table),
         cmocka_unit_test(unknown_claim),
     };
