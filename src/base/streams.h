@@ -54,4 +54,9 @@ enum {
  * TS_STREAM_AUX, seed 12 as the claim's experiment). */
 enum { TS_CHECK_POINT_THM2_BOOT = 0x5107eu };
 
+/* Philox "point" id of `replay --mechanism LIST`'s bootstrap over slots
+ * (replay/compare.c: the mean loss's interval, stream TS_STREAM_AUX, the
+ * replay's --seed, position = resample). */
+enum { TS_REPLAY_POINT_BOOT = 0x7e91a7u };
+
 #endif

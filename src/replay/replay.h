@@ -54,9 +54,48 @@ int ts_replay_run(const ts_reports *rp, const ts_mechanism_type *mt,
                   uint64_t seed, ts_replay_out *out, ts_err *e);
 void ts_replay_out_free(ts_replay_out *o);
 
+/* One mechanism's file, SPEC §7.1: the datasets and every attribute at
+ * the root. */
 int ts_replay_write(const ts_replay_out *o, const ts_reports *rp,
                     const ts_mechanism_type *mt, uint64_t seed,
                     const char *input_path, const char *command_line,
                     const char *path, ts_err *e);
+
+/* ------------------------------------------------------------------ */
+/* Several mechanisms on one file of reports (compare.c).              */
+
+/* Resamples of the slots behind each mean loss's bootstrap interval. */
+enum { TS_REPLAY_BOOT_B = 2000 };
+
+typedef struct ts_replay_summary {
+    int n;                /* mechanisms                                    */
+    int N;                /* workers                                       */
+    long T;               /* slots                                         */
+    double *final_regret; /* [n] R(T)                                      */
+    double *mean_loss;    /* [n] (1/T) sum_t L_t                           */
+    double *ci_lo, *ci_hi;/* [n] its 95 % percentile bootstrap interval
+                             over slots (paired: the same resamples for
+                             every mechanism, keyed by the seed alone)     */
+    double *final_share;  /* [n][N] w_i^{T+1} / sum_k w_k^{T+1}            */
+    int32_t *rank;        /* [n][N] 1 = largest final share, ties to the
+                             lower worker index                            */
+} ts_replay_summary;
+
+/* Summarise n replays of the same reports (equal T and N). */
+int ts_replay_summarise(const ts_replay_out *o, int n, uint64_t seed,
+                        ts_replay_summary *s, ts_err *e);
+void ts_replay_summary_free(ts_replay_summary *s);
+
+/* The comparison file: one group per mechanism (named after it) holding
+ * ts_replay_write's datasets and mechanism attributes, and at the root,
+ * over a `mechanism` coordinate: final_regret, mean_loss,
+ * mean_loss_ci_low, mean_loss_ci_high, final_share and worker_rank
+ * [mechanism][worker] and regret [mechanism][slot], with the provenance and input attributes. */
+int ts_replay_write_many(const ts_replay_out *o,
+                         const ts_mechanism_type *const *mt, int n,
+                         const ts_replay_summary *s, const ts_reports *rp,
+                         uint64_t seed, const char *input_path,
+                         const char *command_line, const char *path,
+                         ts_err *e);
 
 #endif

@@ -4,12 +4,15 @@
  * attributes that say what made it (base/provenance.h) and on what input.
  *
  * The file is written under a temporary name and renamed into place, so a
- * failed write leaves none behind (base/h5util.h).  Left out: anything not
+ * failed write leaves none behind (base/h5util.h).  With several
+ * mechanisms (ts_replay_write_many) each gets a group with the same
+ * datasets, and the root holds their summary (compare.c) over `mechanism`.  Left out: anything not
  * computed by ts_replay_run (the recorded reports themselves are named by
  * path and SHA-256, not copied). */
 #include "replay/replay.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #include "base/h5util.h"
 #include "base/provenance.h"
@@ -104,28 +107,60 @@ static int write_datasets(hid_t root, const ts_replay_out *o,
     return bad;
 }
 
-/* What made the file, on what input, and every parameter value used. */
-static int write_attrs(hid_t root, const ts_replay_out *o, const ts_reports *rp,
-                       const ts_mechanism_type *mt, uint64_t seed,
-                       const char *input_path, const char *command_line)
+/* The mechanism: its name, feedback mode and every parameter value used. */
+static int write_mech_attrs(hid_t loc, const ts_replay_out *o,
+                            const ts_mechanism_type *mt)
 {
-    const ts_provenance prov = {command_line};
-    int bad = ts_provenance_write(root, &prov);
-    bad |= ts_h5_attr_str(root, "mechanism", mt->name);
-    bad |= ts_h5_attr_str(root, "mechanism_label", mt->label ? mt->label : mt->name);
-    bad |= ts_h5_attr_str(root, "feedback", mt->feedback == TS_FULL ? "full" : "limited");
-    bad |= ts_h5_attr_long(root, "seed", (long)seed);
-    bad |= ts_h5_attr_str(root, "input_sha256", rp->sha256);
-    bad |= ts_h5_attr_str(root, "input_path", input_path);
-    bad |= ts_h5_attr_long(root, "N", o->N);
-    bad |= ts_h5_attr_long(root, "T", o->T);
-    bad |= ts_h5_attr_long(root, "M", o->M);
+    int bad = ts_h5_attr_str(loc, "mechanism", mt->name);
+    bad |= ts_h5_attr_str(loc, "mechanism_label", mt->label ? mt->label : mt->name);
+    bad |= ts_h5_attr_str(loc, "feedback", mt->feedback == TS_FULL ? "full" : "limited");
     for (int k = 0; k < mt->n_params; k++) {
         if (mt->params[k].flags & TS_PARAM_VEC)
             continue;
-        bad |= ts_h5_attr_double(root, mt->params[k].name, o->par.v[k]);
+        bad |= ts_h5_attr_double(loc, mt->params[k].name, o->par.v[k]);
     }
     return bad;
+}
+
+/* What made the file and on what input. */
+static int write_input_attrs(hid_t root, const ts_reports *rp, uint64_t seed,
+                             const char *input_path, const char *command_line)
+{
+    const ts_provenance prov = {command_line};
+    int bad = ts_provenance_write(root, &prov);
+    bad |= ts_h5_attr_long(root, "seed", (long)seed);
+    bad |= ts_h5_attr_str(root, "input_sha256", rp->sha256);
+    bad |= ts_h5_attr_str(root, "input_path", input_path);
+    bad |= ts_h5_attr_long(root, "N", rp->N);
+    bad |= ts_h5_attr_long(root, "T", rp->T);
+    bad |= ts_h5_attr_long(root, "M", rp->M);
+    return bad;
+}
+
+/* One replay's coordinates, datasets and mechanism attributes into loc
+ * (the root, or a mechanism's group).  TS_OK, TS_ENOMEM or TS_EIO. */
+static int write_replay(hid_t loc, const ts_replay_out *o,
+                        const ts_mechanism_type *mt)
+{
+    replay_scales s = {-1, -1, -1, -1};
+    int rc = write_scales(loc, o, &s);
+    if (!rc && (write_datasets(loc, o, &s) | write_mech_attrs(loc, o, mt)))
+        rc = TS_EIO;
+    close_scales(&s);
+    return rc;
+}
+
+static int finish(ts_h5file *f, int rc, const char *path, ts_err *e)
+{
+    if (rc == TS_ENOMEM) {
+        ts_h5_close(f, 0, e);
+        return TS_ERROR(e, TS_ENOMEM, "out of memory");
+    }
+    if (rc) {
+        ts_h5_close(f, 0, e);
+        return TS_ERROR(e, TS_EIO, "%s: writing the results failed", path);
+    }
+    return ts_h5_close(f, 1, e);
 }
 
 int ts_replay_write(const ts_replay_out *o, const ts_reports *rp,
@@ -137,20 +172,96 @@ int ts_replay_write(const ts_replay_out *o, const ts_reports *rp,
     int rc = ts_h5_create(&f, path, e);
     if (rc)
         return rc;
-    replay_scales s = {-1, -1, -1, -1};
-    rc = write_scales(f.id, o, &s);
-    if (rc == TS_ENOMEM) {
-        ts_h5_close(&f, 0, e);
-        return TS_ERROR(e, TS_ENOMEM, "out of memory");
+    rc = write_replay(f.id, o, mt);
+    if (write_input_attrs(f.id, rp, seed, input_path, command_line) && !rc)
+        rc = TS_EIO;
+    return finish(&f, rc, path, e);
+}
+
+/* The root of a comparison file: the summary over `mechanism`. */
+static int write_summary(hid_t root, const ts_replay_out *o,
+                         const ts_mechanism_type *const *mt,
+                         const ts_replay_summary *s)
+{
+    const char **names = malloc((size_t)s->n * sizeof *names);
+    long *idx = malloc((size_t)(s->T > s->N ? s->T : s->N) * sizeof *idx);
+    double *reg = malloc((size_t)s->n * (size_t)s->T * sizeof *reg);
+    if (!names || !idx || !reg) {
+        free(names);
+        free(idx);
+        free(reg);
+        return TS_ENOMEM;
     }
-    int bad = rc != TS_OK;
+    for (int k = 0; k < s->n; k++) {
+        names[k] = mt[k]->name;
+        memcpy(reg + (size_t)k * (size_t)s->T, o[k].regret,
+               (size_t)s->T * sizeof *reg);
+    }
+    for (long k = 0; k < (s->T > s->N ? s->T : s->N); k++)
+        idx[k] = k;
+    const hid_t sm = ts_h5_scale_str(root, "mechanism", names, (size_t)s->n);
+    const hid_t sw = ts_h5_scale_long(root, "worker", idx, (size_t)s->N);
+    const hid_t st = ts_h5_scale_long(root, "slot", idx, (size_t)s->T);
+    free(idx);
+    free(names);
+    int bad = sm < 0 || sw < 0 || st < 0;
+    const hsize_t d1[1] = {(hsize_t)s->n};
+    const hid_t c1[1] = {sm};
+    const hsize_t dw[2] = {(hsize_t)s->n, (hsize_t)s->N};
+    const hid_t cw[2] = {sm, sw};
+    const hsize_t dt[2] = {(hsize_t)s->n, (hsize_t)s->T};
+    const hid_t ct[2] = {sm, st};
     if (!bad)
-        bad |= write_datasets(f.id, o, &s);
-    bad |= write_attrs(f.id, o, rp, mt, seed, input_path, command_line);
-    close_scales(&s);
-    if (bad) {
-        ts_h5_close(&f, 0, e);
-        return TS_ERROR(e, TS_EIO, "%s: writing the results failed", path);
+        bad = ts_h5_write(root, "final_regret", H5T_NATIVE_DOUBLE,
+                          s->final_regret, 1, d1, c1, "R(T), SPEC §7.1") ||
+              ts_h5_write(root, "mean_loss", H5T_NATIVE_DOUBLE, s->mean_loss,
+                          1, d1, c1, "(1/T) sum_t L_t, the mean loss per slot") ||
+              ts_h5_write(root, "mean_loss_ci_low", H5T_NATIVE_DOUBLE,
+                          s->ci_lo, 1, d1, c1,
+                          "2.5 % point of the paired bootstrap over slots") ||
+              ts_h5_write(root, "mean_loss_ci_high", H5T_NATIVE_DOUBLE,
+                          s->ci_hi, 1, d1, c1,
+                          "97.5 % point of the paired bootstrap over slots") ||
+              ts_h5_write(root, "final_share", H5T_NATIVE_DOUBLE,
+                          s->final_share, 2, dw, cw,
+                          "w_i / sum_k w_k after the last slot") ||
+              ts_h5_write(root, "worker_rank", H5T_NATIVE_INT32, s->rank, 2,
+                          dw, cw, "rank by final share, 1 = largest") ||
+              ts_h5_write(root, "regret", H5T_NATIVE_DOUBLE, reg, 2, dt, ct,
+                          "R(t) after slot t, each mechanism's regret");
+    free(reg);
+    const hid_t scs[] = {sm, sw, st};
+    for (size_t k = 0; k < 3; k++)
+        if (scs[k] >= 0)
+            H5Dclose(scs[k]);
+    bad |= ts_h5_attr_long(root, "bootstrap_resamples", TS_REPLAY_BOOT_B);
+    return bad ? TS_EIO : TS_OK;
+}
+
+int ts_replay_write_many(const ts_replay_out *o,
+                         const ts_mechanism_type *const *mt, int n,
+                         const ts_replay_summary *s, const ts_reports *rp,
+                         uint64_t seed, const char *input_path,
+                         const char *command_line, const char *path,
+                         ts_err *e)
+{
+    ts_h5file f;
+    int rc = ts_h5_create(&f, path, e);
+    if (rc)
+        return rc;
+    rc = write_summary(f.id, o, mt, s);
+    for (int k = 0; !rc && k < n; k++) {
+        hid_t g = H5Gcreate2(f.id, mt[k]->name, H5P_DEFAULT, H5P_DEFAULT,
+                             H5P_DEFAULT);
+        rc = g < 0 ? TS_EIO : write_replay(g, &o[k], mt[k]);
+        if (g >= 0)
+            H5Gclose(g);
     }
-    return ts_h5_close(&f, 1, e);
+    if (write_input_attrs(f.id, rp, seed, input_path, command_line) && !rc)
+        rc = TS_EIO;
+    if (!rc)
+        rc = ts_h5_attr_str(f.id, "feedback",
+                            mt[0]->feedback == TS_FULL ? "full" : "limited")
+                 ? TS_EIO : TS_OK;
+    return finish(&f, rc, path, e);
 }
