@@ -192,8 +192,16 @@ static int write_summary(hid_t root, const ts_replay_out *o,
         free(reg);
         return TS_ENOMEM;
     }
+    const char **labels = malloc((size_t)s->n * sizeof *labels);
+    if (!labels) {
+        free(names);
+        free(idx);
+        free(reg);
+        return TS_ENOMEM;
+    }
     for (int k = 0; k < s->n; k++) {
         names[k] = mt[k]->name;
+        labels[k] = mt[k]->label ? mt[k]->label : mt[k]->name;
         memcpy(reg + (size_t)k * (size_t)s->T, o[k].regret,
                (size_t)s->T * sizeof *reg);
     }
@@ -229,6 +237,11 @@ static int write_summary(hid_t root, const ts_replay_out *o,
                           dw, cw, "rank by final share, 1 = largest") ||
               ts_h5_write(root, "regret", H5T_NATIVE_DOUBLE, reg, 2, dt, ct,
                           "R(t) after slot t, each mechanism's regret");
+    if (!bad)
+        bad = ts_h5_write_strs(root, "mechanism_label", labels,
+                               (size_t)s->n, sm,
+                               "display name (\"omoe (stand-in)\")");
+    free(labels);
     free(reg);
     const hid_t scs[] = {sm, sw, st};
     for (size_t k = 0; k < 3; k++)

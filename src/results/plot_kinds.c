@@ -12,7 +12,7 @@
  * Symbols: N workers, T horizon, t slot, w_i^t weight of worker i before
  * slot t, R(T) regret after T slots.
  *
- * Left out: picture kinds beyond the table (regret_traj, final_share, ...)
+ * Left out: picture kinds beyond the table (regret_traj, ...)
  * and any styling beyond the templates; users restyle the written scripts. */
 #include "results/plot_picture.h"
 
@@ -26,55 +26,67 @@
 const ts_plot_kind ts_plot_kinds[] = {
     /* Figs. 6-9: eq. (5) (full) or eq. (12) (limited) against T */
     {"time_avg_regret", "time_avg_regret", "T", NULL, "time_avg_regret",
-     "time-averaged regret R(T)/T", "horizon T (slots)", "R(T) / T", NAN, NAN, 1},
+     "time-averaged regret R(T)/T", "horizon T (slots)", "R(T) / T", NAN, NAN, 1, 0},
     /* Figs. 3, 5: w_i^t / sum_k w_k^t */
     {"share_traj", "share_traj", "slot", "worker", "trajectory",
-     "shares w_i/Σw", "slot t", "share  w_i^t / Σ_k w_k^t", 0.0, 1.0, 0},
+     "shares w_i/Σw", "slot t", "share  w_i^t / Σ_k w_k^t", 0.0, 1.0, 0, 0},
     /* Figs. 2, 4: w_i^t (may underflow to 0 at long horizons) */
     {"weight_traj", "weight_traj", "slot", "worker", "trajectory", "weights",
-     "slot t", "weight  w_i^t", NAN, NAN, 0},
+     "slot t", "weight  w_i^t", NAN, NAN, 0, 0},
     /* Figs. 4, 5 (limited feedback): theta_i^t, the probability that
      * worker i is heard in slot t (eq. 12) */
     {"theta_traj", "theta_traj", "slot", "worker", "trajectory",
-     "selection probabilities θ_i", "slot t", "θ_i^t", 0.0, 1.0, 0},
+     "selection probabilities θ_i", "slot t", "θ_i^t", 0.0, 1.0, 0, 0},
     /* Prop. 3(b): R(T)/T against the flip rate eps, a line per mechanism,
      * a picture per T; the template draws 3 sqrt(ln N / 2T) + 2 eps from
      * the picture's coord_N and coord_T */
     {"regret_eps", "time_avg_regret", "epsilon", "mechanism", "regret_eps",
      "R(T)/T vs flip rate ε, Prop. 3(b) dashed",
-     "flip rate ε", "R(T) / T", NAN, NAN, 1},
+     "flip rate ε", "R(T) / T", NAN, NAN, 1, 0},
     /* Prop. 2: overtaking time against w_k/w_i, a line per mechanism and
      * gap, the bound as the row "bound (Prop. 2)" (truthsim overtake) */
     {"overtake", "overtake_time", "ratio", NULL, "time_avg_regret",
      "overtaking time of a better newcomer", "w_k / w_i at arrival",
-     "slots until E[w_i] ≥ E[w_k]", NAN, NAN, 1},
+     "slots until E[w_i] ≥ E[w_k]", NAN, NAN, 1, 0},
     /* SPEC §4/§5 best responses (truthsim best-response -O): r*(q) per
      * mechanism against the diagonal r = q; the gain U(r*) - U(q) */
     {"br_rstar", "r_star", "q", "mechanism", "br_rstar",
      "single-slot best response r*(q), dashed: truthful",
-     "belief q", "best report r*", NAN, NAN, 0},
+     "belief q", "best report r*", NAN, NAN, 0, 0},
     {"br_gain", "gain", "q", "mechanism", "linear",
      "expected gain of the best response over truth", "belief q",
-     "U(r*) − U(q)", NAN, NAN, 0},
+     "U(r*) − U(q)", NAN, NAN, 0, 0},
     /* SPEC §4 horizon deviations: horizon utility (eq. 4) against
      * exaggerate's kappa (kappa = 0 truthful), a line per worker, common
      * random numbers across kappa (experiments/deviation-kappa.yaml) */
     {"util_kappa", "utility_weight", "exaggerate.kappa", "worker", "linear",
-     "horizon utility Σ_t w_i^t vs exaggeration κ of worker 1",
-     "κ (worker 1: r = q + κ(q − ½))", "Σ_t w_i^t", NAN, NAN, 1},
+     "horizon utility Σ_t w_i^t vs exaggeration κ of worker 0",
+     "κ (worker 0: r = q + κ(q − ½))", "Σ_t w_i^t", NAN, NAN, 1, 0},
     {"share_kappa", "utility_share", "exaggerate.kappa", "worker", "linear",
-     "horizon share Σ_t w_i^t/Σw vs exaggeration κ of worker 1",
-     "κ (worker 1: r = q + κ(q − ½))", "Σ_t share_i^t", NAN, NAN, 1},
+     "horizon share Σ_t w_i^t/Σw vs exaggeration κ of worker 0",
+     "κ (worker 0: r = q + κ(q − ½))", "Σ_t share_i^t", NAN, NAN, 1, 0},
     /* Lemma 2: the size of hedge's best-response deviation against eta
      * (truthsim best-response --sweep eta=... -O) */
     {"dev_eta", "max_abs_dev", "eta", NULL, "time_avg_regret",
-     "largest best-response deviation", "η", "max_q |r* − q|", 0.0, NAN, 1},
+     "largest best-response deviation", "η", "max_q |r* − q|", 0.0, NAN, 1, 0},
     /* The paired gain of worker utilities over kappa = 0 (gain_axis:
      * exaggerate.kappa), with its CI band: the measured epsilon */
     {"gain_kappa", "utility_weight_gain", "exaggerate.kappa", "worker", "linear",
      "utility gain over truthful play (paired, CRN)", "κ (exaggerate)",
-     "Σ_t w_i^t minus its value at κ = 0", NAN, NAN, 1},
-    {NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0.0, 0.0, 0},
+     "Σ_t w_i^t minus its value at κ = 0", NAN, NAN, 1, 0},
+    /* Recorded reports (truthsim replay, SPEC §7.1): R(t) over slots, a
+     * line per mechanism in a comparison file; the final shares per
+     * worker, a line per mechanism; one replay's share trajectories */
+    {"regret", "regret", "slot", NULL, "linear",
+     "cumulative regret R(t) on recorded reports", "slot t",
+     "R(t) = Σ L − min_i Σ ℓ_i", NAN, NAN, 0, 1},
+    {"final_share", "final_share", "worker", NULL, "linear",
+     "final shares w_i / Σ_k w_k", "worker (as numbered in the file)",
+     "final share", 0.0, NAN, 1, 1},
+    {"share", "share", "boundary", "worker", "trajectory",
+     "shares w_i/Σw on recorded reports", "slot t",
+     "share  w_i^t / Σ_k w_k^t", 0.0, 1.0, 0, 1},
+    {NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0.0, 0.0, 0, 0},
 };
 
 /* ------------------------------------------------------------------------ */
@@ -101,7 +113,8 @@ void ts_plot_picture_list_fini(ts_plot_picture_list *l)
     memset(l, 0, sizeof *l);
 }
 
-/* Label of entry i of axis a: mechanisms by display name, workers 1-based,
+/* Label of entry i of axis a: mechanisms by display name, workers by their
+ * coordinate,
  * strings as they are, other numbers as "N=5". */
 static void value_label(const ts_plot_in *in, const ts_plot_axis *a, size_t i, char *buf, size_t len)
 {
@@ -111,7 +124,9 @@ static void value_label(const ts_plot_in *in, const ts_plot_axis *a, size_t i, c
     else if (a->str)
         snprintf(buf, len, "%s", a->str[i]);
     else if (strcmp(a->name, "worker") == 0) {
-        ts_plot_fmt_num(a->num[i] + 1.0, num, sizeof num);
+        /* as the file numbers them (its worker coordinate), so a legend
+         * and an h5py/xarray index name the same worker */
+        ts_plot_fmt_num(a->num[i], num, sizeof num);
         snprintf(buf, len, "worker %s", num);
     } else {
         ts_plot_fmt_num(a->num[i], num, sizeof num);
@@ -165,11 +180,12 @@ static int worth_naming(const ts_plot_in *in, const ts_plot_var *v, int k)
 }
 
 /* The second title line: the fixed setting and what the band is. */
-static void context_line(const ts_plot_in *in, const ts_plot_var *v, ts_sbuf *b)
+static void context_line(const ts_plot_in *in, const ts_plot_kind *k,
+                         const ts_plot_var *v, ts_sbuf *b)
 {
     int strategy_is_dim = 0;
-    for (int k = 0; k < v->rank; k++)
-        if (strcmp(in->ax[v->ax[k]].name, "strategy") == 0)
+    for (int d = 0; d < v->rank; d++)
+        if (strcmp(in->ax[v->ax[d]].name, "strategy") == 0)
             strategy_is_dim = 1;
     const char *sep = "";
     if (in->feedback[0]) {
@@ -186,7 +202,9 @@ static void context_line(const ts_plot_in *in, const ts_plot_var *v, ts_sbuf *b)
     }
     if (*sep)
         ts_sb_add(b, "; ");
-    if (in->replicas[0])
+    if (k->recorded && !in->replicas[0])
+        ts_sb_add(b, "recorded reports (truthsim replay), one path");
+    else if (in->replicas[0])
         ts_sb_addf(b, "mean of %s replicas, band: 95 %% CI", in->replicas);
     else
         ts_sb_add(b, "mean over replicas, band: 95 % CI");
@@ -253,6 +271,23 @@ static void layout_fini(kind_layout *L)
     free(L->idx);
 }
 
+/* One recorded path has no band: a zero half-width of the mean's shape. */
+static int no_band(const ts_plot_in *in, kind_layout *L, ts_err *e)
+{
+    size_t n = 1;
+    L->ci = L->m;
+    for (int d = 0; d < L->m.rank; d++)
+        n *= L->m.dims[d];
+    L->ci.v = calloc(n ? n : 1, sizeof *L->ci.v);
+    if (!L->ci.v)
+        return TS_ERROR(e, TS_ENOMEM, "%s: out of memory", in->path);
+    L->xa = &in->ax[L->m.ax[L->ix]];
+    if (!L->xa->num)
+        return TS_ERROR(e, TS_EINPUT, "%s: coordinate %s is not numeric",
+                        in->path, L->xa->name);
+    return TS_OK;
+}
+
 /* Read the mean and its band if the dataset has k's dimensions; *applies
  * is 0 when not (e.g. T is a scalar of the experiment, not an axis). */
 static int read_kind_data(ts_plot_in *in, const ts_plot_kind *k, kind_layout *L,
@@ -277,6 +312,8 @@ static int read_kind_data(ts_plot_in *in, const ts_plot_kind *k, kind_layout *L,
         return rc;
     char ci_name[256];
     snprintf(ci_name, sizeof ci_name, "%s_ci", k->dataset);
+    if (k->recorded && !ts_plot_dataset_exists(in, ci_name))
+        return no_band(in, L, e);
     if (!ts_plot_dataset_exists(in, ci_name))
         return TS_ERROR(e, TS_EINPUT, "%s: dataset %s has no companion %s "
                         "(docs/results-format.md)", in->path, k->dataset, ci_name);
@@ -370,7 +407,7 @@ static int picture_names(const ts_plot_in *in, const ts_plot_kind *k,
         }
     }
     ts_sb_add(&title, "\n");
-    context_line(in, &L->m, &title);
+    context_line(in, k, &L->m, &title);
     if (in->N[0])
         ts_sb_addf(&coords, "if (!exists(\"coord_N\")) { coord_N = %s }\n", in->N);
     ts_sb_add(&coords, "");

@@ -24,6 +24,8 @@ typedef struct ts_plot_kind {
     const char *y_label;
     double y_min, y_max;  /* fixed y range, or NaN for automatic              */
     int tic_rows;         /* 1: a tic at each x of the data (when few)        */
+    int recorded;         /* 1: data of one recorded path (`replay`), without
+                             a "_ci" companion: drawn without a band          */
 } ts_plot_kind;
 
 /* The kinds, ending with a row whose kind is NULL. */

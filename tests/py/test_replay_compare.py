@@ -121,6 +121,38 @@ def test_limited_all_and_xarray():
     g.close()
 
 
+def test_plot_draws_replay_files():
+    """`truthsim plot` on a comparison file: R(t) of every mechanism in one
+    picture and the final shares; on one replay: R(t) and the shares."""
+    if not have_flu():
+        return
+    out = os.path.join(D, "flu.h5")
+    replay("all", out)
+    pics = os.path.join(D, "pics")
+    p = run("plot", out, "-o", pics)
+    for stem in ("flu_regret", "flu_final_share"):
+        assert os.path.join(pics, stem + ".png") in p.stdout, p.stdout
+        assert os.path.getsize(os.path.join(pics, stem + ".png")) > 1000
+        with open(os.path.join(pics, stem + ".tsv")) as f:
+            head = f.readline()
+        # a mean and a (zero) band per mechanism; omoe by its display name
+        assert head.count(": mean") == 8, head
+        assert "omoe (stand-in): mean" in head, head
+    with open(os.path.join(pics, "flu_regret.tsv")) as f:
+        rows = [l.split("\t") for l in f if not l.startswith("#")]
+    with h5py.File(out, "r") as f:
+        assert len(rows) == f["regret"].shape[1]
+        assert float(rows[-1][1]) == round(float(f["regret"][0, -1]), 4) or \
+            abs(float(rows[-1][1]) - f["regret"][0, -1]) < 1e-4
+    one = os.path.join(D, "one.h5")
+    replay("wsu", one)
+    p = run("plot", one, "-o", pics)
+    assert "one_regret.png" in p.stdout and "one_share.png" in p.stdout, p.stdout
+    with open(os.path.join(pics, "one_share.gp")) as f:
+        gp = f.read()
+    assert '"worker 0"' in gp and '"worker 8"' in gp  # as the file numbers them
+
+
 def test_bad_lists_refused():
     if not have_flu():
         return
