@@ -10,7 +10,8 @@
 #   outbase   output name without extension: writes outbase.png, outbase.svg
 #   plot_title, x_label, y_label    strings
 #   nseries   number of series; arrays stitle[i] (legend), scolor[i]
-#             ("#rrggbb"), spt[i] (gnuplot point type), i = 1..nseries
+#             ("#rrggbb"), spt[i] (gnuplot point type), sdt[i] (dash type),
+#             i = 1..nseries; point_every: a mark every so many rows
 #   show_key  1 = legend (outside, right of the plot), 0 = none
 #   x_tics    optional: tic list
 
@@ -49,6 +50,6 @@ do for [fmt in "png svg"] {
              using 1:(column(2*i)-column(2*i+1)):(column(2*i)+column(2*i+1)) \
              with filledcurves lc rgb scolor[i] notitle, \
          for [i=1:nseries] datafile using 1:(column(2*i)) \
-             with linespoints lw 2 pt spt[i] ps 1.0 lc rgb scolor[i] title stitle[i]
+             with linespoints lw 2 dt sdt[i] pi point_every pt spt[i] ps 1.0 lc rgb scolor[i] title stitle[i]
     unset output
 }

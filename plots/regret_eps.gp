@@ -10,7 +10,8 @@
 #   outbase   output name without extension: writes outbase.png, outbase.svg
 #   plot_title, x_label, y_label    strings
 #   nseries   number of series; arrays stitle[i] (legend), scolor[i]
-#             ("#rrggbb"), spt[i] (gnuplot point type), i = 1..nseries
+#             ("#rrggbb"), spt[i] (gnuplot point type), sdt[i] (dash type),
+#             i = 1..nseries; point_every: a mark every so many rows
 #   show_key  1 = legend (outside, right of the plot), 0 = none
 #   x_tics    optional: the eps values as a tic list "0, 0.05, 0.1"
 #   coord_N, coord_T   optional: the picture's N and T (for the bound)
@@ -51,7 +52,7 @@ do for [fmt in "png svg"] {
              using 1:(column(2*i)-column(2*i+1)):(column(2*i)+column(2*i+1)) \
              with filledcurves lc rgb scolor[i] notitle, \
          for [i=1:nseries] datafile using 1:(column(2*i)) \
-             with linespoints lw 2 pt spt[i] ps 1.1 lc rgb scolor[i] title stitle[i], \
+             with linespoints lw 2 dt sdt[i] pi point_every pt spt[i] ps 1.1 lc rgb scolor[i] title stitle[i], \
          datafile using 1:(bound($1)) with lines dt 2 lw 2 lc rgb "#000000" \
              title (has_bound ? "Prop. 3(b): 3 sqrt(ln N/2T) + 2ε" : "")
     unset output

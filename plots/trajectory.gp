@@ -50,6 +50,6 @@ do for [fmt in "png svg"] {
              using 1:(column(2*i)-column(2*i+1)):(column(2*i)+column(2*i+1)) \
              with filledcurves lc rgb scolor[i] notitle, \
          for [i=1:nseries] datafile using 1:(column(2*i)) \
-             with lines lw 2 lc rgb scolor[i] title stitle[i]
+             with lines lw 2 dt sdt[i] lc rgb scolor[i] title stitle[i]
     unset output
 }

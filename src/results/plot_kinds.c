@@ -12,7 +12,7 @@
  * Symbols: N workers, T horizon, t slot, w_i^t weight of worker i before
  * slot t, R(T) regret after T slots.
  *
- * Left out: picture kinds beyond the table (regret_traj, ...)
+ * Left out: picture kinds beyond the table (drawn_loss, selection_freq, ...)
  * and any styling beyond the templates; users restyle the written scripts. */
 #include "results/plot_picture.h"
 
@@ -74,6 +74,11 @@ const ts_plot_kind ts_plot_kinds[] = {
     {"gain_kappa", "utility_weight_gain", "exaggerate.kappa", "worker", "linear",
      "utility gain over truthful play (paired, CRN)", "κ (exaggerate)",
      "Σ_t w_i^t minus its value at κ = 0", NAN, NAN, 1, 0},
+    /* R(t) over slots with trajectory: true, a line per mechanism (and
+     * per value of any swept key): how the regret grows, e.g. Freeman et
+     * al.'s Sec. 6 figure (experiments/freeman.yaml) */
+    {"regret_traj", "regret_traj", "slot", NULL, "linear",
+     "regret R(t) over slots", "slot t", "R(t)", NAN, NAN, 0, 0},
     /* Recorded reports (truthsim replay, SPEC §7.1): R(t) over slots, a
      * line per mechanism in a comparison file; the final shares per
      * worker, a line per mechanism; one replay's share trajectories */

@@ -37,6 +37,7 @@ static const char *const colours[] = {
 /* gnuplot point types (filled circle, square, diamond, triangles ...), by
  * mechanism, so the curves of one mechanism share a marker. */
 static const int point_types[] = {7, 5, 13, 9, 11, 15, 4, 6, 12, 8};
+#define N_DASHES 5 /* gnuplot's dash types 1 (solid) to 5 */
 #define N_POINT_TYPES (sizeof point_types / sizeof point_types[0])
 
 /* Above this many lines the legend would crowd the picture: leave it out. */
@@ -125,7 +126,13 @@ static char *script_text(const ts_plot_picture *p, const char *h5name, const cha
     for (size_t s = 0; s < p->ns; s++)
         ts_sb_addf(&b, "%s%d", s ? ", " : "",
                 point_types[(size_t)p->group[s] % N_POINT_TYPES]);
-    ts_sb_add(&b, "]\n\n");
+    /* A dash pattern per series besides its colour, so a curve drawn
+     * exactly over another (hedge under ours in Fig. 7) stays visible;
+     * and at most about 15 marks per curve, so long x ranges stay lines. */
+    ts_sb_addf(&b, "]\narray sdt[%zu] = [", p->ns);
+    for (size_t s = 0; s < p->ns; s++)
+        ts_sb_addf(&b, "%s%zu", s ? ", " : "", 1 + s % N_DASHES);
+    ts_sb_addf(&b, "]\npoint_every = %zu\n\n", p->nx > 30 ? p->nx / 15 : 1);
     ts_sb_add(&b, tmpl);
     return ts_sb_take(&b);
 }
