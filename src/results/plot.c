@@ -30,6 +30,10 @@ void ts_plot_opts_init(ts_plot_opts *o)
     o->gnuplot = "gnuplot";
     o->path = NULL;
     o->envp = NULL;
+    o->formats = "png,svg";
+    o->width = 800;
+    o->height = 560;
+    o->facet = "auto";
 }
 
 void ts_plot_out_fini(ts_plot_out *out)
@@ -57,7 +61,7 @@ int ts_plot_file(const char *h5path, const ts_plot_opts *o, ts_plot_out *out,
     ts_plot_in in;
     int rc = ts_plot_in_open(&in, h5path, e);
     for (const ts_plot_kind *k = ts_plot_kinds; !rc && k->kind; k++)
-        rc = ts_plot_build_kind(&in, k, &pl, e);
+        rc = ts_plot_build_kind(&in, k, o->facet ? o->facet : "auto", &pl, e);
     ts_plot_in_close(&in);
 
     if (!rc && pl.n == 0) {
