@@ -86,21 +86,25 @@ def payloads(tag):
     ]
 
 
-def no_markers(tag):
+def no_markers(tag, outdir=None):
     found = glob.glob(markers(tag) + "*")
+    # relative markers (short payloads): where truthsim and gnuplot ran
+    for d in (D, outdir):
+        if d:
+            found += glob.glob(os.path.join(d, "PN*"))
     assert not found, found
 
 
 def plot_and_replay(path, outdir, tag, *extra):
     """truthsim plot, then gnuplot on every written script, in its directory."""
-    p = run("plot", path, "-o", outdir, *extra, check=False)
-    no_markers(tag)
+    p = run("plot", path, "-o", outdir, *extra, check=False, cwd=D)
+    no_markers(tag, outdir)
     if p.returncode == 0 and HAVE_GNUPLOT:
         for gp in glob.glob(os.path.join(outdir, "*.gp")):
             g = subprocess.run(["gnuplot", os.path.basename(gp)], cwd=outdir,
                                capture_output=True, text=True, timeout=120)
             assert g.returncode == 0, (gp, g.stderr)
-            no_markers(tag)
+            no_markers(tag, outdir)
     return p
 
 
@@ -136,15 +140,18 @@ def test_hostile_text_attributes_draw_as_text():
 
 def test_hostile_N_is_refused():
     # N reaches the script as a number: text in it is refused, never pasted.
+    for name, text in (("traj", TRAJ), ("grid", GRID)):
+        src = result(name, text)
+        path = copy(src, "hostileN.h5")
+        with h5py.File(path, "r+") as f:
+            # short: the old reader kept 31 characters of N
+            f.attrs["N"] = '5};system("touch PN")#'
+        out = os.path.join(D, "hostileN" + name)
+        p = plot_and_replay(path, out, "N")
+        assert p.returncode != 0
+        assert "hostileN.h5: root attribute N is not a positive number" in p.stderr, p.stderr
+        assert not os.path.exists(out) or not os.listdir(out)
     src = result("grid", GRID)
-    path = copy(src, "hostileN.h5")
-    with h5py.File(path, "r+") as f:
-        f.attrs["N"] = '5};system("touch %s-N")#' % markers("N")
-    out = os.path.join(D, "hostileN")
-    p = plot_and_replay(path, out, "N")
-    assert p.returncode != 0
-    assert "root attribute N is not a positive number" in p.stderr, p.stderr
-    assert not os.path.exists(out) or not os.listdir(out)
     # a numeric N still draws (and reaches the script as that number)
     path = copy(src, "numN.h5")
     with h5py.File(path, "r+") as f:
