@@ -29,7 +29,7 @@ do for [fmt in formats] {
     if (npanels <= 1) {
         set title plot_title noenhanced
         if (show_key) {
-            set key outside below center horizontal Left reverse noenhanced samplen 3 spacing 1.1 width 1
+            set key outside below center horizontal Left reverse noenhanced samplen 3 spacing 1.1 width 1 height 1
         } else {
             unset key
         }
