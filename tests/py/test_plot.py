@@ -162,6 +162,22 @@ def test_hostile_N_is_refused():
     assert "coord_N = 7 }" in text
 
 
+def test_hostile_axis_names():
+    # The dimension names are the coordinate datasets' names: they reach the
+    # legend, the panel titles and (as coord_NAME) variable names.
+    src = result("grid", GRID)
+    path = copy(src, "hostileaxes.h5")
+    with h5py.File(path, "r+") as f:
+        f.move("N", 'N=1;system("touch PN1");x')
+        f.move("epsilon", "e`touch PN2`")
+    out = os.path.join(D, "hostileaxes")
+    p = plot_and_replay(path, out, "axes")
+    assert p.returncode == 0, p.stderr
+    gp = open(os.path.join(out, "grid_time_avg_regret.gp")).read()
+    assert "'e`touch PN2`=0.1'" in gp   # shown, as text
+    assert "coord_N=1" not in gp
+
+
 def test_hostile_trajectory_labels():
     src = result("traj", TRAJ)
     path = copy(src, "hostiletraj.h5")
