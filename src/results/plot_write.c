@@ -53,7 +53,7 @@ static const int dash_types[] = {1, 4, 5, 3};
 #define MAX_X_TICS 10
 /* Roughly the pixels per character of the 12 pt title font: a title line
  * longer than width / this is wrapped, so that it is never clipped. */
-#define TITLE_PX_PER_CHAR 9
+#define TITLE_PX_PER_CHAR 8.4
 
 static char *tsv_text(const ts_plot_picture *p)
 {
@@ -84,16 +84,20 @@ static char *wrap_title(const char *title, size_t maxc)
     const char *line = title;
     while (*line) {
         size_t chars = 0;
-        const char *q = line, *cut = NULL;
+        const char *q = line, *cut = NULL, *semi = NULL;
         for (; *q && *q != '\n'; q++) {
             if (((unsigned char)*q & 0xc0) != 0x80)
                 chars++;
-            if (*q == ' ' && chars <= maxc)
+            if (*q == ' ' && chars <= maxc) {
                 cut = q;
+                if (q > line && q[-1] == ';')
+                    semi = q; /* the context line's parts: break there */
+            }
             if (chars > maxc && cut)
                 break;
         }
-        if (*q && *q != '\n') { /* too long: break at cut */
+        if (*q && *q != '\n') { /* too long: break at semi, else cut */
+            cut = semi ? semi : cut;
             ts_sb_addn(&b, line, (size_t)(cut - line));
             ts_sb_add(&b, "\n");
             line = cut + 1;

@@ -270,7 +270,7 @@ def test_long_title_is_wrapped():
     m = re.search(r"^plot_title = (.*)$", gp, re.M)
     lines = m.group(1).split("'.\"\\n\".'")
     assert len(lines) >= 3, lines
-    assert all(len(l) <= 600 // 9 + 2 for l in lines), lines
+    assert all(len(l) <= int(600 / 8.4) + 2 for l in lines), lines
 
 
 def test_bound_dashed_black_and_workers_from_coordinates():
