@@ -257,6 +257,11 @@ def test_twelve_series_get_panels_and_distinct_styles():
     run("plot", src, "-o", out, "--no-render", "--facet", "N")
     gp = open(os.path.join(out, "grid_time_avg_regret.gp")).read()
     assert "ptitle[1] = 'N=3'" in gp and "npanels = 2\n" in gp
+    q = run("plot", src, "-o", os.path.join(D, "nofacet"), "--facet", "bogus",
+            check=False)
+    assert q.returncode != 0
+    assert "facet axis 'bogus' is not a coordinate of the file" in q.stderr
+    assert not os.path.exists(os.path.join(D, "nofacet"))
 
 
 def test_long_title_is_wrapped():
