@@ -497,6 +497,16 @@ static void prune_panels(ts_plot_picture *p)
         np++;
     }
     p->npanel = np ? np : 1;
+    if (np == 1 && p->ptitle[0]) { /* one panel left: its value is the title's */
+        const char *nl = strchr(p->title, '\n');
+        size_t l1 = nl ? (size_t)(nl - p->title) : strlen(p->title);
+        char *t = ts_plot_strf("%.*s, %s%s", (int)l1, p->title, p->ptitle[0],
+                               nl ? nl : "");
+        if (t) { /* out of memory: the title merely says less */
+            free(p->title);
+            p->title = t;
+        }
+    }
 }
 
 /* Each line's legend entry, style, panel and values along x. */

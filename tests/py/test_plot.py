@@ -264,6 +264,24 @@ def test_twelve_series_get_panels_and_distinct_styles():
     assert not os.path.exists(os.path.join(D, "nofacet"))
 
 
+def test_empty_panel_is_dropped():
+    # A panel whose lines are all NaN goes; the one left names its value.
+    src = result("grid", GRID)
+    path = copy(src, "nanpanel.h5")
+    with h5py.File(path, "r+") as f:
+        d = f["time_avg_regret"]
+        assert [dim.keys()[0] for dim in d.dims][-1] == "epsilon"
+        a = d[...]
+        a[..., 0] = float("nan")
+        d[...] = a
+    out = os.path.join(D, "nanpanel")
+    run("plot", path, "-o", out, "--no-render")
+    gp = open(os.path.join(out, "grid_time_avg_regret.gp")).read()
+    assert "npanels = 1\n" in gp and "nseries = 6\n" in gp
+    assert re.search(r"^plot_title = 'grid: time-averaged regret R\(T\)/T, "
+                     r"epsilon=0.1'", gp, re.M), gp[:600]
+
+
 def test_long_title_is_wrapped():
     src = result("grid", GRID)
     path = copy(src, "longtitle.h5")
