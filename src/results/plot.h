@@ -16,6 +16,12 @@
  *     <stem>.svg   by default), drawn by running gnuplot
  *     <stem>.pdf
  *
+ * Past 8 lines a picture is drawn as panels of one swept axis (gnuplot
+ * multiplot, opts.facet); every line has its own colour, marker and dash,
+ * bounds are dashed black.  Text read from the file reaches the script only
+ * in gnuplot single-quoted strings (nothing expanded there), numbers only as
+ * parsed numbers (issue 14: a result file is data).
+ *
  * Stems are <name>_<kind>[_<mechanism>...], name being the root attribute.
  * The picture kinds are one table in plot_kinds.c; plots only draw, nothing here
  * runs a simulation (STYLE §1).
