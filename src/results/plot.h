@@ -12,8 +12,15 @@
  *                  (datafile, outbase, titles, colours) followed by one of the
  *                  templates in plots/ (*.gp), embedded at build time; running
  *                  `gnuplot <stem>.gp` in that directory redraws the picture
- *     <stem>.png   pngcairo 800x560 and svg, drawn by running gnuplot
- *     <stem>.svg
+ *     <stem>.png   pngcairo, svg and pdfcairo (as opts.formats says; 800x560
+ *     <stem>.svg   by default), drawn by running gnuplot
+ *     <stem>.pdf
+ *
+ * Past 8 lines a picture is drawn as panels of one swept axis (gnuplot
+ * multiplot, opts.facet); every line has its own colour, marker and dash,
+ * bounds are dashed black.  Text read from the file reaches the script only
+ * in gnuplot single-quoted strings (nothing expanded there), numbers only as
+ * parsed numbers (issue 14: a result file is data).
  *
  * Stems are <name>_<kind>[_<mechanism>...], name being the root attribute.
  * The picture kinds are one table in plot_kinds.c; plots only draw, nothing here
@@ -48,22 +55,28 @@ typedef struct ts_plot_opts {
     const char *path;     /* colon-separated directories searched for it (the
                              caller's PATH); NULL: gnuplot counts as missing */
     char *const *envp;    /* environment handed to gnuplot; NULL: empty      */
+    const char *formats;  /* comma-separated subset of png,svg,pdf; NULL or
+                             "": "png,svg"                                  */
+    int width, height;    /* picture size in pixels (pdf: at 72 per inch)    */
+    const char *facet;    /* "auto" (panels past 8 lines), "none", or the
+                             axis whose values make the panels (multiplot) */
 } ts_plot_opts;
 
 /* The files of one picture (paths as written: out_dir joined with the stem). */
 typedef struct ts_plot_file_set {
-    char *tsv, *gp, *png, *svg;
+    char *tsv, *gp, *png, *svg, *pdf; /* NULL: not written */
 } ts_plot_file_set;
 
 typedef struct ts_plot_out {
     size_t n;               /* pictures; 0 when the file has nothing to plot */
     ts_plot_file_set *pic;  /* [n]                                          */
-    int rendered;           /* 1: gnuplot ran and png/svg exist             */
+    int rendered;           /* 1: gnuplot ran and the pictures exist        */
     int gnuplot_missing;    /* 1: render asked, but gnuplot was not found    */
     char *dir;              /* the output directory as used                 */
 } ts_plot_out;
 
-/* Default options: render with "gnuplot" searched in path (NULL: missing). */
+/* Default options: render png and svg at 800x560, panels past 8 lines,
+ * with "gnuplot" searched in path (NULL: missing). */
 void ts_plot_opts_init(ts_plot_opts *o);
 
 /* Plot the result file h5path.  On success returns TS_OK and fills out (free
@@ -75,6 +88,11 @@ int ts_plot_file(const char *h5path, const ts_plot_opts *o, ts_plot_out *out,
                  ts_err *e);
 
 void ts_plot_out_fini(ts_plot_out *out);
+
+/* Parse a comma-separated list of picture formats ("png,svg,pdf"; NULL or
+ * "": png and svg) into bits 1 png, 2 svg, 4 pdf.  Returns 0, or -1 for a
+ * word that is not one of them. */
+int ts_plot_formats_parse(const char *list, unsigned *mask);
 
 /* What the file must hold for each picture kind, for a "nothing to plot"
  * message: "time_avg_regret over T; share_traj over slot and worker; ...". */

@@ -105,7 +105,10 @@ static void picture_fini(ts_plot_picture *p)
     free(p->x);
     free(p->y);
     ts_plot_free_strings(p->stitle, p->ns);
-    free(p->group);
+    free(p->style);
+    free(p->bound);
+    free(p->panel);
+    ts_plot_free_strings(p->ptitle, p->npanel);
     free(p->coords);
     memset(p, 0, sizeof *p);
 }
@@ -118,9 +121,9 @@ void ts_plot_picture_list_fini(ts_plot_picture_list *l)
     memset(l, 0, sizeof *l);
 }
 
-/* Label of entry i of axis a: mechanisms by display name, workers by their
- * coordinate,
- * strings as they are, other numbers as "N=5". */
+/* Label of entry i of axis a: mechanisms by display name, workers by the
+ * file's own worker coordinate (0-based there: "worker 0" is the worker
+ * the file calls 0), strings as they are, other numbers as "N=5". */
 static void value_label(const ts_plot_in *in, const ts_plot_axis *a, size_t i, char *buf, size_t len)
 {
     char num[64];
@@ -129,8 +132,6 @@ static void value_label(const ts_plot_in *in, const ts_plot_axis *a, size_t i, c
     else if (a->str)
         snprintf(buf, len, "%s", a->str[i]);
     else if (strcmp(a->name, "worker") == 0) {
-        /* as the file numbers them (its worker coordinate), so a legend
-         * and an h5py/xarray index name the same worker */
         ts_plot_fmt_num(a->num[i], num, sizeof num);
         snprintf(buf, len, "worker %s", num);
     } else {
@@ -233,7 +234,9 @@ static void prune_nan(ts_plot_picture *p)
             p->y[(ix * p->ns + ns) * 2 + 1] = p->y[(ix * p->ns + s) * 2 + 1];
         }
         p->stitle[ns] = p->stitle[s];
-        p->group[ns] = p->group[s];
+        p->style[ns] = p->style[s];
+        p->bound[ns] = p->bound[s];
+        p->panel[ns] = p->panel[s];
         ns++;
     }
     /* re-pack the rows with the new stride ns */
@@ -263,6 +266,8 @@ typedef struct kind_layout {
     int ix, il;                /* x and line dimensions; il = -1: none     */
     int *dl, nd;               /* [rank] the other dimensions              */
     int imech;                 /* the mechanism dimension, or -1           */
+    int faceted;               /* 1: dl[0] makes the panels (lines kinds)  */
+    size_t per_panel;          /* lines in each panel                      */
     size_t *idx;               /* [rank] a multi-index into m              */
     size_t npic, nlines, nx;
     const ts_plot_axis *xa;    /* the x coordinate (numeric)               */
@@ -338,8 +343,42 @@ static int read_kind_data(ts_plot_in *in, const ts_plot_kind *k, kind_layout *L,
     return TS_OK;
 }
 
+/* The panel axis among the line dimensions dl, as its index j, or -1.
+ * Named: that axis if it makes the lines of this kind.  "auto": past
+ * TS_PLOT_FACET_AUTO lines, the non-mechanism axis with the most values
+ * (the last of equals: the innermost sweep), so mechanisms stay side by
+ * side in each panel; the mechanism when nothing else is swept. */
+static int choose_facet(const ts_plot_in *in, const kind_layout *L,
+                        const char *facet)
+{
+    const ts_plot_var *m = &L->m;
+    if (!facet || strcmp(facet, "none") == 0)
+        return -1;
+    int automatic = strcmp(facet, "auto") == 0;
+    if (automatic && L->nlines <= TS_PLOT_FACET_AUTO)
+        return -1;
+    int best = -1;
+    for (int j = 0; j < L->nd; j++) {
+        int d = L->dl[j];
+        if (m->dims[d] < 2)
+            continue;
+        if (!automatic) {
+            if (strcmp(in->ax[m->ax[d]].name, facet) == 0)
+                return j;
+            continue;
+        }
+        if (is_mechanism(in, m, d) && best >= 0)
+            continue;
+        if (best < 0 || is_mechanism(in, m, L->dl[best]) ||
+            m->dims[d] >= m->dims[L->dl[best]])
+            best = j;
+    }
+    return best;
+}
+
 /* The other dimensions: lines (line_dim NULL) or pictures. */
-static int layout_dims(const ts_plot_in *in, kind_layout *L, ts_err *e)
+static int layout_dims(const ts_plot_in *in, kind_layout *L, const char *facet,
+                       ts_err *e)
 {
     const ts_plot_var *m = &L->m;
     L->idx = calloc((size_t)m->rank + 1, sizeof *L->idx);
@@ -360,6 +399,15 @@ static int layout_dims(const ts_plot_in *in, kind_layout *L, ts_err *e)
     L->npic = L->il < 0 ? 1 : ncomb;
     L->nlines = L->il < 0 ? ncomb : m->dims[L->il];
     L->nx = m->dims[L->ix];
+    L->per_panel = L->nlines;
+    int j = L->il < 0 ? choose_facet(in, L, facet) : -1;
+    if (j >= 0) { /* the facet axis first: it then varies slowest */
+        int d = L->dl[j];
+        memmove(L->dl + 1, L->dl, (size_t)j * sizeof *L->dl);
+        L->dl[0] = d;
+        L->faceted = 1;
+        L->per_panel = L->nlines / m->dims[d];
+    }
     return TS_OK;
 }
 
@@ -373,9 +421,14 @@ static int picture_alloc(const ts_plot_in *in, const ts_plot_kind *k,
     p->x = malloc((nx ? nx : 1) * sizeof *p->x);
     p->y = malloc((nx * nlines > 0 ? nx * nlines : 1) * 2 * sizeof *p->y);
     p->stitle = calloc(nlines ? nlines : 1, sizeof *p->stitle);
-    p->group = calloc(nlines ? nlines : 1, sizeof *p->group);
+    p->style = calloc(nlines ? nlines : 1, sizeof *p->style);
+    p->bound = calloc(nlines ? nlines : 1, sizeof *p->bound);
+    p->panel = calloc(nlines ? nlines : 1, sizeof *p->panel);
+    p->npanel = L->faceted ? L->m.dims[L->dl[0]] : 1;
+    p->ptitle = calloc(p->npanel, sizeof *p->ptitle);
     p->x_name = strdup(L->xa->name);
-    if (!p->x || !p->y || !p->stitle || !p->group || !p->x_name)
+    if (!p->x || !p->y || !p->stitle || !p->style || !p->bound || !p->panel ||
+        !p->ptitle || !p->x_name)
         return TS_ERROR(e, TS_ENOMEM, "%s: out of memory", in->path);
     if (nx)
         memcpy(p->x, L->xa->num, nx * sizeof *p->x);
@@ -398,7 +451,10 @@ static int picture_names(const ts_plot_in *in, const ts_plot_kind *k,
         for (int j = 0; j < L->nd; j++) {
             const int d = L->dl[j];
             const ts_plot_axis *a = &in->ax[L->m.ax[d]];
-            if (!a->str) {
+            /* the axis name is the file's: only a plain identifier may
+             * become a variable name, and only a finite value its value */
+            if (!a->str && ts_plot_is_ident(a->name) &&
+                isfinite(a->num[L->idx[d]])) {
                 ts_plot_fmt_num(a->num[L->idx[d]], part, sizeof part);
                 ts_sb_addf(&coords, "coord_%s = %s\n", a->name, part);
             }
@@ -413,8 +469,10 @@ static int picture_names(const ts_plot_in *in, const ts_plot_kind *k,
     }
     ts_sb_add(&title, "\n");
     context_line(in, k, &L->m, &title);
-    if (in->N[0])
-        ts_sb_addf(&coords, "if (!exists(\"coord_N\")) { coord_N = %s }\n", in->N);
+    if (!isnan(in->N_val)) { /* formatted from the parsed number only */
+        ts_plot_fmt_num(in->N_val, part, sizeof part);
+        ts_sb_addf(&coords, "if (!exists(\"coord_N\")) { coord_N = %s }\n", part);
+    }
     ts_sb_add(&coords, "");
     p->coords = ts_sb_take(&coords);
     p->stem = ts_sb_take(&stem);
@@ -424,7 +482,73 @@ static int picture_names(const ts_plot_in *in, const ts_plot_kind *k,
     return TS_OK;
 }
 
-/* Each line's legend entry, point-type group and values along x. */
+/* 1 when the line at idx is a bound rather than data: its mechanism's name
+ * or display name starts with "bound" (truthsim overtake writes Prop. 2's
+ * bound as the mechanism "bound (Prop. 2)"); bounds are drawn dashed. */
+static int is_bound(const ts_plot_in *in, const ts_plot_var *m, int imech,
+                    const size_t *idx)
+{
+    if (imech < 0)
+        return 0;
+    const ts_plot_axis *a = &in->ax[m->ax[imech]];
+    size_t i = idx[imech];
+    const char *lab = in->mech_label && i < in->n_mech_label ? in->mech_label[i]
+                      : a->str ? a->str[i] : "";
+    return strncmp(lab, "bound", 5) == 0;
+}
+
+/* The panel titles (the facet axis's value labels). */
+static int panel_titles(const ts_plot_in *in, const kind_layout *L,
+                        ts_plot_picture *p, ts_err *e)
+{
+    char part[256];
+    if (!L->faceted)
+        return TS_OK;
+    const ts_plot_axis *a = &in->ax[L->m.ax[L->dl[0]]];
+    for (size_t q = 0; q < p->npanel; q++) {
+        value_label(in, a, q, part, sizeof part);
+        if (!(p->ptitle[q] = strdup(part)))
+            return TS_ERROR(e, TS_ENOMEM, "%s: out of memory", in->path);
+    }
+    return TS_OK;
+}
+
+/* After prune_nan: drop the panels left without lines, renumbering. */
+static void prune_panels(ts_plot_picture *p)
+{
+    size_t np = 0;
+    for (size_t q = 0; q < p->npanel; q++) {
+        int any = 0;
+        for (size_t s = 0; s < p->ns; s++)
+            if (p->panel[s] == q) {
+                p->panel[s] = np;
+                any = 1;
+            }
+        if (!any) {
+            free(p->ptitle[q]);
+            p->ptitle[q] = NULL;
+            continue;
+        }
+        if (np != q) {
+            p->ptitle[np] = p->ptitle[q];
+            p->ptitle[q] = NULL;
+        }
+        np++;
+    }
+    p->npanel = np ? np : 1;
+    if (np == 1 && p->ptitle[0]) { /* one panel left: its value is the title's */
+        const char *nl = strchr(p->title, '\n');
+        size_t l1 = nl ? (size_t)(nl - p->title) : strlen(p->title);
+        char *t = ts_plot_strf("%.*s, %s%s", (int)l1, p->title, p->ptitle[0],
+                               nl ? nl : "");
+        if (t) { /* out of memory: the title merely says less */
+            free(p->title);
+            p->title = t;
+        }
+    }
+}
+
+/* Each line's legend entry, style, panel and values along x. */
 static int picture_lines(const ts_plot_in *in, const ts_plot_kind *k,
                          kind_layout *L, ts_plot_picture *p, ts_err *e)
 {
@@ -436,11 +560,14 @@ static int picture_lines(const ts_plot_in *in, const ts_plot_kind *k,
             idx[L->il] = s;
             value_label(in, &in->ax[L->m.ax[L->il]], s, part, sizeof part);
             ts_sb_add(&lab, part);
-            p->group[s] = L->imech >= 0 ? (int)idx[L->imech] : 0;
+            p->style[s] = (int)s;
         } else {
             unflatten(&L->m, L->dl, L->nd, s, idx);
             const char *sep = "";
-            for (int j = 0; j < L->nd; j++) {
+            p->panel[s] = s / L->per_panel;
+            p->style[s] = (int)(s % L->per_panel);
+            p->bound[s] = is_bound(in, &L->m, L->imech, idx);
+            for (int j = L->faceted; j < L->nd; j++) {
                 if (!worth_naming(in, &L->m, L->dl[j]))
                     continue;
                 value_label(in, &in->ax[L->m.ax[L->dl[j]]], idx[L->dl[j]], part,
@@ -450,7 +577,6 @@ static int picture_lines(const ts_plot_in *in, const ts_plot_kind *k,
             }
             if (!lab.len && !lab.oom)
                 ts_sb_add(&lab, k->dataset);
-            p->group[s] = L->imech >= 0 ? (int)idx[L->imech] : (int)s;
         }
         if (!(p->stitle[s] = ts_sb_take(&lab)))
             return TS_ERROR(e, TS_ENOMEM, "%s: out of memory", in->path);
@@ -486,7 +612,7 @@ static int picture_push(const ts_plot_in *in, ts_plot_picture_list *out,
 }
 
 int ts_plot_build_kind(ts_plot_in *in, const ts_plot_kind *k,
-                       ts_plot_picture_list *out, ts_err *e)
+                       const char *facet, ts_plot_picture_list *out, ts_err *e)
 {
     if (!ts_plot_dataset_exists(in, k->dataset))
         return TS_OK;
@@ -495,16 +621,19 @@ int ts_plot_build_kind(ts_plot_in *in, const ts_plot_kind *k,
     int applies = 0;
     int rc = read_kind_data(in, k, &L, &applies, e);
     if (!rc && applies)
-        rc = layout_dims(in, &L, e);
+        rc = layout_dims(in, &L, facet, e);
     for (size_t pc = 0; !rc && applies && pc < L.npic; pc++) {
         rc = picture_alloc(in, k, &L, &p, e);
         if (!rc)
             rc = picture_names(in, k, &L, pc, &p, e);
         if (!rc)
+            rc = panel_titles(in, &L, &p, e);
+        if (!rc)
             rc = picture_lines(in, k, &L, &p, e);
         if (rc)
             break;
         prune_nan(&p);
+        prune_panels(&p);
         if (p.ns == 0 || p.nx == 0) { /* nothing but padding */
             picture_fini(&p);
             continue;

@@ -40,10 +40,19 @@ typedef struct ts_plot_picture {
     double *x;       /* [nx]                                         */
     double *y;       /* [nx][ns][2], y[(ix*ns + s)*2 + 0|1] = mean|ci */
     char **stitle;   /* [ns] legend entries                          */
-    int *group;      /* [ns] mechanism index, picks the point type   */
+    int *style;      /* [ns] style index within its panel: picks the
+                        colour, point and dash, the same in every panel */
+    int *bound;      /* [ns] 1: a bound, not data (drawn dashed black) */
+    size_t *panel;   /* [ns] panel of each line (0 when not faceted)  */
+    size_t npanel;   /* panels: 1, or the values of the facet axis    */
+    char **ptitle;   /* [npanel] panel titles ("gap=0.05"), or NULL  */
     char *coords;    /* gnuplot lines "coord_T = 500" for the fixed
                         numeric coordinates of the picture (and N)     */
 } ts_plot_picture;
+
+/* Above this many lines in one picture, facet="auto" splits them into
+ * panels by one swept axis (issue 16: a 12-series plot must be readable). */
+#define TS_PLOT_FACET_AUTO 8
 
 typedef struct ts_plot_picture_list {
     ts_plot_picture *p;
@@ -53,9 +62,11 @@ typedef struct ts_plot_picture_list {
 void ts_plot_picture_list_fini(ts_plot_picture_list *l);
 
 /* Append the pictures of kind k, if the file has its dataset and
- * dimensions (a kind that does not apply adds nothing). */
+ * dimensions (a kind that does not apply adds nothing).  facet: "auto"
+ * (panels past TS_PLOT_FACET_AUTO lines), "none", or the axis whose values
+ * make the panels of one picture (gnuplot multiplot). */
 int ts_plot_build_kind(ts_plot_in *in, const ts_plot_kind *k,
-                       ts_plot_picture_list *out, ts_err *e);
+                       const char *facet, ts_plot_picture_list *out, ts_err *e);
 
 /* The output directory and the prefix joined to stems: "" for an input in
  * the current directory, so printed paths stay as short as the input's.

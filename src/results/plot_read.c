@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <hdf5_hl.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -399,6 +400,18 @@ int ts_plot_in_open(ts_plot_in *in, const char *path, ts_err *e)
     root_attr(in->f, "N", in->N, sizeof in->N);
     root_attr(in->f, "strategy", in->strategy, sizeof in->strategy);
     root_attr(in->f, "replicas", in->replicas, sizeof in->replicas);
+    /* N reaches the script as a number (Prop. 3(b)'s bound), so it is kept
+     * as the double it parses to, never as the attribute's text: a file is
+     * data, and its strings must not become script (README, Safety). */
+    in->N_val = NAN;
+    if (in->N[0]) {
+        char *end;
+        double v = strtod(in->N, &end);
+        if (*end || !isfinite(v) || v < 1.0)
+            return TS_ERROR(e, TS_EINPUT, "%s: root attribute N is not a "
+                            "positive number", path);
+        in->N_val = v;
+    }
     if (!in->name[0]) {
         /* not in the layout, but a stem is still needed: the file's own */
         const char *b = ts_plot_base_name(path);

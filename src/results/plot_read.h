@@ -36,6 +36,7 @@ typedef struct ts_plot_in {
     char strategy[128];
     char replicas[32];
     char N[32];          /* the root attribute N when N is not swept      */
+    double N_val;        /* N as parsed (NaN when absent): what plots use  */
 } ts_plot_in;
 
 /* A dataset: its shape, the coordinate of each dimension, its values. */

@@ -104,41 +104,68 @@ void ts_plot_sanitize_stem(char *s)
 /* Tabs and line breaks would break a TSV header or a script line. */
 void ts_plot_flatten_ws(char *s)
 {
-    for (; *s; s++)
-        if (*s == '\t' || *s == '\n' || *s == '\r')
-            *s = ' ';
+    ts_plot_flatten_ctrl(s);
 }
 
-/* A gnuplot double-quoted string; '\n' in s becomes a line break. */
-void ts_sb_gp_string(ts_sbuf *b, const char *s)
+/* Text read from a result file is data, never script: it goes into gnuplot
+ * single-quoted strings only, where nothing is expanded (no backquote
+ * command substitution, no escapes, no macros; '' stands for a quote),
+ * unlike double-quoted ones, where `cmd` runs cmd.  A line break of s is
+ * written as '."\n".' (our own constant, outside the data); other control
+ * characters become spaces, so the script line cannot be broken. */
+void ts_sb_gp_text(ts_sbuf *b, const char *s)
 {
-    ts_sb_add(b, "\"");
+    ts_sb_add(b, "'");
     for (; *s; s++) {
-        if (*s == '\\')
-            ts_sb_add(b, "\\\\");
-        else if (*s == '"')
-            ts_sb_add(b, "\\\"");
-        else if (*s == '\n')
-            ts_sb_add(b, "\\n");
-        else if ((unsigned char)*s < 0x20)
+        unsigned char c = (unsigned char)*s;
+        if (c == '\'')
+            ts_sb_add(b, "''");
+        else if (c == '\n')
+            ts_sb_add(b, "'.\"\\n\".'");
+        else if (c < 0x20 || c == 0x7f)
             ts_sb_add(b, " ");
         else
             ts_sb_addn(b, s, 1);
     }
-    ts_sb_add(b, "\"");
+    ts_sb_add(b, "'");
 }
 
-/* A gnuplot single-quoted string (no escapes inside; '' is a quote). */
+/* A gnuplot single-quoted string of one line (paths, program arguments). */
 void ts_sb_gp_squote(ts_sbuf *b, const char *s)
 {
     ts_sb_add(b, "'");
     for (; *s; s++) {
-        if (*s == '\'')
+        unsigned char c = (unsigned char)*s;
+        if (c == '\'')
             ts_sb_add(b, "''");
+        else if (c < 0x20 || c == 0x7f)
+            ts_sb_add(b, " ");
         else
             ts_sb_addn(b, s, 1);
     }
     ts_sb_add(b, "'");
+}
+
+/* Control characters (C0 and DEL) become spaces: for text that ends up in a
+ * comment line or a TSV header, where a line break would start a new,
+ * unquoted script line. */
+void ts_plot_flatten_ctrl(char *s)
+{
+    for (; *s; s++)
+        if ((unsigned char)*s < 0x20 || (unsigned char)*s == 0x7f)
+            *s = ' ';
+}
+
+/* 1 when s is a gnuplot identifier (a variable name we may write). */
+int ts_plot_is_ident(const char *s)
+{
+    if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || *s == '_'))
+        return 0;
+    for (; *s; s++)
+        if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+              (*s >= '0' && *s <= '9') || *s == '_'))
+            return 0;
+    return 1;
 }
 
 char *ts_plot_strf(const char *fmt, ...)

@@ -28,10 +28,17 @@ void ts_sb_add(ts_sbuf *b, const char *s);
 void ts_sb_addf(ts_sbuf *b, const char *fmt, ...) TS_PRINTF_LIKE(2, 3);
 /* Take the buffer's string (never NULL unless out of memory). */
 char *ts_sb_take(ts_sbuf *b);
-/* A gnuplot double-quoted string; '\n' in s becomes a line break. */
-void ts_sb_gp_string(ts_sbuf *b, const char *s);
-/* A gnuplot single-quoted string (no escapes inside; '' is a quote). */
+/* Text from a result file as a gnuplot single-quoted string (nothing
+ * expanded inside; '' is a quote); '\n' in s becomes a line break, other
+ * control characters spaces.  Never a double-quoted string: there gnuplot
+ * runs `backquoted` commands. */
+void ts_sb_gp_text(ts_sbuf *b, const char *s);
+/* A one-line gnuplot single-quoted string (control characters: spaces). */
 void ts_sb_gp_squote(ts_sbuf *b, const char *s);
+/* Control characters become spaces (comment lines, TSV headers). */
+void ts_plot_flatten_ctrl(char *s);
+/* 1 when s is a gnuplot identifier [A-Za-z_][A-Za-z0-9_]*. */
+int ts_plot_is_ident(const char *s);
 
 /* The shortest of %.15g, %.16g, %.17g that reads back as v ("NaN",
  * "Inf", "-Inf" for the others). */

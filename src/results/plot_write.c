@@ -27,23 +27,33 @@
 
 #include "results/plot_text.h"
 
-/* Line colours, by line index: distinct on white, colour-blind friendlier
- * first (blue, orange, green, purple, vermillion ...). */
+/* Line styles by a line's style index (its place in its panel), so that
+ * the same series looks the same in every panel.  Colours: distinct on
+ * white, colour-blind friendlier first (Okabe-Ito, then Tol); black is
+ * kept for bounds.  Points alternate filled and open, and dash patterns
+ * cycle with another period, so two curves that coincide (hedge under ours
+ * in Fig. 7) both stay visible: colour, marker and dash all differ for the
+ * first 12 lines, marker and dash together for the first 20.  Dash type 2
+ * (dashed) is kept for bounds (issue 16). */
 static const char *const colours[] = {
-    "#0072b2", "#e69f00", "#009e73", "#7f3c8d", "#d55e00",
-    "#56b4e9", "#cc79a7", "#8c6d31", "#000000", "#b8b800",
+    "#0072b2", "#e69f00", "#009e73", "#cc79a7", "#d55e00", "#56b4e9",
+    "#7f3c8d", "#8c6d31", "#332288", "#b8a000", "#882255", "#44aa99",
 };
 #define N_COLOURS (sizeof colours / sizeof colours[0])
-/* gnuplot point types (filled circle, square, diamond, triangles ...), by
- * mechanism, so the curves of one mechanism share a marker. */
-static const int point_types[] = {7, 5, 13, 9, 11, 15, 4, 6, 12, 8};
-#define N_DASHES 5 /* gnuplot's dash types 1 (solid) to 5 */
+static const int point_types[] = {7, 4, 9, 12, 5, 6, 11, 8, 13, 10};
 #define N_POINT_TYPES (sizeof point_types / sizeof point_types[0])
+static const int dash_types[] = {1, 4, 5, 3};
+#define N_DASH_TYPES (sizeof dash_types / sizeof dash_types[0])
+#define BOUND_COLOUR "#000000"
+#define BOUND_DASH 2
 
-/* Above this many lines the legend would crowd the picture: leave it out. */
+/* Above this many lines in a panel the legend would crowd it: leave it out. */
 #define MAX_KEY_ENTRIES 20
 /* Up to this many x values each gets a labelled tic (tic_rows kinds). */
 #define MAX_X_TICS 10
+/* Roughly the pixels per character of the 12 pt title font: a title line
+ * longer than width / this is wrapped, so that it is never clipped. */
+#define TITLE_PX_PER_CHAR 8.4
 
 static char *tsv_text(const ts_plot_picture *p)
 {
@@ -66,40 +76,198 @@ static char *tsv_text(const ts_plot_picture *p)
     return ts_sb_take(&b);
 }
 
-static char *script_text(const ts_plot_picture *p, const char *h5name, const char *tmpl)
+/* title with every line longer than maxc characters (UTF-8 code points)
+ * broken at its last space before the limit. */
+static char *wrap_title(const char *title, size_t maxc)
+{
+    ts_sbuf b = {0};
+    const char *line = title;
+    while (*line) {
+        size_t chars = 0;
+        const char *q = line, *cut = NULL, *semi = NULL;
+        for (; *q && *q != '\n'; q++) {
+            if (((unsigned char)*q & 0xc0) != 0x80)
+                chars++;
+            if (*q == ' ' && chars <= maxc) {
+                cut = q;
+                if (q > line && q[-1] == ';')
+                    semi = q; /* the context line's parts: break there */
+            }
+            if (chars > maxc && cut)
+                break;
+        }
+        if (*q && *q != '\n') { /* too long: break at semi, else cut */
+            cut = semi ? semi : cut;
+            ts_sb_addn(&b, line, (size_t)(cut - line));
+            ts_sb_add(&b, "\n");
+            line = cut + 1;
+            continue;
+        }
+        ts_sb_addn(&b, line, (size_t)(q - line) + (*q ? 1 : 0));
+        line = *q ? q + 1 : q;
+    }
+    return ts_sb_take(&b);
+}
+
+/* The title, with "(N lines, no legend)" when there is no legend. */
+static char *picture_title(const ts_plot_picture *p, int show_key, int width)
+{
+    char *t = NULL;
+    if (!show_key) {
+        const char *nl = strchr(p->title, '\n');
+        size_t l1 = nl ? (size_t)(nl - p->title) : strlen(p->title);
+        t = ts_plot_strf("%.*s (%zu lines, no legend)%s", (int)l1, p->title,
+                         p->ns, nl ? nl : "");
+    }
+    size_t maxc = (size_t)(width / TITLE_PX_PER_CHAR);
+    char *w = wrap_title(t ? t : p->title, maxc > 20 ? maxc : 20);
+    free(t);
+    return w;
+}
+
+/* Lines per panel, the largest. */
+static size_t max_per_panel(const ts_plot_picture *p)
+{
+    size_t best = 0;
+    for (size_t q = 0; q < p->npanel; q++) {
+        size_t c = 0;
+        for (size_t s = 0; s < p->ns; s++)
+            c += p->panel[s] == q;
+        best = c > best ? c : best;
+    }
+    return best;
+}
+
+/* The arrays of the lines: legend entries (the file's text, single-quoted),
+ * colours, point and dash types, point sizes. */
+static void script_lines(ts_sbuf *b, const ts_plot_picture *p)
+{
+    ts_sb_addf(b, "nseries = %zu\narray stitle[%zu] = [", p->ns, p->ns);
+    for (size_t s = 0; s < p->ns; s++) {
+        ts_sb_add(b, s ? ", " : "");
+        ts_sb_gp_text(b, p->stitle[s]);
+    }
+    ts_sb_addf(b, "]\narray scolor[%zu] = [", p->ns);
+    for (size_t s = 0; s < p->ns; s++)
+        ts_sb_addf(b, "%s\"%s\"", s ? ", " : "",
+                   p->bound[s] ? BOUND_COLOUR
+                               : colours[(size_t)p->style[s] % N_COLOURS]);
+    ts_sb_addf(b, "]\narray spt[%zu] = [", p->ns);
+    for (size_t s = 0; s < p->ns; s++)
+        ts_sb_addf(b, "%s%d", s ? ", " : "",
+                   p->bound[s] ? 0 : point_types[(size_t)p->style[s] % N_POINT_TYPES]);
+    ts_sb_addf(b, "]\narray sdt[%zu] = [", p->ns);
+    for (size_t s = 0; s < p->ns; s++)
+        ts_sb_addf(b, "%s%d", s ? ", " : "",
+                   p->bound[s] ? BOUND_DASH : dash_types[(size_t)p->style[s] % N_DASH_TYPES]);
+    ts_sb_addf(b, "]\narray sps[%zu] = [", p->ns);
+    for (size_t s = 0; s < p->ns; s++)
+        ts_sb_addf(b, "%s%s", s ? ", " : "", p->bound[s] ? "0" : "1.2");
+    /* markers on lines of many points (trajectories): about 12 per line */
+    ts_sb_addf(b, "]\npint = %zu\n", p->nx > 24 ? p->nx / 12 : (size_t)1);
+}
+
+/* Lines of text in s. */
+static size_t count_lines(const char *s)
+{
+    size_t n = 1;
+    for (; *s; s++)
+        n += *s == '\n';
+    return n;
+}
+
+/* The panels: first and last line of each (1-based) and titles; the grid
+ * of the multiplot (in a row up to 3 panels, else near square) inside
+ * screen margins that leave the title room above and the shared legend,
+ * in as many columns as fit the width, room below. */
+static void script_panels(ts_sbuf *b, const ts_plot_picture *p, int show_key,
+                          const char *title, int width, int height)
+{
+    size_t np = p->npanel;
+    ts_sb_addf(b, "npanels = %zu\n", np);
+    if (np <= 1)
+        return;
+    size_t cols = 1;
+    if (np <= 3)
+        cols = np;
+    else
+        while (cols * cols < np)
+            cols++;
+    size_t rows = (np + cols - 1) / cols;
+    ts_sb_addf(b, "prows = %zu\npcols = %zu\n", rows, cols);
+    ts_sb_addf(b, "array pfirst[%zu]\narray plast[%zu]\narray ptitle[%zu]\n", np, np, np);
+    size_t nkey = 0, longest = 0;
+    for (size_t q = 0; q < np; q++) {
+        size_t first = 0, last = 0;
+        for (size_t s = 0; s < p->ns; s++)
+            if (p->panel[s] == q) {
+                first = first ? first : s + 1;
+                last = s + 1;
+                if (q == 0) {
+                    nkey++;
+                    size_t l = strlen(p->stitle[s]);
+                    longest = l > longest ? l : longest;
+                }
+            }
+        ts_sb_addf(b, "pfirst[%zu] = %zu; plast[%zu] = %zu; ptitle[%zu] = ", q + 1,
+                   first, q + 1, last, q + 1);
+        ts_sb_gp_text(b, p->ptitle[q] ? p->ptitle[q] : "");
+        ts_sb_add(b, "\n");
+    }
+    /* the legend: entries of about 8 px a character plus the sample; two
+     * more for a template's own entry (a bound), 20 px a row */
+    size_t kcols = (size_t)width / (longest * 8 + 70);
+    kcols = kcols < 1 ? 1 : kcols;
+    size_t krows = show_key ? (nkey + 1 + kcols - 1) / kcols : 0;
+    /* pixels: tics and a label left of and below each panel, a panel
+     * title above it, the page title and the legend */
+    double key_h = show_key ? krows * 20.0 + 16.0 : 0.0;
+    double bottom = (key_h + 58.0) / height;
+    double top = 1.0 - (count_lines(title) * 20.0 + 46.0) / height;
+    ts_sb_addf(b, "key_rows = %zu\n", krows ? krows : 1);
+    ts_sb_addf(b, "mp_left = %.4f\nmp_right = %.4f\n", 84.0 / width,
+               1.0 - 16.0 / width);
+    ts_sb_addf(b, "mp_bottom = %.4f\nmp_top = %.4f\n", bottom, top);
+    ts_sb_addf(b, "mp_xgap = %.4f\nmp_ygap = %.4f\n", 92.0 / width, 88.0 / height);
+    ts_sb_addf(b, "key_x = 0.5\nkey_y = %.4f\n", key_h / 2.0 / height + 4.0 / height);
+}
+
+static char *script_text(const ts_plot_picture *p, const char *h5name,
+                         const char *tmpl, const char *frame,
+                         const ts_plot_opts *o, const char *formats)
 {
     ts_sbuf b = {0};
     char num[64];
-    ts_sb_addf(&b, "# %s.gp -- written by truthsim plot from %s.\n", p->stem, h5name);
+    char *shown = strdup(h5name);
+    if (shown)
+        ts_plot_flatten_ctrl(shown); /* a line break would end the comment */
+    ts_sb_addf(&b, "# %s.gp -- written by truthsim plot from %s.\n", p->stem,
+               shown ? shown : "");
+    free(shown);
     ts_sb_addf(&b, "# Draw it again, in this directory:  gnuplot %s.gp\n", p->stem);
     ts_sb_addf(&b, "# Restyle freely: the variables below feed the template that "
-                "follows\n# (plots/%s.gp in the truthsim sources).\n\n",
+                "follows\n# (plots/%s.gp and plots/frame.gp in the truthsim sources).\n"
+                "# Text from the result file is only ever in single quotes.\n\n",
             p->k->tmpl);
-    ts_sb_addf(&b, "if (!exists(\"datafile\")) { datafile = \"%s.tsv\" }\n", p->stem);
-    ts_sb_addf(&b, "if (!exists(\"outbase\")) { outbase = \"%s\" }\n", p->stem);
-    ts_sb_add(&b, "plot_title = ");
-    if (p->ns > MAX_KEY_ENTRIES) {
-        /* no legend: say so where the reader looks for one */
-        const char *nl = strchr(p->title, '\n');
-        size_t l1 = nl ? (size_t)(nl - p->title) : strlen(p->title);
-        char *t = ts_plot_strf("%.*s (%zu lines, no legend)%s", (int)l1, p->title,
-                             p->ns, nl ? nl : "");
-        if (!t) {
-            free(ts_sb_take(&b));
-            return NULL;
-        }
-        ts_sb_gp_string(&b, t);
-        free(t);
-    } else {
-        ts_sb_gp_string(&b, p->title);
+    ts_sb_addf(&b, "if (!exists(\"datafile\")) { datafile = '%s.tsv' }\n", p->stem);
+    ts_sb_addf(&b, "if (!exists(\"outbase\")) { outbase = '%s' }\n", p->stem);
+    ts_sb_addf(&b, "if (!exists(\"formats\")) { formats = '%s' }\n", formats);
+    ts_sb_addf(&b, "width = %d\nheight = %d\n", o->width, o->height);
+    int show_key = max_per_panel(p) <= MAX_KEY_ENTRIES;
+    char *title = picture_title(p, show_key, o->width);
+    if (!title) {
+        free(ts_sb_take(&b));
+        return NULL;
     }
+    ts_sb_add(&b, "plot_title = ");
+    ts_sb_gp_text(&b, title);
     ts_sb_add(&b, "\nx_label = ");
-    ts_sb_gp_string(&b, p->k->x_label);
+    ts_sb_gp_text(&b, p->k->x_label);
     ts_sb_add(&b, "\ny_label = ");
-    ts_sb_gp_string(&b, p->k->y_label);
-    ts_sb_addf(&b, "\nnseries = %zu\n", p->ns);
+    ts_sb_gp_text(&b, p->k->y_label);
+    ts_sb_add(&b, "\n");
     ts_sb_add(&b, p->coords ? p->coords : "");
-    ts_sb_addf(&b, "show_key = %d\n", p->ns <= MAX_KEY_ENTRIES ? 1 : 0);
+    ts_sb_addf(&b, "show_key = %d\n", show_key);
     if (!isnan(p->k->y_min) && !isnan(p->k->y_max)) {
         ts_plot_fmt_num(p->k->y_min, num, sizeof num);
         ts_sb_addf(&b, "y_min = %s\n", num);
@@ -107,33 +275,24 @@ static char *script_text(const ts_plot_picture *p, const char *h5name, const cha
         ts_sb_addf(&b, "y_max = %s\n", num);
     }
     if (p->k->tic_rows && p->nx <= MAX_X_TICS) {
-        ts_sb_add(&b, "x_tics = \"");
+        ts_sb_add(&b, "x_tics = '");
+        const char *sep = "";
         for (size_t ix = 0; ix < p->nx; ix++) {
+            if (!isfinite(p->x[ix]))
+                continue; /* a number only: the tics are eval'd */
             ts_plot_fmt_num(p->x[ix], num, sizeof num);
-            ts_sb_addf(&b, "%s%s", ix ? ", " : "", num);
+            ts_sb_addf(&b, "%s%s", sep, num);
+            sep = ", ";
         }
-        ts_sb_add(&b, "\"\n");
+        ts_sb_add(&b, "'\n");
     }
-    ts_sb_addf(&b, "array stitle[%zu] = [", p->ns);
-    for (size_t s = 0; s < p->ns; s++) {
-        ts_sb_add(&b, s ? ", " : "");
-        ts_sb_gp_string(&b, p->stitle[s]);
-    }
-    ts_sb_addf(&b, "]\narray scolor[%zu] = [", p->ns);
-    for (size_t s = 0; s < p->ns; s++)
-        ts_sb_addf(&b, "%s\"%s\"", s ? ", " : "", colours[s % N_COLOURS]);
-    ts_sb_addf(&b, "]\narray spt[%zu] = [", p->ns);
-    for (size_t s = 0; s < p->ns; s++)
-        ts_sb_addf(&b, "%s%d", s ? ", " : "",
-                point_types[(size_t)p->group[s] % N_POINT_TYPES]);
-    /* A dash pattern per series besides its colour, so a curve drawn
-     * exactly over another (hedge under ours in Fig. 7) stays visible;
-     * and at most about 15 marks per curve, so long x ranges stay lines. */
-    ts_sb_addf(&b, "]\narray sdt[%zu] = [", p->ns);
-    for (size_t s = 0; s < p->ns; s++)
-        ts_sb_addf(&b, "%s%zu", s ? ", " : "", 1 + s % N_DASHES);
-    ts_sb_addf(&b, "]\npoint_every = %zu\n\n", p->nx > 30 ? p->nx / 15 : 1);
+    script_lines(&b, p);
+    script_panels(&b, p, show_key, title, o->width, o->height);
+    free(title);
+    ts_sb_add(&b, "\n");
     ts_sb_add(&b, tmpl);
+    ts_sb_add(&b, "\n");
+    ts_sb_add(&b, frame);
     return ts_sb_take(&b);
 }
 
@@ -339,6 +498,9 @@ typedef struct write_ctx {
     long pid;
     const char *gnuplot;
     char *const *envp;
+    const ts_plot_opts *o;
+    unsigned formats;       /* bit f: format_names[f] is drawn          */
+    char formats_words[16]; /* the same as gnuplot words: "png svg"     */
     pending_list pend;
 } write_ctx;
 
@@ -354,7 +516,10 @@ static int write_picture_text(write_ctx *w, const ts_plot_picture *p,
         return TS_ERROR(e, TS_EINVAL, "plot kind %s: no embedded template %s.gp",
                         p->k->kind, p->k->tmpl);
     char *tsv = tsv_text(p);
-    char *gp = script_text(p, ts_plot_base_name(w->h5path), tmpl);
+    const char *frame = ts_plot_template_text("frame");
+    char *gp = frame ? script_text(p, ts_plot_base_name(w->h5path), tmpl, frame,
+                                   w->o, w->formats_words)
+                     : NULL;
     fs->tsv = ts_plot_strf("%s%s.tsv", w->prefix, p->stem);
     fs->gp = ts_plot_strf("%s%s.gp", w->prefix, p->stem);
     char *tt = ts_plot_strf("%s.%s.%ld.tsv.tmp", w->prefix, p->stem, w->pid);
@@ -386,39 +551,69 @@ static int write_picture_text(write_ctx *w, const ts_plot_picture *p,
     return rc;
 }
 
+static const char *const format_names[] = {"png", "svg", "pdf"};
+#define N_FORMATS 3
+
+int ts_plot_formats_parse(const char *list, unsigned *mask)
+{
+    *mask = 0;
+    if (!list || !list[0])
+        list = "png,svg";
+    const char *s = list;
+    for (;;) {
+        const char *comma = strchr(s, ',');
+        size_t l = comma ? (size_t)(comma - s) : strlen(s);
+        int found = -1;
+        for (int f = 0; f < N_FORMATS; f++)
+            if (l == strlen(format_names[f]) && strncmp(s, format_names[f], l) == 0)
+                found = f;
+        if (found < 0)
+            return -1;
+        *mask |= 1u << found;
+        if (!comma)
+            return 0;
+        s = comma + 1;
+    }
+}
+
+/* The slot of ts_plot_file_set for format f. */
+static char **format_slot(ts_plot_file_set *fs, int f)
+{
+    return f == 0 ? &fs->png : f == 1 ? &fs->svg : &fs->pdf;
+}
+
 /* Let gnuplot draw picture p from its temporary script and data into
- * temporary png and svg files, registered for the rename. */
+ * temporary files of each format, registered for the rename. */
 static int render_picture(write_ctx *w, const ts_plot_picture *p,
                           ts_plot_file_set *fs, const char *tsv_tmp,
                           const char *gp_tmp, ts_err *e)
 {
     char *base = ts_plot_strf("%s.%s.%ld.tmp", w->prefix, p->stem, w->pid);
-    char *png_tmp = ts_plot_strf("%s.%s.%ld.tmp.png", w->prefix, p->stem, w->pid);
-    char *svg_tmp = ts_plot_strf("%s.%s.%ld.tmp.svg", w->prefix, p->stem, w->pid);
-    fs->png = ts_plot_strf("%s%s.png", w->prefix, p->stem);
-    fs->svg = ts_plot_strf("%s%s.svg", w->prefix, p->stem);
-    int reg = -1;
-    if (base && png_tmp && svg_tmp && fs->png && fs->svg) {
-        reg = pending_add(&w->pend, png_tmp, strdup(fs->png));
-        if (reg == 0)
-            reg = pending_add(&w->pend, svg_tmp, strdup(fs->svg));
-        else
-            free(svg_tmp);
-    } else {
-        free(png_tmp);
-        free(svg_tmp);
-    }
-    if (reg != 0) {
-        free(base);
+    if (!base)
         return TS_ERROR(e, TS_ENOMEM, "%s: out of memory", w->h5path);
+    size_t first = w->pend.n;
+    for (int f = 0; f < N_FORMATS; f++) {
+        if (!(w->formats & (1u << f)))
+            continue;
+        char *tmp = ts_plot_strf("%s.%s", base, format_names[f]);
+        char **slot = format_slot(fs, f);
+        *slot = ts_plot_strf("%s%s.%s", w->prefix, p->stem, format_names[f]);
+        char *fin = *slot ? strdup(*slot) : NULL;
+        if (!tmp || !fin || pending_add(&w->pend, tmp, fin) != 0) {
+            free(tmp);
+            free(fin);
+            free(base);
+            return TS_ERROR(e, TS_ENOMEM, "%s: out of memory", w->h5path);
+        }
     }
     int rc = run_gnuplot(w->gnuplot, w->envp, gp_tmp, tsv_tmp, base, fs->gp, e);
     free(base);
     if (rc)
         return rc;
-    const pending *f = w->pend.f + w->pend.n - 2; /* png, svg */
-    if (!file_nonempty(f[0].tmp) || !file_nonempty(f[1].tmp))
-        return TS_ERROR(e, TS_EIO, "%s: gnuplot wrote no picture", fs->gp);
+    for (size_t k = first; k < w->pend.n; k++)
+        if (!file_nonempty(w->pend.f[k].tmp))
+            return TS_ERROR(e, TS_EIO, "%s: gnuplot wrote no picture %s", fs->gp,
+                            w->pend.f[k].final);
     return TS_OK;
 }
 
@@ -442,6 +637,7 @@ void ts_plot_out_drop_pics(ts_plot_out *out)
         free(out->pic[q].gp);
         free(out->pic[q].png);
         free(out->pic[q].svg);
+        free(out->pic[q].pdf);
     }
     free(out->pic);
     out->pic = NULL;
@@ -460,7 +656,8 @@ static void list_what_exists(ts_plot_out *out, int failed)
         for (size_t q = 0; q < out->n; q++) {
             free(out->pic[q].png);
             free(out->pic[q].svg);
-            out->pic[q].png = out->pic[q].svg = NULL;
+            free(out->pic[q].pdf);
+            out->pic[q].png = out->pic[q].svg = out->pic[q].pdf = NULL;
         }
 }
 
@@ -484,7 +681,20 @@ int ts_plot_write_pictures(const ts_plot_picture_list *pl, const char *h5path,
             out->n = pl->n;
     }
     write_ctx w = {.h5path = h5path, .prefix = prefix, .pid = (long)getpid(),
-                   .gnuplot = gnuplot, .envp = o->envp};
+                   .gnuplot = gnuplot, .envp = o->envp, .o = o};
+    if (!rc && ts_plot_formats_parse(o->formats, &w.formats) != 0)
+        rc = TS_ERROR(e, TS_EINVAL, "picture formats '%s': not a list of png, "
+                      "svg, pdf", o->formats);
+    if (!rc && (o->width < 100 || o->height < 100 || o->width > 20000 ||
+                o->height > 20000))
+        rc = TS_ERROR(e, TS_EINVAL, "picture size %dx%d: not within 100 to "
+                      "20000 pixels", o->width, o->height);
+    for (int f = 0; f < N_FORMATS; f++)
+        if (w.formats & (1u << f)) {
+            size_t l = strlen(w.formats_words);
+            snprintf(w.formats_words + l, sizeof w.formats_words - l, "%s%s",
+                     l ? " " : "", format_names[f]);
+        }
     for (size_t q = 0; !rc && q < pl->n; q++) {
         const char *tsv_tmp = NULL, *gp_tmp = NULL;
         rc = write_picture_text(&w, &pl->p[q], &out->pic[q], &tsv_tmp, &gp_tmp, e);

@@ -150,7 +150,7 @@ def test_plot_draws_replay_files():
     assert "one_regret.png" in p.stdout and "one_share.png" in p.stdout, p.stdout
     with open(os.path.join(pics, "one_share.gp")) as f:
         gp = f.read()
-    assert '"worker 0"' in gp and '"worker 8"' in gp  # as the file numbers them
+    assert "'worker 0'" in gp and "'worker 8'" in gp  # as the file numbers them
 
 
 def test_bad_lists_refused():

@@ -447,11 +447,16 @@ static void test_time_avg_regret(void **state)
     char *gp = slurp(p);
     assert_non_null(gp);
     /* the header sets what the template reads; the legend uses the labels */
-    assert_non_null(strstr(gp, "if (!exists(\"datafile\")) { datafile = \"fig6t_time_avg_regret.tsv\" }"));
+    assert_non_null(strstr(gp, "if (!exists(\"datafile\")) { datafile = 'fig6t_time_avg_regret.tsv' }"));
     assert_non_null(strstr(gp, "nseries = 3\n"));
-    assert_non_null(strstr(gp, "array stitle[3] = [\"ours N=5\", \"ours N=10\", \"omoe (stand-in) N=5\"]"));
+    assert_non_null(strstr(gp, "array stitle[3] = ['ours N=5', 'ours N=10', 'omoe (stand-in) N=5']"));
+    /* every line its own colour, marker and dash */
+    assert_non_null(strstr(gp, "array scolor[3] = [\"#0072b2\", \"#e69f00\", \"#009e73\"]"));
+    assert_non_null(strstr(gp, "array spt[3] = [7, 4, 9]"));
+    assert_non_null(strstr(gp, "array sdt[3] = [1, 4, 5]"));
     assert_non_null(strstr(gp, "set logscale x"));
-    assert_non_null(strstr(gp, "pngcairo size 800,560"));
+    assert_non_null(strstr(gp, "width = 800\nheight = 560\n"));
+    assert_non_null(strstr(gp, "pngcairo size width,height"));
     free(gp);
     if (have_gnuplot()) {
         assert_true(out.rendered);
@@ -514,7 +519,8 @@ static void test_trajectory(void **state)
     free(w);
     path_in(p, sizeof p, fx->out, "fig2t_share_traj_ours_N2", "gp");
     char *gp = slurp(p);
-    assert_non_null(strstr(gp, "array stitle[2] = [\"worker 0\", \"worker 1\"]"));
+    /* workers named as the file's worker coordinate numbers them (0, 1) */
+    assert_non_null(strstr(gp, "array stitle[2] = ['worker 0', 'worker 1']"));
     assert_non_null(strstr(gp, "y_min = 0\ny_max = 1\n"));
     free(gp);
     assert_no_hidden(fx->out);
