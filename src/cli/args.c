@@ -11,6 +11,48 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "game/registry.h"
+#include "ts_config.h"
+#include "ts_vcs.h"
+
+/* argp's one hook for --version (-V): defining it gives every subcommand
+ * parsed with argp the option, printing this line.  Set once here, at
+ * compile time, and never changed; the program, not the library, owns it. */
+const char *argp_program_version = "truthsim " TS_VERSION " (" TS_GIT_COMMIT ")";
+
+static error_t parse_plugin(int key, char *arg, struct argp_state *state)
+{
+    ts_cli_plugins *p = state->input;
+    if (key != 'P')
+        return ARGP_ERR_UNKNOWN;
+    if (!p)
+        return ARGP_ERR_UNKNOWN;
+    if (p->n == TS_CLI_MAX_PLUGINS)
+        argp_error(state, "at most %d --plugin options", TS_CLI_MAX_PLUGINS);
+    p->path[p->n++] = arg;
+    return 0;
+}
+
+static const struct argp_option plugin_options[] = {
+    {"plugin", 'P', "PATH.so", 0, "Load mechanisms, populations or strategies "
+     "from a plugin (a shared object; README \"Plugins\"); repeatable", 0},
+    {0},
+};
+
+const struct argp ts_cli_plugin_argp = {plugin_options, parse_plugin, NULL,
+                                        NULL, NULL, NULL, NULL};
+
+ts_registry *ts_cli_registry(const ts_cli_plugins *p, ts_err *e)
+{
+    ts_registry *r = ts_registry_new(e);
+    for (int k = 0; r && p && k < p->n; k++)
+        if (ts_registry_load(r, p->path[k], e)) {
+            ts_registry_free(r);
+            r = NULL;
+        }
+    return r;
+}
+
 long ts_cli_arg_long(struct argp_state *state, const char *opt,
                      const char *arg, long lo)
 {

@@ -607,7 +607,7 @@ static int write_attrs(hid_t root, const br_cmd *c, const char *command_line)
 {
     const ts_shape *g = &c->g;
     const ts_br_options *o = &c->o;
-    ts_provenance prov = {command_line};
+    ts_provenance prov = {.command_line = command_line};
     return ts_h5_attr_str(root, "name", "best_response") ||
            ts_h5_attr_str(root, "kind", "best-response") ||
            ts_h5_attr_long(root, "N", g->N) || ts_h5_attr_long(root, "m", g->m) ||

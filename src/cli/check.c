@@ -101,7 +101,7 @@ static int write_rows(const ts_claim_list *l, const char *path,
                            "95% CI half-width (0 when exact)");
         bad |= ts_h5_write(f.id, "pass", H5T_NATIVE_INT32, pass, 1, &d, &s_row,
                            "1 pass, 0 fail, -1 finding (no claim asserted)");
-        ts_provenance prov = {cmdline};
+        ts_provenance prov = {.command_line = cmdline};
         bad |= ts_provenance_write(f.id, &prov);
     }
     if (s_row >= 0)

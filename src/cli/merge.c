@@ -87,7 +87,7 @@ int ts_cli_merge(int argc, char **argv, const ts_cli_env *env)
         rc = ts_experiment_hash(x, hash, &e);
         if (!rc)
             rc = ts_points_load(&sw, a.dir, hash, 0, &n, &e);
-        ts_provenance prov = {env->command_line};
+        ts_provenance prov = {.command_line = env->command_line};
         if (!rc)
             rc = ts_sweep_write(&sw, a.out, &prov, &e);
         ts_sweep_free(&sw);

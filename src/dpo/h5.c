@@ -51,7 +51,7 @@ int ts_dpo_write_h5(const char *path, const ts_dpo_metrics *metrics,
     hid_t f = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
     int bad = f < 0;
     if (!bad) {
-        ts_provenance prov = {command_line(attrs, nattrs)};
+        ts_provenance prov = {.command_line = command_line(attrs, nattrs)};
         bad = ts_provenance_write(f, &prov) != 0;
         static const char *const names[5] = {"loss", "rewards_chosen",
                                              "rewards_rejected",

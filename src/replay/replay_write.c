@@ -109,7 +109,7 @@ static int write_attrs(hid_t root, const ts_replay_out *o, const ts_reports *rp,
                        const ts_mechanism_type *mt, uint64_t seed,
                        const char *input_path, const char *command_line)
 {
-    const ts_provenance prov = {command_line};
+    const ts_provenance prov = {.command_line = command_line};
     int bad = ts_provenance_write(root, &prov);
     bad |= ts_h5_attr_str(root, "mechanism", mt->name);
     bad |= ts_h5_attr_str(root, "mechanism_label", mt->label ? mt->label : mt->name);
