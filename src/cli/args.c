@@ -7,10 +7,13 @@
 
 #include <argp.h>
 #include <errno.h>
+#include <hdf5.h>
+#include <stdio.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/h5util.h"
 #include "game/registry.h"
 #include "ts_config.h"
 #include "ts_vcs.h"
@@ -117,4 +120,25 @@ int ts_cli_h5_finish(ts_h5file *f, int bad, const char *path,
         return TS_ERROR(e, TS_EIO, "%s: %s failed", path, what);
     }
     return ts_h5_close(f, 1, e);
+}
+
+int ts_cli_provenance_plugins(const ts_registry *r, const char *path,
+                              ts_err *e)
+{
+    char text[4096];
+    if (!r || !r->n_plugins)
+        return TS_OK;
+    int bad = ts_registry_provenance(r, text, sizeof text) != 0;
+    hid_t f = bad ? H5I_INVALID_HID : H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
+    bad |= f < 0;
+    if (f >= 0) {
+        bad |= ts_h5_attr_str(f, "plugins", text) != 0;
+        bad |= H5Fclose(f) < 0;
+    }
+    if (bad) {
+        remove(path);
+        return TS_ERROR(e, TS_EIO, "%s: cannot record the plugins in the file",
+                        path);
+    }
+    return TS_OK;
 }

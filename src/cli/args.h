@@ -31,6 +31,13 @@ extern const struct argp ts_cli_plugin_argp;
  * refused ("p.so: plugin API version 2, this truthsim has 1 ..."). */
 struct ts_registry *ts_cli_registry(const ts_cli_plugins *p, ts_err *e);
 
+/* Name the registry's plugins, if any, in the file at path (written and
+ * closed by a writer that knows no plugins): its root attribute
+ * `plugins`, "PATH sha256:HEX" a line.  On failure the file is removed
+ * (no partial output) and TS_EIO returned. */
+int ts_cli_provenance_plugins(const struct ts_registry *r, const char *path,
+                              ts_err *e);
+
 /* `opt ARG` as a decimal integer >= lo ("--replicas 200"). */
 long ts_cli_arg_long(struct argp_state *state, const char *opt,
                      const char *arg, long lo);

@@ -7,7 +7,7 @@
 
 #include "cli/args.h"
 #include "cli/cli.h"
-#include "games/games.h"
+#include "game/registry.h"
 #include "replay/replay.h"
 
 #define MAX_SET 32
@@ -17,6 +17,7 @@ typedef struct replay_args {
     char *set[MAX_SET];
     int n_set;
     unsigned long long seed;
+    ts_cli_plugins plugins;
 } replay_args;
 
 static const struct argp_option options[] = {
@@ -44,6 +45,9 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
             argp_error(state, "one REPORTS.csv at a time");
         a->csv = arg;
         break;
+    case ARGP_KEY_INIT:
+        state->child_inputs[0] = &a->plugins;
+        break;
     case ARGP_KEY_END:
         ts_cli_arg_require(state, a->mech, "--mechanism");
         ts_cli_arg_require(state, a->csv, "REPORTS.csv");
@@ -55,20 +59,22 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
     return 0;
 }
 
+static const struct argp_child children[] = {
+    {&ts_cli_plugin_argp, 0, NULL, 0},
+    {0},
+};
+
 static const struct argp argp = {
     options, parse_opt, "REPORTS.csv",
     "Run a mechanism on recorded reports. REPORTS.csv has a header naming at "
     "least slot,prompt,worker,report,truth (any order; extra columns ignored). "
     "Writes share, label, worker_loss, loss, regret (and selected) to OUT.h5.",
-    NULL, NULL, NULL,
+    children, NULL, NULL,
 };
 
-int ts_cli_replay(int argc, char **argv, const ts_cli_env *env)
+static int replay(replay_args a, const ts_registry *reg,
+                  const ts_cli_env *env)
 {
-    replay_args a;
-    memset(&a, 0, sizeof a);
-    a.seed = 1;
-    argp_parse(&argp, argc, argv, 0, NULL, &a);
     ts_err e;
     ts_err_clear(&e);
     ts_feedback fb = TS_FULL;
@@ -79,7 +85,7 @@ int ts_cli_replay(int argc, char **argv, const ts_cli_env *env)
                 a.feedback);
         return TS_EXIT_USAGE;
     }
-    const ts_mechanism_type *mt = ts_mechanism_find(a.mech, fb, &e);
+    const ts_mechanism_type *mt = ts_registry_mechanism(reg, a.mech, fb, &e);
     if (!mt) {
         fprintf(stderr, "truthsim replay: --mechanism: %s\n", e.msg);
         return TS_EXIT_USAGE;
@@ -129,6 +135,8 @@ int ts_cli_replay(int argc, char **argv, const ts_cli_env *env)
         return ts_cli_exit_code(rc);
     }
     rc = ts_replay_write(&out, &rp, mt, a.seed, a.csv, env->command_line, a.out, &e);
+    if (!rc)
+        rc = ts_cli_provenance_plugins(reg, a.out, &e);
     if (rc)
         fprintf(stderr, "truthsim replay: %s\n", e.msg);
     else if (out.status == TS_ENOCONV)
@@ -140,4 +148,22 @@ int ts_cli_replay(int argc, char **argv, const ts_cli_env *env)
     ts_replay_out_free(&out);
     ts_reports_free(&rp);
     return ts_cli_exit_code(rc);
+}
+
+int ts_cli_replay(int argc, char **argv, const ts_cli_env *env)
+{
+    replay_args a;
+    memset(&a, 0, sizeof a);
+    a.seed = 1;
+    argp_parse(&argp, argc, argv, 0, NULL, &a);
+    ts_err e;
+    ts_err_clear(&e);
+    ts_registry *reg = ts_cli_registry(&a.plugins, &e);
+    if (!reg) {
+        fprintf(stderr, "truthsim replay: %s\n", e.msg);
+        return ts_cli_exit_code(e.code);
+    }
+    int status = replay(a, reg, env);
+    ts_registry_free(reg);
+    return status;
 }
