@@ -606,6 +606,9 @@ static int write_params(hid_t root, const br_cmd *c, hid_t ss)
                               swept, dims, swept ? &ss : NULL,
                               mt->params[i].doc) != TS_OK;
         }
+        /* The swept axis as the group's own coordinate (xarray group=). */
+        if (!bad && swept)
+            bad = ts_h5_link_scales(gm, 1, &ss);
         if (gm >= 0)
             H5Gclose(gm);
     }

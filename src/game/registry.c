@@ -154,13 +154,17 @@ int ts_registry_load(ts_registry *r, const char *path, ts_err *e)
     }
     /* All or nothing: on a refused entry the registry is left as it was. */
     ts_registry before = *r;
+    ts_plugin_file *f = &r->plugin[r->n_plugins];
+    f->first_mech = r->n_mech;
+    f->first_pop = r->n_pop;
+    f->first_strat = r->n_strat;
     rc = add_info(r, path, in, e);
     if (rc) {
         *r = before;
         dlclose(h);
         return rc;
     }
-    ts_plugin_file *f = &r->plugin[r->n_plugins++];
+    r->n_plugins++;
     snprintf(f->path, sizeof f->path, "%s", path);
     memcpy(f->sha256, hex, sizeof hex);
     f->handle = h;
@@ -223,6 +227,20 @@ const ts_strategy_type *ts_registry_strategy(const ts_registry *r,
     if (!r)
         return ts_strategy_find(name, e);
     FIND_OWNER(r->strat, r->n_strat, name, "strategy", e);
+}
+
+const ts_plugin_file *ts_registry_origin(const ts_registry *r, int kind,
+                                         int k)
+{
+    const ts_plugin_file *from = NULL;
+    for (int p = 0; r && p < r->n_plugins; p++) {
+        const ts_plugin_file *f = &r->plugin[p];
+        int first = kind == 0 ? f->first_mech
+                    : kind == 1 ? f->first_pop : f->first_strat;
+        if (k >= first)
+            from = f;
+    }
+    return from;
 }
 
 int ts_registry_provenance(const ts_registry *r, char *buf, size_t len)

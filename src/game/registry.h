@@ -53,6 +53,9 @@ typedef struct ts_plugin_file {
     char path[1024];
     char sha256[65];
     void *handle;
+    /* Its entries: mech[first_mech..], pop[first_pop..], strat[first_strat..]
+     * up to the next plugin's first (or the end). */
+    int first_mech, first_pop, first_strat;
 } ts_plugin_file;
 
 typedef struct ts_registry {
@@ -87,6 +90,11 @@ const ts_population_type *ts_registry_population(const ts_registry *r,
                                                  const char *name, ts_err *e);
 const ts_strategy_type *ts_registry_strategy(const ts_registry *r,
                                              const char *name, ts_err *e);
+
+/* The plugin that registered entry k of a kind (0 mechanisms, 1
+ * populations, 2 strategies), or NULL for a built-in. */
+const ts_plugin_file *ts_registry_origin(const ts_registry *r, int kind,
+                                         int k);
 
 /* The plugins for a file's provenance: one line "PATH sha256:HEX" per
  * plugin into buf (empty when there are none); 0, or -1 if truncated. */
