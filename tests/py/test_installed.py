@@ -9,6 +9,7 @@ program that includes <err.h> beside <truthsim/...>.
 Arguments: the meson command, the build root, the source root."""
 import hashlib
 import os
+import shutil
 import subprocess
 import sys
 
@@ -80,6 +81,12 @@ def t_layout():
     assert so.startswith("libtruthsim.so.0."), so
     dyn = sh(["readelf", "-d", os.path.join(libdir, "libtruthsim.so")]).stdout
     assert "[libtruthsim.so.0]" in dyn, dyn
+    # The man page, from every --help (built when help2man is installed).
+    if shutil.which("help2man"):
+        man = open(find(DEST, "truthsim.1")).read()
+        for c in ("run", "best-response", "check", "list"):
+            assert '.SS "truthsim %s"' % c in man, c
+        assert "\\-\\-plugin" in man or "--plugin" in man
 
 
 def t_err_h():
