@@ -14,7 +14,9 @@
 #include <string.h>
 
 #include "base/h5util.h"
+#include "base/sha256.h"
 #include "game/registry.h"
+#include "results/points.h"
 #include "ts_config.h"
 #include "ts_vcs.h"
 
@@ -140,5 +142,21 @@ int ts_cli_provenance_plugins(const ts_registry *r, const char *path,
         return TS_ERROR(e, TS_EIO, "%s: cannot record the plugins in the file",
                         path);
     }
+    return TS_OK;
+}
+
+int ts_cli_experiment_hash(const ts_experiment *x, const ts_registry *r,
+                           char hash[65], ts_err *e)
+{
+    int rc = ts_experiment_hash(x, hash, e);
+    if (rc || !r || !r->n_plugins)
+        return rc;
+    char plugins[4096];
+    ts_sha256 h;
+    ts_registry_provenance(r, plugins, sizeof plugins);
+    ts_sha256_init(&h);
+    ts_sha256_update(&h, hash, strlen(hash));
+    ts_sha256_update(&h, plugins, strlen(plugins));
+    ts_sha256_hex(&h, hash);
     return TS_OK;
 }

@@ -31,6 +31,14 @@ extern const struct argp ts_cli_plugin_argp;
  * refused ("p.so: plugin API version 2, this truthsim has 1 ..."). */
 struct ts_registry *ts_cli_registry(const ts_cli_plugins *p, ts_err *e);
 
+/* The experiment's hash (results/points.h), which names its point files
+ * for resuming and merging; with plugins loaded, the hash of that and
+ * their provenance lines: a changed plugin is a different experiment. */
+struct ts_experiment;
+int ts_cli_experiment_hash(const struct ts_experiment *x,
+                           const struct ts_registry *r, char hash[65],
+                           ts_err *e);
+
 /* Name the registry's plugins, if any, in the file at path (written and
  * closed by a writer that knows no plugins): its root attribute
  * `plugins`, "PATH sha256:HEX" a line.  On failure the file is removed

@@ -177,7 +177,7 @@ static int prepare(run_state *s)
         return rc;
     s->have_sweep = 1;
     ts_points_dir(a->out, s->dir, sizeof s->dir);
-    rc = ts_experiment_hash(s->x, s->hash, &s->e);
+    rc = ts_cli_experiment_hash(s->x, s->reg, s->hash, &s->e);
     if (!rc)
         rc = ts_points_load(&s->sw, s->dir, s->hash, a->force, &s->resumed,
                             &s->e);

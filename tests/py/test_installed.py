@@ -117,6 +117,14 @@ def t_plugin_run():
         # --set eta reached the plugin's parameter (params/<mech> groups).
         assert np.all(f["params/damped/eta"][()] == 0.4)
         assert np.all(np.isfinite(f["regret"][()]))
+    # merge needs the plugin too, and gives the run's numbers.
+    truthsim("merge", "--plugin", plug, "p.h5.points", "-o", "pm.h5")
+    with h5py.File(os.path.join(WORK, "p.h5"), "r") as a, \
+            h5py.File(os.path.join(WORK, "pm.h5"), "r") as b:
+        assert np.array_equal(a["regret"][()], b["regret"][()])
+        assert b.attrs["plugins"] == a.attrs["plugins"]
+    p = truthsim("merge", "p.h5.points", "-o", "nm.h5", check=False)
+    assert p.returncode == 2 and "unknown full-feedback mechanism 'damped'" in p.stderr, p
     # The same from the experiment's own `plugins:` key, relative to it.
     os.makedirs(os.path.join(WORK, "exp"), exist_ok=True)
     os.link(plug, os.path.join(WORK, "exp", "d.so"))
