@@ -108,14 +108,15 @@ def t_plugin_run():
                       os.path.join(ex, "plugin_mech.c")] + libs)
     truthsim("run", "--plugin", plug, "-q", "-o", "p.h5",
              "--set", "mechanisms=[damped,hedge]", "--set", "N=5",
-             "--set", "T=200", "--set", "replicas=16", "--set", "eta=0.4")
+             "--set", "T=200", "--set", "replicas=16", "--set", "eta=[0.2,0.4]")
     sha = hashlib.sha256(open(plug, "rb").read()).hexdigest()
     with h5py.File(os.path.join(WORK, "p.h5"), "r") as f:
         mechs = [m.decode() if isinstance(m, bytes) else m for m in f["mechanism"][:]]
         assert mechs == ["damped", "hedge"], mechs
         assert f.attrs["plugins"] == "%s sha256:%s" % (plug, sha), f.attrs["plugins"]
-        # --set eta reached the plugin's parameter (params/<mech> groups).
-        assert np.all(f["params/damped/eta"][()] == 0.4)
+        # --set eta swept the plugin's parameter (params/<mech> groups).
+        assert np.array_equal(f["params/damped/eta"][()], [0.2, 0.4])
+        assert f["regret"].shape == (2, 2), f["regret"].shape
         assert np.all(np.isfinite(f["regret"][()]))
     # merge needs the plugin too, and gives the run's numbers.
     truthsim("merge", "--plugin", plug, "p.h5.points", "-o", "pm.h5")
