@@ -151,12 +151,13 @@ int ts_cli_experiment_hash(const ts_experiment *x, const ts_registry *r,
     int rc = ts_experiment_hash(x, hash, e);
     if (rc || !r || !r->n_plugins)
         return rc;
-    char plugins[4096];
+    /* The files' contents, not their paths: a merge from another
+     * directory names the same plugins differently. */
     ts_sha256 h;
-    ts_registry_provenance(r, plugins, sizeof plugins);
     ts_sha256_init(&h);
     ts_sha256_update(&h, hash, strlen(hash));
-    ts_sha256_update(&h, plugins, strlen(plugins));
+    for (int k = 0; k < r->n_plugins; k++)
+        ts_sha256_update(&h, r->plugin[k].sha256, 64);
     ts_sha256_hex(&h, hash);
     return TS_OK;
 }

@@ -33,7 +33,7 @@ struct ts_registry *ts_cli_registry(const ts_cli_plugins *p, ts_err *e);
 
 /* The experiment's hash (results/points.h), which names its point files
  * for resuming and merging; with plugins loaded, the hash of that and
- * their provenance lines: a changed plugin is a different experiment. */
+ * their SHA-256s: a changed plugin is a different experiment. */
 struct ts_experiment;
 int ts_cli_experiment_hash(const struct ts_experiment *x,
                            const struct ts_registry *r, char hash[65],

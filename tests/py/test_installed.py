@@ -159,6 +159,24 @@ def t_plugin_br_check():
         assert "damped.so sha256:" in f.attrs["plugins"]
 
 
+def t_plugin_replay():
+    with open(os.path.join(WORK, "reports.csv"), "w") as f:
+        f.write("slot,prompt,worker,report,truth\n")
+        for t in range(10):
+            for i, r in enumerate((0.9, 0.6, 0.2)):
+                f.write("%d,0,%d,%g,%d\n" % (t, i, r if t % 2 else 1 - r, t % 2))
+    truthsim("replay", "--plugin", plug, "--mechanism", "damped", "--set", "eta=0.3",
+             "reports.csv", "-o", "rp.h5")
+    with h5py.File(os.path.join(WORK, "rp.h5"), "r") as f:
+        assert "damped.so sha256:" in f.attrs["plugins"]
+        # Worker 0 is always closest (|loss| 0.1): his share rises above 1/3.
+        assert f["share"][-1, 0] > 1 / 3 > f["share"][-1, 2], f["share"][-1]
+    p = truthsim("replay", "--plugin", plug, "--mechanism", "damped", "--set",
+                 "zeta=1", "reports.csv", "-o", "rq.h5", check=False)
+    assert p.returncode == 2 and "damped has no parameter 'zeta'" in p.stderr, p
+    assert not os.path.exists(os.path.join(WORK, "rq.h5"))
+
+
 def t_plugin_version():
     src = os.path.join(WORK, "old.c")
     with open(src, "w") as f:
@@ -189,6 +207,7 @@ def t_run_experiment():
 
 for n, fn in [("layout", t_layout), ("err.h", t_err_h), ("plugin run", t_plugin_run),
               ("plugin best-response, check", t_plugin_br_check),
+              ("plugin replay", t_plugin_replay),
               ("plugin API version", t_plugin_version),
               ("run_experiment.c", t_run_experiment)]:
     check(n, fn)
