@@ -21,7 +21,9 @@
  *         .mechanisms = mechs,
  *     };
  *
- * examples/plugin_mech.c is a whole one. */
+ * examples/plugin_mech.c is a whole one.  Implemented beside the tables,
+ * in games/registry.c and games/plugins.c (names are resolved there,
+ * STYLE §1), so game/ itself depends on nothing above it. */
 #ifndef TS_REGISTRY_H
 #define TS_REGISTRY_H
 

@@ -1,4 +1,4 @@
-/* registry.c -- a process's names: the built-ins plus loaded plugins
+/* plugins.c -- a process's names: the built-ins plus loaded plugins
  * (registry.h).  The built-ins are copied in by ts_registry_new
  * (games/registry.c, which knows the static tables). */
 #include "game/registry.h"
