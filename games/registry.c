@@ -4,9 +4,12 @@
 #include "games/games.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "base/registry_util.h"
+#include "game/registry.h"
+#include "strategies/strategies.h"
 
 const ts_mechanism_type *const ts_mechanism_types[] = {
     &ts_mech_ours,
@@ -62,4 +65,20 @@ const ts_mechanism_type *ts_mechanism_find(const char *name,
 const ts_population_type *ts_population_find(const char *name, ts_err *e)
 {
     TS_REGISTRY_FIND(ts_population_types, name, "population", e);
+}
+
+ts_registry *ts_registry_new(ts_err *e)
+{
+    ts_registry *r = calloc(1, sizeof *r);
+    if (!r) {
+        TS_ERROR(e, TS_ENOMEM, "out of memory");
+        return NULL;
+    }
+    for (int k = 0; ts_mechanism_types[k]; k++)
+        r->mech[r->n_mech++] = ts_mechanism_types[k];
+    for (int k = 0; ts_population_types[k]; k++)
+        r->pop[r->n_pop++] = ts_population_types[k];
+    for (int k = 0; ts_strategy_types[k]; k++)
+        r->strat[r->n_strat++] = ts_strategy_types[k];
+    return r;
 }

@@ -35,6 +35,9 @@ typedef struct ts_check_opts {
      * Lemma 1) -- how a test shows that a claim fails for a mechanism made
      * untruthful on purpose.  NULL-terminated, or NULL. */
     const struct ts_mechanism_type *const *replace;
+    /* The mechanisms the claim `truthful` tests (any mechanism: a plugin's
+     * too, `check --mechanism`), NULL-terminated, or NULL for none. */
+    const struct ts_mechanism_type *const *subjects;
 } ts_check_opts;
 
 typedef struct ts_claim_list {
@@ -91,6 +94,7 @@ void ts_claim_run_free(ts_claim_run *r);
 /* claims_slot.c: single-slot claims, from best responses (SPEC §4) or
  * one slot's expected weight. */
 int ts_claim_prop1(const ts_check_opts *o, ts_claim_list *out, ts_err *e);
+int ts_claim_truthful(const ts_check_opts *o, ts_claim_list *out, ts_err *e);
 int ts_claim_prop3a(const ts_check_opts *o, ts_claim_list *out, ts_err *e);
 int ts_claim_prop4(const ts_check_opts *o, ts_claim_list *out, ts_err *e);
 int ts_claim_lemma2(const ts_check_opts *o, ts_claim_list *out, ts_err *e);

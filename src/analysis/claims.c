@@ -1,7 +1,7 @@
 /* claims.c -- the table of the paper's claims (SPEC §5) and the dispatch
  * by id.  What each claim checks is said where it is implemented:
  *
- *   claims_slot.c     prop1, prop3a, prop4, lemma2, lemma4, wsu_ic
+ *   claims_slot.c     prop1, prop3a, prop4, lemma2, lemma4, wsu_ic, truthful
  *                     (single-slot best responses, SPEC §4) and lemma1 (one EM slot's
  *                     expected weight, App. A);
  *   claims_horizon.c  thm1, thm2 (regret bounds) and eps_truthful (horizon
@@ -28,6 +28,8 @@ const ts_claim ts_claims[] = {
     {"prop2", ts_claim_prop2},
     {"prop3b", ts_claim_prop3b},
     {"drift", ts_claim_drift},
+    /* Def. 2 for any mechanism (o->subjects): what Prop. 1 shows for ours. */
+    {"truthful", ts_claim_truthful},
     {NULL, NULL},
 };
 

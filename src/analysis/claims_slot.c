@@ -156,6 +156,37 @@ int ts_claim_prop1(const ts_check_opts *o, ts_claim_list *out, ts_err *e)
     return TS_OK;
 }
 
+/* Truthfulness (Def. 2, SPEC §4) of any mechanism, as Prop. 1 states it
+ * for ours: r*(q) = q for every belief, weight utility (the share utility
+ * a finding), m = 1 and 3.  The mechanisms are o->subjects -- a plugin's
+ * as well as a built-in, with its default parameters at (5, m, 1000). */
+int ts_claim_truthful(const ts_check_opts *o, ts_claim_list *out, ts_err *e)
+{
+    static const int ms[] = {1, 3};
+    for (int s = 0; o->subjects && o->subjects[s]; s++) {
+        const ts_mechanism_type *mt = o->subjects[s];
+        char lab[80];
+        ts_claim_mech_label(mt, lab, sizeof lab);
+        for (size_t k = 0; k < sizeof ms / sizeof ms[0]; k++) {
+            br_setup b;
+            int rc = br_open(&b, mt, ms[k], NULL, e);
+            for (int u = 0; !rc && u < 2; u++) {
+                double dev;
+                rc = br_max_dev(&b, 0, (ts_br_utility)u, &dev, e);
+                if (!rc)
+                    ts_claim_add(out, "truthful", lab, dev, 1e-6, 0,
+                                 u ? "" : "<=", u ? -1 : dev <= 1e-6,
+                                 "max over q of |r* - q|, %s utility, m=%d",
+                                 u ? "share" : "weight", ms[k]);
+            }
+            br_free(&b);
+            if (rc)
+                return rc;
+        }
+    }
+    return TS_OK;
+}
+
 int ts_claim_prop3a(const ts_check_opts *o, ts_claim_list *out, ts_err *e)
 {
     const ts_mechanism_type *mt = ts_claim_mech(o, "ours", TS_FULL, e);

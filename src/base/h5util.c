@@ -184,3 +184,22 @@ int ts_h5_attr_long(hid_t obj, const char *name, long value)
 {
     return attr_num(obj, name, H5T_NATIVE_LONG, H5T_STD_I64LE, &value);
 }
+
+int ts_h5_link_scales(hid_t g, int n, const hid_t *scales)
+{
+    int bad = 0;
+    for (int k = 0; k < n && !bad; k++) {
+        char path[256];
+        if (scales[k] < 0)
+            continue;
+        ssize_t len = H5Iget_name(scales[k], path, sizeof path);
+        bad = len <= 0 || (size_t)len >= sizeof path;
+        const char *base = bad ? NULL : strrchr(path, '/');
+        base = base ? base + 1 : path;
+        /* Two dimensions of one scale would link it twice. */
+        if (!bad && H5Lexists(g, base, H5P_DEFAULT) == 0)
+            bad = H5Lcreate_hard(scales[k], path, g, base, H5P_DEFAULT,
+                                 H5P_DEFAULT) < 0;
+    }
+    return bad;
+}

@@ -35,6 +35,13 @@ hid_t ts_h5_scale_str(hid_t loc, const char *name, const char *const *s,
 int ts_h5_write(hid_t loc, const char *name, hid_t type, const void *data,
                 int rank, const hsize_t *dims, const hid_t *scales,
                 const char *description);
+/* Each of scales[0..n) (n <= 8, negative entries skipped) also under its
+ * own name in group g, as a hard link to the same dataset: a group opened
+ * alone (xarray's group=) then has its coordinates, while a reader that
+ * visits objects sees each scale once (pinned digests stay as they are).
+ * A name g already holds is left as it is. */
+int ts_h5_link_scales(hid_t g, int n, const hid_t *scales);
+
 /* A 1-D dataset of strings (variable-length UTF-8). */
 int ts_h5_write_strs(hid_t loc, const char *name, const char *const *s,
                      size_t n, hid_t scale, const char *description);

@@ -24,6 +24,8 @@ int ts_provenance_write(hid_t obj, const ts_provenance *prov)
     bad |= ts_h5_attr_str(obj, "hdf5_version", h5v);
     bad |= ts_h5_attr_str(obj, "gsl_version", GSL_VERSION);
     bad |= ts_h5_attr_long(obj, "openmp", TS_HAVE_OPENMP);
+    if (prov && prov->plugins && prov->plugins[0])
+        bad |= ts_h5_attr_str(obj, "plugins", prov->plugins);
     return bad;
 }
 

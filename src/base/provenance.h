@@ -9,10 +9,13 @@
 
 typedef struct ts_provenance {
     const char *command_line; /* the whole command, or NULL */
+    /* The plugins loaded, "PATH sha256:HEX" a line (ts_registry_provenance),
+     * or NULL/"" for none: then no `plugins` attribute is written. */
+    const char *plugins;
 } ts_provenance;
 
 /* program, version, git_commit, command_line, compiler, hdf5_version,
- * gsl_version and openmp as attributes of obj (a file's root group).
+ * gsl_version, openmp (and plugins, when any) as attributes of obj (a file's root group).
  * Returns 0, or nonzero if an attribute could not be written. */
 int ts_provenance_write(hid_t obj, const ts_provenance *prov);
 

@@ -42,7 +42,7 @@
 #include "cli/cli.h"
 #include "game/bestresp.h"
 #include "game/plugin.h"
-#include "games/games.h"
+#include "game/registry.h"
 
 #define MAX_SET 32
 #define MAX_LIST 1024
@@ -56,6 +56,7 @@ typedef struct br_args {
     long N, m, T, samples, budget;
     unsigned long long seed;
     int N_given;
+    ts_cli_plugins plugins;
 } br_args;
 
 /* The swept parameter, if any: its name and values. */
@@ -76,6 +77,7 @@ typedef struct br_cmd {
     double qs[MAX_LIST];            /* [nq] beliefs                      */
     double others[MAX_LIST];        /* [N-1] --others reports            */
     int nm;
+    ts_registry *reg;               /* built-ins and --plugin's          */
     const ts_mechanism_type *mts[MAX_MECH];
     int n_kv;                       /* --set KEY=NUMBER, parsed once     */
     char set_key[MAX_SET + 1][64];  /* ... the swept key goes last       */
@@ -151,6 +153,9 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
     case ARGP_KEY_ARG:
         argp_error(state, "unexpected argument '%s'", arg);
         break;
+    case ARGP_KEY_INIT:
+        state->child_inputs[0] = &a->plugins;
+        break;
     case ARGP_KEY_END:
         ts_cli_arg_require(state, a->mech, "--mechanism");
         break;
@@ -160,6 +165,11 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
     return 0;
 }
 
+static const struct argp_child children[] = {
+    {&ts_cli_plugin_argp, 0, NULL, 0},
+    {0},
+};
+
 static const struct argp argp = {
     options, parse_opt, NULL,
     "Single-slot best responses: for each belief q, the report r* that "
@@ -167,7 +177,7 @@ static const struct argp argp = {
     "truthful others, and its gain over truthful reporting.  Prints TSV: "
     "q r_star abs_dev gain gain_ci (gain_ci is 0 when the expectation is "
     "exact).",
-    NULL, NULL, NULL,
+    children, NULL, NULL,
 };
 
 /* Comma-separated numbers in [0,1] into x[max]; the count, or -1 with a
@@ -278,6 +288,10 @@ static int parse_mechanisms(br_cmd *c)
     char mbuf[1024];
     snprintf(mbuf, sizeof mbuf, "%s", c->a.mech);
     c->nm = 0;
+    if (!(c->reg = ts_cli_registry(&c->a.plugins, &c->e))) {
+        fprintf(stderr, "truthsim best-response: %s\n", c->e.msg);
+        return c->e.code;
+    }
     for (char *sv = NULL, *tok = strtok_r(mbuf, ",", &sv); tok;
          tok = strtok_r(NULL, ",", &sv)) {
         if (c->nm == MAX_MECH) {
@@ -285,7 +299,7 @@ static int parse_mechanisms(br_cmd *c)
                             "%d mechanisms\n", MAX_MECH);
             return TS_EINPUT;
         }
-        if (!(c->mts[c->nm++] = ts_mechanism_find(tok, c->fb, &c->e))) {
+        if (!(c->mts[c->nm++] = ts_registry_mechanism(c->reg, tok, c->fb, &c->e))) {
             fprintf(stderr, "truthsim best-response: --mechanism: %s\n",
                     c->e.msg);
             return TS_EINPUT;
@@ -592,6 +606,9 @@ static int write_params(hid_t root, const br_cmd *c, hid_t ss)
                               swept, dims, swept ? &ss : NULL,
                               mt->params[i].doc) != TS_OK;
         }
+        /* The swept axis as the group's own coordinate (xarray group=). */
+        if (!bad && swept)
+            bad = ts_h5_link_scales(gm, 1, &ss);
         if (gm >= 0)
             H5Gclose(gm);
     }
@@ -607,7 +624,9 @@ static int write_attrs(hid_t root, const br_cmd *c, const char *command_line)
 {
     const ts_shape *g = &c->g;
     const ts_br_options *o = &c->o;
-    ts_provenance prov = {command_line};
+    char plugins[4096];
+    ts_registry_provenance(c->reg, plugins, sizeof plugins);
+    ts_provenance prov = {.command_line = command_line, .plugins = plugins};
     return ts_h5_attr_str(root, "name", "best_response") ||
            ts_h5_attr_str(root, "kind", "best-response") ||
            ts_h5_attr_long(root, "N", g->N) || ts_h5_attr_long(root, "m", g->m) ||
@@ -687,6 +706,7 @@ static void br_cmd_free(br_cmd *c)
     free(c->r);
     free(c->rstar);
     free(c->out);
+    ts_registry_free(c->reg);
     free(c);
 }
 

@@ -14,12 +14,15 @@
 #include "cli/args.h"
 #include "cli/cli.h"
 #include "cli/progress.h"
+#include "game/registry.h"
 
 typedef struct check_args {
     char *claims;
     const char *out;
     int threads;
     double scale;
+    char *mechs;
+    ts_cli_plugins plugins;
 } check_args;
 
 static const struct argp_option options[] = {
@@ -27,6 +30,8 @@ static const struct argp_option options[] = {
     {"output", 'o', "OUT.h5", 0, "Also write the rows to this HDF5 file", 0},
     {"threads", 'j', "K", 0, "OpenMP threads (results do not depend on it)", 0},
     {"scale", 's', "X", 0, "Replica counts times X (default 1; 0.25 for a quick look)", 0},
+    {"mechanism", 'M', "LIST", 0, "Mechanisms (comma-separated; built-in or "
+     "from --plugin) for the claim 'truthful', which is then the default", 0},
     {0},
 };
 
@@ -37,6 +42,8 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
     switch (key) {
     case 'c': a->claims = arg; break;
     case 'o': a->out = arg; break;
+    case 'M': a->mechs = arg; break;
+    case ARGP_KEY_INIT: state->child_inputs[0] = &a->plugins; break;
     case 'j': a->threads = ts_cli_arg_threads(state, arg); break;
     case 's':
         a->scale = strtod(arg, &end);
@@ -49,17 +56,23 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
     return 0;
 }
 
+static const struct argp_child children[] = {
+    {&ts_cli_plugin_argp, 0, NULL, 0},
+    {0},
+};
+
 static const struct argp argp = {
     options, parse_opt, NULL,
     "Run the paper's claims (SPEC section 5) and print PASS/FAIL for each. "
     "Claims: thm1, thm2, lemma1, eps_truthful (and the best-response claims "
     "where available). Rows marked 'finding' report a number the paper makes "
-    "no claim about (e.g. the share utility model).",
-    NULL, NULL, NULL,
+    "no claim about (e.g. the share utility model). With --mechanism: the "
+    "claim 'truthful' (r*(q) = q, Def. 2) for those mechanisms.",
+    children, NULL, NULL,
 };
 
 static int write_rows(const ts_claim_list *l, const char *path,
-                      const char *cmdline, ts_err *e)
+                      const char *cmdline, const char *plugins, ts_err *e)
 {
     ts_h5file f;
     int rc = ts_h5_create(&f, path, e);
@@ -101,7 +114,7 @@ static int write_rows(const ts_claim_list *l, const char *path,
                            "95% CI half-width (0 when exact)");
         bad |= ts_h5_write(f.id, "pass", H5T_NATIVE_INT32, pass, 1, &d, &s_row,
                            "1 pass, 0 fail, -1 finding (no claim asserted)");
-        ts_provenance prov = {cmdline};
+        ts_provenance prov = {.command_line = cmdline, .plugins = plugins};
         bad |= ts_provenance_write(f.id, &prov);
     }
     if (s_row >= 0)
@@ -116,10 +129,38 @@ static int write_rows(const ts_claim_list *l, const char *path,
     return ts_cli_h5_finish(&f, bad, path, "writing the check results", e);
 }
 
-int ts_cli_check(int argc, char **argv, const ts_cli_env *env)
+/* --mechanism's names, each full feedback if there is one of that name,
+ * else limited, into subj[] (NULL-terminated); 0 or -1 with a message. */
+static int find_subjects(char *list, const ts_registry *reg,
+                         const ts_mechanism_type **subj, int max)
 {
-    check_args a = {NULL, NULL, 0, 1.0};
-    argp_parse(&argp, argc, argv, 0, NULL, &a);
+    int n = 0;
+    char *save = NULL;
+    for (char *tok = strtok_r(list, ",", &save); tok;
+         tok = strtok_r(NULL, ",", &save)) {
+        ts_err e;
+        ts_err_clear(&e);
+        const ts_mechanism_type *mt =
+            ts_registry_mechanism(reg, tok, TS_FULL, NULL);
+        if (!mt)
+            mt = ts_registry_mechanism(reg, tok, TS_LIMITED, &e);
+        if (!mt || n == max) {
+            fprintf(stderr, "truthsim check: --mechanism: %s\n",
+                    mt ? "too many mechanisms" : e.msg);
+            return -1;
+        }
+        subj[n++] = mt;
+    }
+    subj[n] = NULL;
+    return 0;
+}
+
+/* The claims (--claims, or `truthful` alone with --mechanism, or all but
+ * `truthful`), printed as they finish, and the file; the exit status. */
+static int check(check_args *pa, const ts_mechanism_type *const *subj,
+                 const ts_registry *reg, const ts_cli_env *env)
+{
+    check_args a = *pa;
     const char *ids[32];
     int n_ids = 0;
     char *save = NULL;
@@ -127,11 +168,15 @@ int ts_cli_check(int argc, char **argv, const ts_cli_env *env)
         for (char *tok = strtok_r(a.claims, ",", &save); tok && n_ids < 32;
              tok = strtok_r(NULL, ",", &save))
             ids[n_ids++] = tok;
+    } else if (subj) {
+        ids[n_ids++] = "truthful";
     } else {
+        /* `truthful` tests only what --mechanism names. */
         for (int k = 0; ts_claims[k].id && n_ids < 32; k++)
-            ids[n_ids++] = ts_claims[k].id;
+            if (strcmp(ts_claims[k].id, "truthful"))
+                ids[n_ids++] = ts_claims[k].id;
     }
-    ts_check_opts o = {a.threads, a.scale, env->stop, NULL};
+    ts_check_opts o = {a.threads, a.scale, env->stop, NULL, subj};
     ts_claim_list l = {0, 0, NULL};
     ts_err e;
     ts_err_clear(&e);
@@ -165,10 +210,33 @@ int ts_cli_check(int argc, char **argv, const ts_cli_env *env)
         nfail += l.rows[r].pass == 0;
     }
     printf("%d claims checked: %d passed, %d failed\n", npass + nfail, npass, nfail);
-    if (a.out && write_rows(&l, a.out, env->command_line, &e)) {
+    char plugins[4096];
+    ts_registry_provenance(reg, plugins, sizeof plugins);
+    if (a.out && write_rows(&l, a.out, env->command_line, plugins, &e)) {
         fprintf(stderr, "truthsim check: %s\n", e.msg);
         status = TS_EXIT_IO;
     }
     ts_claim_list_free(&l);
+    return status;
+}
+
+int ts_cli_check(int argc, char **argv, const ts_cli_env *env)
+{
+    check_args a = {NULL, NULL, 0, 1.0, NULL, {{0}, 0}};
+    argp_parse(&argp, argc, argv, 0, NULL, &a);
+    ts_err e;
+    ts_err_clear(&e);
+    ts_registry *reg = ts_cli_registry(&a.plugins, &e);
+    if (!reg) {
+        fprintf(stderr, "truthsim check: %s\n", e.msg);
+        return ts_cli_exit_code(e.code);
+    }
+    const ts_mechanism_type *subj[33] = {NULL};
+    if (a.mechs && find_subjects(a.mechs, reg, subj, 32)) {
+        ts_registry_free(reg);
+        return TS_EXIT_USAGE;
+    }
+    int status = check(&a, a.mechs ? subj : NULL, reg, env);
+    ts_registry_free(reg);
     return status;
 }

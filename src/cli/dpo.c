@@ -83,6 +83,7 @@ static const struct argp_option options[] = {
     {"quiet", 'q', 0, 0, "No progress line", 3},
     {"help", '?', 0, 0, "Give this help list", -1},
     {"usage", OPT_USAGE, 0, 0, "Give a short usage message", -1},
+    {"version", 'V', 0, 0, "Print program version", -1},
     {0, 0, 0, 0, 0, 0},
 };
 
@@ -205,6 +206,10 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
         return 0;
     case OPT_USAGE:
         argp_state_help(state, stdout, ARGP_HELP_USAGE);
+        c->done = 1;
+        return 0;
+    case 'V': /* as argp's own --version in the other commands (args.c) */
+        printf("%s\n", argp_program_version);
         c->done = 1;
         return 0;
     case ARGP_KEY_ARG:

@@ -8,11 +8,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/args.h"
 #include "cli/cli.h"
+#include "game/registry.h"
 #include "results/points.h"
 
 typedef struct merge_args {
     const char *dir, *out;
+    ts_cli_plugins plugins;
 } merge_args;
 
 static const struct argp_option options[] = {
@@ -25,6 +28,7 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
     merge_args *a = state->input;
     switch (key) {
     case 'o': a->out = arg; break;
+    case ARGP_KEY_INIT: state->child_inputs[0] = &a->plugins; break;
     case ARGP_KEY_ARG:
         if (a->dir)
             argp_error(state, "one directory at a time");
@@ -40,16 +44,22 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
     return 0;
 }
 
-static const struct argp argp = {
-    options, parse_opt, "OUT.h5.points",
-    "Merge the point files a run left in OUT.h5.points into one result file.",
-    NULL, NULL, NULL,
+static const struct argp_child children[] = {
+    {&ts_cli_plugin_argp, 0, NULL, 0},
+    {0},
 };
 
-int ts_cli_merge(int argc, char **argv, const ts_cli_env *env)
+static const struct argp argp = {
+    options, parse_opt, "OUT.h5.points",
+    "Merge the point files a run left in OUT.h5.points into one result file. "
+    "A run with --plugin needs the same --plugin here.",
+    children, NULL, NULL,
+};
+
+/* The points of a.dir into a.out; the exit status. */
+static int merge(const merge_args *pa, ts_registry *reg, const ts_cli_env *env)
 {
-    merge_args a = {NULL, NULL};
-    argp_parse(&argp, argc, argv, 0, NULL, &a);
+    merge_args a = *pa;
     ts_err e;
     ts_err_clear(&e);
     /* The experiment, from the first point file found. */
@@ -75,7 +85,8 @@ int ts_cli_merge(int argc, char **argv, const ts_cli_env *env)
     char *text = ts_point_experiment(first, &exp_path, &e);
     ts_experiment *x = NULL;
     /* Loaded under its original path, so names derived from it match. */
-    int rc = text ? ts_experiment_load(&x, exp_path, text, 0, NULL, &e) : TS_EIO;
+    int rc = text ? ts_experiment_load_reg(&x, exp_path, text, 0, NULL, reg, &e)
+                  : TS_EIO;
     free(text);
     free(exp_path);
     ts_sweep sw;
@@ -84,10 +95,13 @@ int ts_cli_merge(int argc, char **argv, const ts_cli_env *env)
     if (!rc)
         rc = ts_sweep_alloc(&sw, x, &e);
     if (!rc) {
-        rc = ts_experiment_hash(x, hash, &e);
+        rc = ts_cli_experiment_hash(x, reg, hash, &e);
         if (!rc)
             rc = ts_points_load(&sw, a.dir, hash, 0, &n, &e);
-        ts_provenance prov = {env->command_line};
+        char plugins[4096];
+        ts_registry_provenance(reg, plugins, sizeof plugins);
+        ts_provenance prov = {.command_line = env->command_line,
+                              .plugins = plugins};
         if (!rc)
             rc = ts_sweep_write(&sw, a.out, &prov, &e);
         ts_sweep_free(&sw);
@@ -99,4 +113,21 @@ int ts_cli_merge(int argc, char **argv, const ts_cli_env *env)
     }
     printf("%s: %ld points merged\n", a.out, n);
     return TS_EXIT_OK;
+}
+
+int ts_cli_merge(int argc, char **argv, const ts_cli_env *env)
+{
+    merge_args a;
+    memset(&a, 0, sizeof a);
+    argp_parse(&argp, argc, argv, 0, NULL, &a);
+    ts_err e;
+    ts_err_clear(&e);
+    ts_registry *reg = ts_cli_registry(&a.plugins, &e);
+    if (!reg) {
+        fprintf(stderr, "truthsim merge: %s\n", e.msg);
+        return ts_cli_exit_code(e.code);
+    }
+    int status = merge(&a, reg, env);
+    ts_registry_free(reg);
+    return status;
 }

@@ -87,7 +87,7 @@ static int write_file(const char *out, const char *const *names, int rows,
     bad |= ts_h5_write(f.id, "p_ahead_at_bound", H5T_NATIVE_DOUBLE, ahead, 3, d,
                        sc, "P(w_i >= w_k on a path at the bound's slot)") != TS_OK;
     bad |= ts_h5_attr_str(f.id, "name", "overtake");
-    ts_provenance prov = {env->command_line};
+    ts_provenance prov = {.command_line = env->command_line};
     bad |= ts_provenance_write(f.id, &prov);
     bad |= ts_h5_attr_long(f.id, "replicas", R);
     bad |= ts_h5_attr_long(f.id, "N", 5);

@@ -8,6 +8,7 @@
 
 #include "cli/args.h"
 #include "cli/cli.h"
+#include "game/registry.h"
 #include "games/games.h"
 #include "replay/replay.h"
 
@@ -19,6 +20,7 @@ typedef struct replay_args {
     char *set[MAX_SET];
     int n_set;
     unsigned long long seed;
+    ts_cli_plugins plugins;
 } replay_args;
 
 static const struct argp_option options[] = {
@@ -46,6 +48,9 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
             argp_error(state, "one REPORTS.csv at a time");
         a->csv = arg;
         break;
+    case ARGP_KEY_INIT:
+        state->child_inputs[0] = &a->plugins;
+        break;
     case ARGP_KEY_END:
         ts_cli_arg_require(state, a->mech, "--mechanism");
         ts_cli_arg_require(state, a->csv, "REPORTS.csv");
@@ -57,6 +62,11 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
     return 0;
 }
 
+static const struct argp_child children[] = {
+    {&ts_cli_plugin_argp, 0, NULL, 0},
+    {0},
+};
+
 static const struct argp argp = {
     options, parse_opt, "REPORTS.csv",
     "Run a mechanism on recorded reports. REPORTS.csv has a header naming at "
@@ -65,28 +75,29 @@ static const struct argp argp = {
     "With several mechanisms each gets a group with those datasets and the root "
     "compares them: final_regret, mean_loss with its bootstrap CI over slots, "
     "worker_rank, regret.",
-    NULL, NULL, NULL,
+    children, NULL, NULL,
 };
 
 /* The mechanisms named by --mechanism: NAME, a comma list, or `all` (every
  * mechanism of the feedback mode, in the registry's order). */
-static int parse_mechanisms(const char *arg, ts_feedback fb,
-                            const ts_mechanism_type **mt, int *n)
+static int parse_mechanisms(const ts_registry *reg, const char *arg,
+                            ts_feedback fb, const ts_mechanism_type **mt,
+                            int *n)
 {
     ts_err e;
     ts_err_clear(&e);
     *n = 0;
     if (!strcmp(arg, "all")) {
-        for (int k = 0; ts_mechanism_types[k] && *n < MAX_MECH; k++)
-            if (ts_mechanism_types[k]->feedback == fb)
-                mt[(*n)++] = ts_mechanism_types[k];
+        for (int k = 0; k < reg->n_mech && *n < MAX_MECH; k++)
+            if (reg->mech[k]->feedback == fb)
+                mt[(*n)++] = reg->mech[k];
         return TS_EXIT_OK;
     }
     char buf[512];
     snprintf(buf, sizeof buf, "%s", arg);
     for (char *save = NULL, *tok = strtok_r(buf, ",", &save); tok;
          tok = strtok_r(NULL, ",", &save)) {
-        const ts_mechanism_type *t = ts_mechanism_find(tok, fb, &e);
+        const ts_mechanism_type *t = ts_registry_mechanism(reg, tok, fb, &e);
         if (!t) {
             fprintf(stderr, "truthsim replay: --mechanism: %s\n", e.msg);
             return TS_EXIT_USAGE;
@@ -188,9 +199,10 @@ static void print_summary(const ts_replay_summary *s,
 
 /* Run every mechanism on rp; write one §7.1 file (one mechanism named) or
  * the comparison file.  Nothing is written unless every run succeeded. */
-static int run_all(const replay_args *a, const ts_reports *rp,
-                   const ts_mechanism_type *const *mt, int n,
-                   const ts_params *par, int compare, const ts_cli_env *env)
+static int run_all(const replay_args *a, const ts_registry *reg,
+                   const ts_reports *rp, const ts_mechanism_type *const *mt,
+                   int n, const ts_params *par, int compare,
+                   const ts_cli_env *env)
 {
     ts_err e;
     ts_err_clear(&e);
@@ -207,6 +219,8 @@ static int run_all(const replay_args *a, const ts_reports *rp,
     else if (!rc && !(rc = ts_replay_summarise(out, n, a->seed, &sum, &e)))
         rc = ts_replay_write_many(out, mt, n, &sum, rp, a->seed, a->csv,
                                   env->command_line, a->out, &e);
+    if (!rc)
+        rc = ts_cli_provenance_plugins(reg, a->out, &e);
     if (rc)
         fprintf(stderr, "truthsim replay: %s\n", e.msg);
     for (int k = 0; !rc && k < n; k++)
@@ -227,39 +241,56 @@ static int run_all(const replay_args *a, const ts_reports *rp,
     return ts_cli_exit_code(rc);
 }
 
-int ts_cli_replay(int argc, char **argv, const ts_cli_env *env)
+/* Everything after the options, with the registry of built-ins and
+ * --plugin files. */
+static int replay(replay_args *a, const ts_registry *reg,
+                  const ts_cli_env *env)
 {
-    replay_args a;
-    memset(&a, 0, sizeof a);
-    a.seed = 1;
-    argp_parse(&argp, argc, argv, 0, NULL, &a);
     ts_feedback fb = TS_FULL;
-    if (a.feedback && !strcmp(a.feedback, "limited"))
+    if (a->feedback && !strcmp(a->feedback, "limited"))
         fb = TS_LIMITED;
-    else if (a.feedback && strcmp(a.feedback, "full")) {
+    else if (a->feedback && strcmp(a->feedback, "full")) {
         fprintf(stderr, "truthsim replay: --feedback %s: must be full or limited\n",
-                a.feedback);
+                a->feedback);
         return TS_EXIT_USAGE;
     }
     const ts_mechanism_type *mt[MAX_MECH];
     ts_params par[MAX_MECH];
-    int n, rc = parse_mechanisms(a.mech, fb, mt, &n);
-    if (rc || (rc = apply_sets(&a, mt, n, par)))
+    int n, rc = parse_mechanisms(reg, a->mech, fb, mt, &n);
+    if (rc || (rc = apply_sets(a, mt, n, par)))
         return rc;
-    if (a.selected && fb != TS_LIMITED) {
+    if (a->selected && fb != TS_LIMITED) {
         fprintf(stderr, "truthsim replay: --selected needs --feedback limited\n");
         return TS_EXIT_USAGE;
     }
     ts_err e;
     ts_err_clear(&e);
     ts_reports rp;
-    rc = ts_reports_read_csv(&rp, a.csv, &e);
+    rc = ts_reports_read_csv(&rp, a->csv, &e);
     if (rc) {
         fprintf(stderr, "truthsim replay: %s\n", e.msg);
         return ts_cli_exit_code(rc);
     }
-    const int compare = n > 1 || !strcmp(a.mech, "all");
-    rc = run_all(&a, &rp, mt, n, par, compare, env);
+    const int compare = n > 1 || !strcmp(a->mech, "all");
+    rc = run_all(a, reg, &rp, mt, n, par, compare, env);
     ts_reports_free(&rp);
     return rc;
+}
+
+int ts_cli_replay(int argc, char **argv, const ts_cli_env *env)
+{
+    replay_args a;
+    memset(&a, 0, sizeof a);
+    a.seed = 1;
+    argp_parse(&argp, argc, argv, 0, NULL, &a);
+    ts_err e;
+    ts_err_clear(&e);
+    ts_registry *reg = ts_cli_registry(&a.plugins, &e);
+    if (!reg) {
+        fprintf(stderr, "truthsim replay: %s\n", e.msg);
+        return ts_cli_exit_code(e.code);
+    }
+    int status = replay(&a, reg, env);
+    ts_registry_free(reg);
+    return status;
 }

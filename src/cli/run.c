@@ -22,6 +22,7 @@
 #include "results/points.h"
 #include "cli/progress.h"
 #include "results/results.h"
+#include "game/registry.h"
 
 #define MAX_SET 64
 
@@ -36,6 +37,7 @@ typedef struct run_args {
     int force;
     int timing;
     int generic;
+    ts_cli_plugins plugins;
 } run_args;
 
 static const struct argp_option options[] = {
@@ -77,6 +79,9 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
     case 'G':
         a->generic = 1;
         break;
+    case ARGP_KEY_INIT:
+        state->child_inputs[0] = &a->plugins;
+        break;
     case ARGP_KEY_ARG:
         if (a->exp_path)
             argp_error(state, "one experiment file at a time");
@@ -88,6 +93,11 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
     return 0;
 }
 
+static const struct argp_child children[] = {
+    {&ts_cli_plugin_argp, 0, NULL, 0},
+    {0},
+};
+
 static const struct argp argp = {
     options, parse_opt, "[EXPERIMENT.yaml]",
     "Run an experiment: every grid point, mechanism and strategy, replicas in "
@@ -96,7 +106,7 @@ static const struct argp argp = {
     "skipping finished points (truthsim merge rebuilds OUT.h5 from them). "
     "Without a file, runs the embedded default: the paper's Fig. 7 at a "
     "reduced replica count.",
-    NULL, NULL, NULL,
+    children, NULL, NULL,
 };
 
 typedef struct run_clock {
@@ -107,6 +117,7 @@ typedef struct run_clock {
 typedef struct run_state {
     run_args a;
     const ts_cli_env *env;
+    ts_registry *reg;         /* built-ins + --plugin + `plugins:`      */
     ts_experiment *x;
     ts_sweep sw;
     int have_sweep;
@@ -127,6 +138,7 @@ static void run_state_free(run_state *s)
     if (s->have_sweep)
         ts_sweep_free(&s->sw);
     ts_experiment_free(s->x);
+    ts_registry_free(s->reg);
 }
 
 /* argv into s->a; --replicas and --seed become --set, applied last so
@@ -148,9 +160,12 @@ static void parse_args(run_state *s, int argc, char **argv)
 static int prepare(run_state *s)
 {
     run_args *a = &s->a;
-    int rc = ts_experiment_load(&s->x, a->exp_path,
-                                a->exp_path ? NULL : ts_default_experiment,
-                                a->n_set, a->set, &s->e);
+    s->reg = ts_cli_registry(&a->plugins, &s->e);
+    if (!s->reg)
+        return s->e.code;
+    int rc = ts_experiment_load_reg(&s->x, a->exp_path,
+                                    a->exp_path ? NULL : ts_default_experiment,
+                                    a->n_set, a->set, s->reg, &s->e);
     if (rc)
         return rc;
     if (!a->out) {
@@ -162,7 +177,7 @@ static int prepare(run_state *s)
         return rc;
     s->have_sweep = 1;
     ts_points_dir(a->out, s->dir, sizeof s->dir);
-    rc = ts_experiment_hash(s->x, s->hash, &s->e);
+    rc = ts_cli_experiment_hash(s->x, s->reg, s->hash, &s->e);
     if (!rc)
         rc = ts_points_load(&s->sw, s->dir, s->hash, a->force, &s->resumed,
                             &s->e);
@@ -266,7 +281,9 @@ static int run_worker(run_state *s)
 /* Merge the sweep into OUT.h5; the exit status so far. */
 static int write_result(run_state *s, double t_start)
 {
-    ts_provenance prov = {s->env->command_line};
+    char plugins[4096];
+    ts_registry_provenance(s->reg, plugins, sizeof plugins);
+    ts_provenance prov = {s->env->command_line, plugins};
     ts_err we;
     ts_err_clear(&we);
     double t_merge = ts_now();

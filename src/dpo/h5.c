@@ -14,14 +14,31 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/h5util.h"
 #include "base/provenance.h"
 
 #define COMMAND_LINE "command_line"
 
-static int put_series(hid_t f, const char *name, const double *x, int n)
+/* A series over epochs 1..n, with that coordinate as its dimension scale
+ * (`scale`, named epoch or sft_epoch), so xarray names the axis. */
+static int put_series(hid_t f, const char *name, const double *x, int n,
+                      const char *scale)
 {
     hsize_t dims[1] = {(hsize_t)n};
-    return H5LTmake_dataset_double(f, name, 1, dims, x) < 0;
+    long *ep = malloc((size_t)(n > 0 ? n : 1) * sizeof *ep);
+    if (!ep)
+        return 1;
+    for (int i = 0; i < n; i++)
+        ep[i] = i + 1;
+    hid_t sc = H5Lexists(f, scale, H5P_DEFAULT) > 0
+                   ? H5Dopen2(f, scale, H5P_DEFAULT)
+                   : ts_h5_scale_long(f, scale, ep, (size_t)n);
+    free(ep);
+    int bad = sc < 0 || ts_h5_write(f, name, H5T_NATIVE_DOUBLE, x, 1, dims,
+                                    &sc, NULL) != TS_OK;
+    if (sc >= 0)
+        H5Dclose(sc);
+    return bad;
 }
 
 /* The "command_line" entry of attrs, or NULL. */
@@ -51,7 +68,7 @@ int ts_dpo_write_h5(const char *path, const ts_dpo_metrics *metrics,
     hid_t f = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
     int bad = f < 0;
     if (!bad) {
-        ts_provenance prov = {command_line(attrs, nattrs)};
+        ts_provenance prov = {.command_line = command_line(attrs, nattrs)};
         bad = ts_provenance_write(f, &prov) != 0;
         static const char *const names[5] = {"loss", "rewards_chosen",
                                              "rewards_rejected",
@@ -65,10 +82,10 @@ int ts_dpo_write_h5(const char *path, const ts_dpo_metrics *metrics,
                                      m->rewards_margin};
                 col[i] = v[k];
             }
-            bad = put_series(f, names[k], col, epochs);
+            bad = put_series(f, names[k], col, epochs, "epoch");
         }
         if (!bad && sft_epochs > 0)
-            bad = put_series(f, "sft_loss", sft_loss, sft_epochs);
+            bad = put_series(f, "sft_loss", sft_loss, sft_epochs, "sft_epoch");
         if (!bad && ev) {
             double n = (double)ev->n;
             bad = H5LTset_attribute_double(f, "/", "test_accuracy",

@@ -82,6 +82,9 @@ typedef struct ts_experiment {
     int n_axes;
     ts_axis axes[TS_MAX_AXES];
     long n_points;
+    /* Where names were looked up (NULL: the built-ins); `plugins:` loaded
+     * into it.  Not owned: the caller's registry outlives x. */
+    struct ts_registry *reg;
 } ts_experiment;
 
 /* One grid point, fully resolved: shape, noise, every owner's parameters
@@ -102,6 +105,13 @@ typedef struct ts_point {
  * (path then only names it in messages).  set: n_set "KEY=VALUE" strings. */
 int ts_experiment_load(ts_experiment **out, const char *path, const char *text,
                        int n_set, char *const *set, ts_err *e);
+/* The same, names looked up in reg (game/registry.h; NULL: the built-ins
+ * only).  The experiment's `plugins: [a.so, ...]` key loads those files
+ * into reg first, each path relative to the experiment file's directory;
+ * without a registry that key is refused. */
+int ts_experiment_load_reg(ts_experiment **out, const char *path,
+                           const char *text, int n_set, char *const *set,
+                           struct ts_registry *reg, ts_err *e);
 void ts_experiment_free(ts_experiment *x);
 
 /* Resolve point idx (0 <= idx < n_points). */

@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "games/games.h"
+#include "game/registry.h"
 #include "strategies/strategies.h"
 
 /* The engine's own keys; everything else is a parameter some vtable of the
@@ -24,7 +24,7 @@
 static const char *const engine_keys[] = {
     "name", "description", "feedback", "population", "mechanisms",
     "mechanism", "strategy", "strategies", "N", "m", "m_min", "T", "epsilon", "replicas",
-    "seed", "trajectory", "utility", "gain_axis", NULL,
+    "seed", "trajectory", "utility", "gain_axis", "plugins", NULL,
 };
 
 /* Numeric engine keys that may be axes, in enumeration order. */
@@ -173,6 +173,38 @@ static int interpret_feedback(ts_experiment *x, ts_err *e)
     return TS_OK;
 }
 
+/* plugins: [a.so, ...] -- loaded into the caller's registry before any
+ * name is looked up; a relative path is relative to the experiment file,
+ * so an experiment and its plugin travel together. */
+static int interpret_plugins(ts_experiment *x, ts_err *e)
+{
+    char where[400], path[1024];
+    const ts_value *v = ts_experiment_value(x, "plugins");
+    if (!v)
+        return TS_OK;
+    int rc = want_string(x, v, 1, e);
+    if (rc)
+        return rc;
+    ts_value_where(x, v, where, sizeof where);
+    if (!x->reg)
+        return TS_ERROR(e, TS_EINPUT, "%s'plugins' needs a registry to load "
+                        "into (ts_experiment_load_reg)", where);
+    const char *slash = strrchr(x->path, '/');
+    int dir = v->line && slash ? (int)(slash - x->path) + 1 : 0;
+    for (int k = 0; k < v->n; k++) {
+        const char *f = v->s[k];
+        int w = snprintf(path, sizeof path, "%.*s%s", f[0] == '/' ? 0 : dir,
+                         x->path, f);
+        if (w < 0 || (size_t)w >= sizeof path)
+            return TS_ERROR(e, TS_EINPUT, "%splugin path too long", where);
+        ts_err sub;
+        ts_err_clear(&sub);
+        if (ts_registry_load(x->reg, path, &sub))
+            return TS_ERROR(e, TS_EINPUT, "%s%s", where, sub.msg);
+    }
+    return TS_OK;
+}
+
 static int interpret_population(ts_experiment *x, ts_err *e)
 {
     char where[400];
@@ -186,7 +218,7 @@ static int interpret_population(ts_experiment *x, ts_err *e)
     }
     ts_err sub;
     ts_err_clear(&sub);
-    x->pop = ts_population_find(pop, &sub);
+    x->pop = ts_registry_population(x->reg, pop, &sub);
     if (!x->pop) {
         ts_value_where(x, v, where, sizeof where);
         return TS_ERROR(e, TS_EINPUT, "%s%s", where, sub.msg);
@@ -223,7 +255,7 @@ static int interpret_mechanisms(ts_experiment *x, ts_err *e)
     ts_err sub;
     for (int k = 0; k < mv->n; k++) {
         ts_err_clear(&sub);
-        x->mech[k] = ts_mechanism_find(mv->s[k], x->feedback, &sub);
+        x->mech[k] = ts_registry_mechanism(x->reg, mv->s[k], x->feedback, &sub);
         if (!x->mech[k]) {
             ts_value_where(x, mv, where, sizeof where);
             return TS_ERROR(e, TS_EINPUT, "%s%s", where, sub.msg);
@@ -271,7 +303,7 @@ static int strategy_profiles(ts_experiment *x, const ts_value *v,
                         where, v->key, per_worker ? TS_MAX_PROFILE : TS_MAX_STRAT);
     for (int k = 0; k < v->n; k++) {
         ts_err_clear(&sub);
-        const ts_strategy_type *t = ts_strategy_find(v->s[k], &sub);
+        const ts_strategy_type *t = ts_registry_strategy(x->reg, v->s[k], &sub);
         if (!t)
             return TS_ERROR(e, TS_EINPUT, "%s%s", where, sub.msg);
         int idx = strat_index(x, t);
@@ -555,6 +587,8 @@ int ts_experiment_interpret(ts_experiment *x, ts_err *e)
     int rc = interpret_name(x, e);
     if (!rc)
         rc = interpret_feedback(x, e);
+    if (!rc)
+        rc = interpret_plugins(x, e);
     if (!rc)
         rc = interpret_population(x, e);
     if (!rc)

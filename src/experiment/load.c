@@ -80,10 +80,18 @@ static char *read_file(const char *path, ts_err *e)
 int ts_experiment_load(ts_experiment **out, const char *path, const char *text,
                        int n_set, char *const *set, ts_err *e)
 {
+    return ts_experiment_load_reg(out, path, text, n_set, set, NULL, e);
+}
+
+int ts_experiment_load_reg(ts_experiment **out, const char *path,
+                           const char *text, int n_set, char *const *set,
+                           struct ts_registry *reg, ts_err *e)
+{
     *out = NULL;
     ts_experiment *x = calloc(1, sizeof *x);
     if (!x)
         return TS_ERROR(e, TS_ENOMEM, "out of memory");
+    x->reg = reg;
     x->path = strdup(path ? path : "<default>");
     x->source = text ? strdup(text) : read_file(path, e);
     if (!x->path || !x->source) {

@@ -126,7 +126,7 @@ static int write_mech_attrs(hid_t loc, const ts_replay_out *o,
 static int write_input_attrs(hid_t root, const ts_reports *rp, uint64_t seed,
                              const char *input_path, const char *command_line)
 {
-    const ts_provenance prov = {command_line};
+    const ts_provenance prov = {.command_line = command_line};
     int bad = ts_provenance_write(root, &prov);
     bad |= ts_h5_attr_long(root, "seed", (long)seed);
     bad |= ts_h5_attr_str(root, "input_sha256", rp->sha256);

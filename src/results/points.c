@@ -108,7 +108,7 @@ int ts_point_write(const ts_sweep *sw, long p, const char *path,
         bad |= ts_h5_attr_str(h.id, "experiment", canon);
         bad |= ts_h5_attr_str(h.id, "experiment_source", sw->x->source);
         bad |= ts_h5_attr_str(h.id, "experiment_path", sw->x->path);
-        const ts_provenance prov = {command_line};
+        const ts_provenance prov = {.command_line = command_line};
         bad |= ts_provenance_write(h.id, &prov);
     }
     free(canon);

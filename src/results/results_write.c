@@ -303,6 +303,15 @@ static int write_trajectories(const ts_sweep *sw, hid_t root,
     return bad;
 }
 
+/* The grid axis swept under the bare name of a parameter, or -1. */
+static int param_axis(const ts_experiment *x, const char *name)
+{
+    for (int k = 0; k < x->n_axes; k++)
+        if (!strcmp(x->axes[k].val->key, name))
+            return k;
+    return -1;
+}
+
 /* The group params/<owner>/<name>: one value per grid point. */
 static int write_param_group(const ts_sweep *sw, hid_t g, const char *owner,
                              const ts_param_spec *params, int n_params,
@@ -314,11 +323,29 @@ static int write_param_group(const ts_sweep *sw, hid_t g, const char *owner,
     for (int i = 0; !bad && i < n_params; i++) {
         if (params[i].flags & TS_PARAM_VEC)
             continue; /* list parameters (`bands`) are in the experiment text */
+        int k = param_axis(sw->x, params[i].name);
+        if (k >= 0) {
+            /* Swept under its own name: its value is the axis, so it is
+             * written over that axis alone (xarray refuses a variable named
+             * as one of several dimensions it spans). */
+            long stride = 1;
+            for (int a = k + 1; a < sw->x->n_axes; a++)
+                stride *= sw->x->axes[a].val->n;
+            for (hsize_t j = 0; j < dp->d[k]; j++)
+                tmp[j] = vals[(size_t)j * (size_t)stride * row_stride + (size_t)i];
+            bad |= ts_h5_write(go, params[i].name, H5T_NATIVE_DOUBLE, tmp, 1,
+                               &dp->d[k], &dp->s[k], params[i].doc) != TS_OK;
+            continue;
+        }
         for (long p = 0; p < sw->n_points; p++)
             tmp[p] = vals[(size_t)p * row_stride + (size_t)i];
         bad |= ts_h5_write(go, params[i].name, H5T_NATIVE_DOUBLE, tmp, dp->rank,
                            dp->d, dp->s, params[i].doc) != TS_OK;
     }
+    /* The axes as the group's own coordinates, after the parameters: a
+     * swept parameter is its own axis and keeps its name. */
+    if (!bad)
+        bad = ts_h5_link_scales(go, dp->rank, dp->s);
     if (go >= 0)
         H5Gclose(go);
     return bad;

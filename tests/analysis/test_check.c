@@ -112,7 +112,7 @@ static void prop1_fails_for_absolute_loss(void **unused)
     (void)unused;
     ts_mechanism_type bad = make_abs();
     const ts_mechanism_type *replace[] = {&bad, NULL};
-    ts_check_opts o = {1, 0.25, NULL, replace};
+    ts_check_opts o = {1, 0.25, NULL, replace, NULL};
     ts_claim_list l = {0, 0, NULL};
     ts_err e;
     ts_err_clear(&e);
@@ -130,10 +130,41 @@ static void prop1_fails_for_absolute_loss(void **unused)
     ts_claim_list_free(&l);
 }
 
+/* `truthful` (Def. 2) tests exactly its subjects: ours passes at m = 1
+ * and 3, the absolute-loss rule fails at both with |r* - q| = 0.45 (its
+ * best response is extreme), and no subjects give no rows. */
+static void truthful_tests_its_subjects(void **unused)
+{
+    (void)unused;
+    ts_mechanism_type bad = make_abs();
+    bad.name = "abs";
+    const ts_mechanism_type *subj[] = {&ts_mech_ours, &bad, NULL};
+    ts_check_opts o = {1, 1, NULL, NULL, subj};
+    ts_claim_list l = {0, 0, NULL};
+    ts_err e;
+    ts_err_clear(&e);
+    assert_int_equal(ts_check_claim("truthful", &o, &l, &e), TS_OK);
+    assert_int_equal(l.n, 8); /* 2 mechanisms x m = 1, 3 x 2 utilities */
+    int ours_pass = 0, abs_fail = 0;
+    for (int k = 0; k < l.n; k++) {
+        const ts_claim_row *r = &l.rows[k];
+        ours_pass += !strcmp(r->mechanism, "ours") && r->pass == 1;
+        abs_fail += !strcmp(r->mechanism, "abs") && r->pass == 0 &&
+                    fabs(r->value - 0.45) < 1e-6;
+    }
+    assert_int_equal(ours_pass, 2);
+    assert_int_equal(abs_fail, 2);
+    ts_claim_list_free(&l);
+    ts_check_opts none = {1, 1, NULL, NULL, NULL};
+    assert_int_equal(ts_check_claim("truthful", &none, &l, &e), TS_OK);
+    assert_int_equal(l.n, 0);
+    ts_claim_list_free(&l);
+}
+
 static void registered_ours_passes(void **unused)
 {
     (void)unused;
-    ts_check_opts o = {1, 0.25, NULL, NULL};
+    ts_check_opts o = {1, 0.25, NULL, NULL, NULL};
     ts_claim_list l = {0, 0, NULL};
     ts_err e;
     ts_err_clear(&e);
@@ -152,7 +183,7 @@ static void registered_ours_passes(void **unused)
 static void wsu_truthful_under_share(void **unused)
 {
     (void)unused;
-    ts_check_opts o = {1, 1, NULL, NULL};
+    ts_check_opts o = {1, 1, NULL, NULL, NULL};
     ts_claim_list l = {0, 0, NULL};
     ts_err e;
     ts_err_clear(&e);
@@ -173,13 +204,14 @@ static void wsu_truthful_under_share(void **unused)
 }
 
 /* The table (claims.c): the thirteen ids of SPEC §5 in the order `truthsim
- * check` runs them, each once, each with a function. */
+ * check` runs them, each once, each with a function; then `truthful`,
+ * which tests the mechanisms `check --mechanism` names. */
 static void claim_table(void **unused)
 {
     (void)unused;
     static const char *const want[] = {"prop1", "prop3a", "prop4", "lemma2",
-        "lemma4", "lemma1", "wsu_ic", "eps_truthful", "thm1", "thm2", "prop2", "prop3b",
-        "drift"};
+        "lemma4", "lemma1", "wsu_ic", "eps_truthful", "thm1", "thm2", "prop2",
+        "prop3b", "drift", "truthful"};
     const int n = (int)(sizeof want / sizeof want[0]);
     int k = 0;
     for (; ts_claims[k].id; k++) {
@@ -193,7 +225,7 @@ static void claim_table(void **unused)
 static void unknown_claim(void **unused)
 {
     (void)unused;
-    ts_check_opts o = {1, 1, NULL, NULL};
+    ts_check_opts o = {1, 1, NULL, NULL, NULL};
     ts_claim_list l = {0, 0, NULL};
     ts_err e;
     ts_err_clear(&e);
@@ -209,6 +241,7 @@ int main(void)
         cmocka_unit_test(prop1_fails_for_absolute_loss),
         cmocka_unit_test(registered_ours_passes),
         cmocka_unit_test(wsu_truthful_under_share),
+        cmocka_unit_test(truthful_tests_its_subjects),
         cmocka_unit_test(claim_table),
         cmocka_unit_test(unknown_claim),
     };

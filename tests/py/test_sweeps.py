@@ -115,6 +115,29 @@ def mpirun(np_, *args, timeout=600):
                           capture_output=True, text=True, env=env, timeout=timeout)
 
 
+def test_mpi_runs_a_plugin():
+    # Every rank loads the plugin itself: same bits as one process, and the
+    # file names the plugin (tests/game/plugin_fixture.c: uniform, oracle,
+    # halfway; the uniform mechanism's loss is 0.0625 T exactly).
+    plug = os.environ.get("TS_FIXTURE_OK")
+    if not MPI or not plug:
+        print("skip: truthsim-mpi or the fixture plugin not built")
+        return
+    exp = write(os.path.join(D, "plugin.yaml"),
+                "name: plugin\npopulation: oracle\nstrategy: halfway\n"
+                "mechanisms: [uniform, ours]\nN: 3\nm: 2\nT: [40, 60]\n"
+                "replicas: 8\nseed: 2\n")
+    one = os.path.join(D, "plugin-one.h5")
+    run("run", "-q", "--plugin", plug, exp, "-o", one)
+    out = os.path.join(D, "plugin-mpi.h5")
+    p = mpirun(2, "-q", "--plugin", plug, exp, "-o", out, "--threads", "1")
+    assert p.returncode == 0, p.stderr
+    with h5py.File(one, "r") as a, h5py.File(out, "r") as b:
+        assert np.array_equal(a["regret"][...], b["regret"][...])
+        assert np.array_equal(a["platform_loss"][...], b["platform_loss"][...])
+        assert b.attrs["plugins"].startswith(plug + " sha256:")
+
+
 def test_mpi_ranks_give_the_same_bits():
     if not MPI:
         print("skip: truthsim-mpi not built")
