@@ -46,6 +46,11 @@ extern const ts_population_type *const ts_population_types[];
  * names if there is none. */
 const ts_mechanism_type *ts_mechanism_find(const char *name,
                                            ts_feedback feedback, ts_err *e);
+/* The same lookup over the first n entries of arr (or up to its NULL):
+ * a per-process registry's mechanisms, plugins included. */
+const ts_mechanism_type *ts_mechanism_lookup(const ts_mechanism_type *const *arr,
+                                             int n, const char *name,
+                                             ts_feedback feedback, ts_err *e);
 const ts_population_type *ts_population_find(const char *name, ts_err *e);
 
 #endif

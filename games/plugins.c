@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "base/readfile.h"
+#include "base/registry_util.h"
 #include "base/sha256.h"
 #include "games/games.h"
 #include "strategies/strategies.h"
@@ -178,47 +179,15 @@ const ts_mechanism_type *ts_registry_mechanism(const ts_registry *r,
 {
     if (!r)
         return ts_mechanism_find(name, feedback, e);
-    char valid[1024] = "";
-    size_t used = 0;
-    for (int k = 0; k < r->n_mech; k++) {
-        const ts_mechanism_type *t = r->mech[k];
-        if (t->feedback != feedback)
-            continue;
-        if (!strcmp(t->name, name))
-            return t;
-        int w = snprintf(valid + used, sizeof valid - used, "%s%s",
-                         used ? ", " : "", t->name);
-        if (w > 0 && (size_t)w < sizeof valid - used)
-            used += (size_t)w;
-    }
-    TS_ERROR(e, TS_EINPUT, "unknown %s-feedback mechanism '%s' (valid: %s)",
-             feedback == TS_FULL ? "full" : "limited", name, valid);
-    return NULL;
+    return ts_mechanism_lookup(r->mech, r->n_mech, name, feedback, e);
 }
-
-#define FIND_OWNER(arr, n, name, what, e)                                     \
-    do {                                                                      \
-        char valid_[1024] = "";                                               \
-        size_t used_ = 0;                                                     \
-        for (int k_ = 0; k_ < (n); k_++) {                                    \
-            if (!strcmp((arr)[k_]->name, (name)))                             \
-                return (arr)[k_];                                             \
-            int w_ = snprintf(valid_ + used_, sizeof valid_ - used_, "%s%s",  \
-                              k_ ? ", " : "", (arr)[k_]->name);               \
-            if (w_ > 0 && (size_t)w_ < sizeof valid_ - used_)                 \
-                used_ += (size_t)w_;                                          \
-        }                                                                     \
-        TS_ERROR((e), TS_EINPUT, "unknown %s '%s' (valid: %s)", (what),       \
-                 (name), valid_);                                             \
-        return NULL;                                                          \
-    } while (0)
 
 const ts_population_type *ts_registry_population(const ts_registry *r,
                                                  const char *name, ts_err *e)
 {
     if (!r)
         return ts_population_find(name, e);
-    FIND_OWNER(r->pop, r->n_pop, name, "population", e);
+    TS_REGISTRY_FIND_N(r->pop, r->n_pop, name, "population", e);
 }
 
 const ts_strategy_type *ts_registry_strategy(const ts_registry *r,
@@ -226,7 +195,7 @@ const ts_strategy_type *ts_registry_strategy(const ts_registry *r,
 {
     if (!r)
         return ts_strategy_find(name, e);
-    FIND_OWNER(r->strat, r->n_strat, name, "strategy", e);
+    TS_REGISTRY_FIND_N(r->strat, r->n_strat, name, "strategy", e);
 }
 
 const ts_plugin_file *ts_registry_origin(const ts_registry *r, int kind,

@@ -3,6 +3,7 @@
  * name); lookup matches name and mode. */
 #include "games/games.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,13 +42,14 @@ const ts_population_type *const ts_population_types[] = {
     NULL,
 };
 
-const ts_mechanism_type *ts_mechanism_find(const char *name,
-                                           ts_feedback feedback, ts_err *e)
+const ts_mechanism_type *ts_mechanism_lookup(const ts_mechanism_type *const *arr,
+                                             int n, const char *name,
+                                             ts_feedback feedback, ts_err *e)
 {
-    char valid[512] = "";
+    char valid[1024] = "";
     size_t used = 0;
-    for (int k = 0; ts_mechanism_types[k]; k++) {
-        const ts_mechanism_type *t = ts_mechanism_types[k];
+    for (int k = 0; k < n && arr[k]; k++) {
+        const ts_mechanism_type *t = arr[k];
         if (t->feedback != feedback)
             continue;
         if (strcmp(t->name, name) == 0)
@@ -60,6 +62,12 @@ const ts_mechanism_type *ts_mechanism_find(const char *name,
     TS_ERROR(e, TS_EINPUT, "unknown %s-feedback mechanism '%s' (valid: %s)",
              feedback == TS_FULL ? "full" : "limited", name, valid);
     return NULL;
+}
+
+const ts_mechanism_type *ts_mechanism_find(const char *name,
+                                           ts_feedback feedback, ts_err *e)
+{
+    return ts_mechanism_lookup(ts_mechanism_types, INT_MAX, name, feedback, e);
 }
 
 const ts_population_type *ts_population_find(const char *name, ts_err *e)

@@ -131,29 +131,41 @@ static int br_max_dev(br_setup *b, double eps, ts_br_utility u, double *dev,
     return TS_OK;
 }
 
-int ts_claim_prop1(const ts_check_opts *o, ts_claim_list *out, ts_err *e)
+/* Rows "max over q of |r* - q|" for mt at each m of ms, both utility
+ * models; the one asserted (<= 1e-6) is `asserted`, the other a finding.
+ * Prop. 1 (ours), Def. 2 for any mechanism (`truthful`) and Freeman et
+ * al.'s WSU (`wsu_ic`) are this check with another subject. */
+static int rstar_is_q(const ts_mechanism_type *mt, const char *claim,
+                      const char *label, const int *ms, size_t n_m,
+                      ts_br_utility asserted, ts_claim_list *out, ts_err *e)
 {
-    const ts_mechanism_type *mt = ts_claim_mech(o, "ours", TS_FULL, e);
-    if (!mt)
-        return TS_EINVAL;
-    static const int ms[] = {1, 3, 20};
-    for (size_t k = 0; k < sizeof ms / sizeof ms[0]; k++) {
+    for (size_t k = 0; k < n_m; k++) {
         br_setup b;
         int rc = br_open(&b, mt, ms[k], NULL, e);
         for (int u = 0; !rc && u < 2; u++) {
             double dev;
             rc = br_max_dev(&b, 0, (ts_br_utility)u, &dev, e);
+            const int on = (ts_br_utility)u == asserted;
             if (!rc)
-                ts_claim_add(out, "prop1", mt->name, dev, 1e-6, 0, u ? "" : "<=",
-                        u ? -1 : dev <= 1e-6,
-                        "max over q of |r* - q|, %s utility, m=%d",
-                        u ? "share" : "weight", ms[k]);
+                ts_claim_add(out, claim, label, dev, 1e-6, 0, on ? "<=" : "",
+                             on ? dev <= 1e-6 : -1,
+                             "max over q of |r* - q|, %s utility, m=%d",
+                             u ? "share" : "weight", ms[k]);
         }
         br_free(&b);
         if (rc)
             return rc;
     }
     return TS_OK;
+}
+
+int ts_claim_prop1(const ts_check_opts *o, ts_claim_list *out, ts_err *e)
+{
+    const ts_mechanism_type *mt = ts_claim_mech(o, "ours", TS_FULL, e);
+    if (!mt)
+        return TS_EINVAL;
+    static const int ms[] = {1, 3, 20};
+    return rstar_is_q(mt, "prop1", mt->name, ms, 3, TS_BR_WEIGHT, out, e);
 }
 
 /* Truthfulness (Def. 2, SPEC §4) of any mechanism, as Prop. 1 states it
@@ -164,25 +176,12 @@ int ts_claim_truthful(const ts_check_opts *o, ts_claim_list *out, ts_err *e)
 {
     static const int ms[] = {1, 3};
     for (int s = 0; o->subjects && o->subjects[s]; s++) {
-        const ts_mechanism_type *mt = o->subjects[s];
         char lab[80];
-        ts_claim_mech_label(mt, lab, sizeof lab);
-        for (size_t k = 0; k < sizeof ms / sizeof ms[0]; k++) {
-            br_setup b;
-            int rc = br_open(&b, mt, ms[k], NULL, e);
-            for (int u = 0; !rc && u < 2; u++) {
-                double dev;
-                rc = br_max_dev(&b, 0, (ts_br_utility)u, &dev, e);
-                if (!rc)
-                    ts_claim_add(out, "truthful", lab, dev, 1e-6, 0,
-                                 u ? "" : "<=", u ? -1 : dev <= 1e-6,
-                                 "max over q of |r* - q|, %s utility, m=%d",
-                                 u ? "share" : "weight", ms[k]);
-            }
-            br_free(&b);
-            if (rc)
-                return rc;
-        }
+        ts_claim_mech_label(o->subjects[s], lab, sizeof lab);
+        int rc = rstar_is_q(o->subjects[s], "truthful", lab, ms, 2,
+                            TS_BR_WEIGHT, out, e);
+        if (rc)
+            return rc;
     }
     return TS_OK;
 }
@@ -233,30 +232,15 @@ int ts_claim_prop4(const ts_check_opts *o, ts_claim_list *out, ts_err *e)
  * so the two should agree; under `ours` it is the other way round, Prop. 1). */
 int ts_claim_wsu_ic(const ts_check_opts *o, ts_claim_list *out, ts_err *e)
 {
-    static const struct { ts_feedback fb; int m; const char *label; } cases[] = {
-        {TS_FULL, 1, "wsu"}, {TS_FULL, 3, "wsu"}, {TS_FULL, 20, "wsu"},
-        {TS_LIMITED, 1, "wsu(limited)"},
-    };
-    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
-        const ts_mechanism_type *mt = ts_claim_mech(o, "wsu", cases[k].fb, e);
-        if (!mt)
-            return TS_EINVAL;
-        br_setup b;
-        int rc = br_open(&b, mt, cases[k].m, NULL, e);
-        for (int u = 1; !rc && u >= 0; u--) {
-            double dev;
-            rc = br_max_dev(&b, 0, (ts_br_utility)u, &dev, e);
-            if (!rc)
-                ts_claim_add(out, "wsu_ic", cases[k].label, dev, 1e-6, 0,
-                        u ? "<=" : "", u ? dev <= 1e-6 : -1,
-                        "max over q of |r* - q|, %s utility, m=%d",
-                        u ? "share" : "weight", cases[k].m);
-        }
-        br_free(&b);
-        if (rc)
-            return rc;
-    }
-    return TS_OK;
+    static const int ms_full[] = {1, 3, 20}, ms_limited[] = {1};
+    const ts_mechanism_type *full = ts_claim_mech(o, "wsu", TS_FULL, e);
+    const ts_mechanism_type *lim = full ? ts_claim_mech(o, "wsu", TS_LIMITED, e)
+                                        : NULL;
+    if (!lim)
+        return TS_EINVAL;
+    int rc = rstar_is_q(full, "wsu_ic", "wsu", ms_full, 3, TS_BR_SHARE, out, e);
+    return rc ? rc : rstar_is_q(lim, "wsu_ic", "wsu(limited)", ms_limited, 1,
+                                TS_BR_SHARE, out, e);
 }
 
 /* F'(r) of Lemma 2 up to the factor 2 eta:

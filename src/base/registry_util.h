@@ -4,16 +4,22 @@
 #ifndef TS_REGISTRY_UTIL_H
 #define TS_REGISTRY_UTIL_H
 
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "base/err.h"
 
+/* The first n entries of table (or up to its NULL, whichever comes first:
+ * TS_REGISTRY_FIND passes INT_MAX for a NULL-terminated table; a
+ * per-process registry passes its count). */
 #define TS_REGISTRY_FIND(table, name, what, e)                                 \
+    TS_REGISTRY_FIND_N(table, INT_MAX, name, what, e)
+#define TS_REGISTRY_FIND_N(table, n, name, what, e)                            \
     do {                                                                       \
-        char valid_[512] = "";                                                 \
+        char valid_[1024] = "";                                                \
         size_t used_ = 0;                                                      \
-        for (int k_ = 0; (table)[k_]; k_++) {                                  \
+        for (int k_ = 0; k_ < (n) && (table)[k_]; k_++) {                      \
             if (strcmp((table)[k_]->name, (name)) == 0)                        \
                 return (table)[k_];                                            \
             int w_ = snprintf(valid_ + used_, sizeof valid_ - used_, "%s%s",   \
