@@ -107,7 +107,8 @@ int ts_cli_plot(int argc, char **argv)
         {NULL, 0, NULL, 0, NULL, 0},
     };
     static const char doc[] =
-        "Draw the figures of a result file of `truthsim run`."
+        "Draw the figures of a result file of `truthsim run`, `replay`, "
+        "`best-response -O` or `overtake`."
         "\v"
         "For each picture the file calls for, writes into DIR: STEM.tsv (the "
         "data; a header comment names the columns), STEM.gp (a complete "
@@ -118,7 +119,10 @@ int ts_cli_plot(int argc, char **argv)
         "per mechanism and swept value, 95 % CI band; Figs. 6-9) when T is "
         "swept; share_traj and weight_traj (shares and weights of each worker "
         "against the slot, one picture per mechanism; Figs. 2-5) when the "
-        "experiment records trajectories.  Every line has its own colour, "
+        "experiment records trajectories (and regret_traj, R(t) against the "
+        "slot); for a `truthsim replay` file, regret (R(t) of every mechanism "
+        "in it) and final_share (each worker's final share, a line per "
+        "mechanism), or a single replay's share trajectories.  Every line has its own colour, "
         "marker and dash; bounds are dashed black; the legend sits below the "
         "picture, or in a cell of its own when there are panels.\n\n"
         "Text from the result file (names, labels, attributes) is only ever "
