@@ -82,18 +82,17 @@ static int run_strategies(run *z, ts_err *e)
     const ts_strategy_type *s = c->strat;
     if (c->strat_par)
         z->spar = *c->strat_par;
-    else {
+    else
         ts_params_init(&z->spar, s->n_params);
-        int rc = ts_owner_resolve(&s->owner, &z->g, &z->spar, e);
-        if (rc)
-            return rc;
-    }
+    int rc = ts_owner_resolve(&s->owner, &z->g, &z->spar, e);
+    if (rc)
+        return rc;
     z->sst_stride = s->state_size ? s->state_size(&z->g) : 0;
     z->sst = calloc((size_t)c->N, z->sst_stride ? z->sst_stride : 1);
     if (!z->sst)
         return TS_ERROR(e, TS_ENOMEM, "e2e: out of memory");
     for (int i = 0; i < c->N && s->init; i++) {
-        int rc = s->init(z->sst + (size_t)i * z->sst_stride, &z->g, &z->spar,
+        rc = s->init(z->sst + (size_t)i * z->sst_stride, &z->g, &z->spar,
                          i, e);
         if (rc)
             return rc;

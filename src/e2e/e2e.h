@@ -35,7 +35,7 @@ typedef struct ts_e2e_config {
     const ts_population_type *pop; /* must be `spectrum` (prompt texts)     */
     const ts_params *pop_par;    /* what the user set, or NULL              */
     const ts_strategy_type *strat;
-    const ts_params *strat_par;  /* resolved, or NULL for the defaults      */
+    const ts_params *strat_par;  /* what the user set, or NULL              */
     int N, m, m_test;            /* SUs; training and test prompts a round  */
     long T;                      /* rounds                                  */
     double epsilon;              /* verification flip rate (Prop. 3)        */
