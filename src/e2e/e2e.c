@@ -98,7 +98,7 @@ static int run_strategies(run *z, ts_err *e)
             return rc;
     }
     if (s->work_alloc)
-        return s->work_alloc(&z->swork, c->mech, &z->g, &z->mech.par, e);
+        return s->work_alloc(&z->swork, c->mech, &z->g, &z->spar, e);
     return TS_OK;
 }
 
