@@ -154,6 +154,66 @@ static void reduce(const ts_e2e_exp *x, const double *out, double *mean,
             }
 }
 
+/* The last round's win-rate and accuracies against model size (Figs. 12,
+ * 14-16): [mechanism][strategy][N][model_params], model_params the
+ * preset's parameter count in millions (presets must differ in size). */
+static int write_final(hid_t f, const ts_e2e_exp *x, const double *mean,
+                       const double *ci)
+{
+    double mp[TS_E2E_MAX];
+    for (int p = 0; p < x->n_preset; p++) {
+        ts_dpo_config cfg;
+        size_t sz[TS_DPO_NUM_PARAM_TENSORS];
+        ts_err e;
+        if (ts_dpo_preset_config(x->preset[p], &cfg, &e))
+            return TS_EIO;
+        mp[p] = (double)ts_dpo_param_sizes(&cfg, sz) / 1e6;
+        for (int q = 0; q < p; q++)
+            if (mp[q] == mp[p])
+                return TS_OK; /* same size twice: no size axis */
+    }
+    hid_t sc[4] = {
+        H5Dopen2(f, "mechanism", H5P_DEFAULT),
+        H5Dopen2(f, "strategy", H5P_DEFAULT),
+        H5Dopen2(f, "N", H5P_DEFAULT),
+        ts_h5_scale_double(f, "model_params", mp, (size_t)x->n_preset),
+    };
+    const int M = x->n_mech, S = x->n_strat, P = x->n_preset, NN = x->n_N;
+    const long T = x->rounds, C = ts_e2e_exp_cells(x);
+    const hsize_t dims[4] = {(hsize_t)M, (hsize_t)S, (hsize_t)NN, (hsize_t)P};
+    double *buf = malloc(2 * (size_t)(M * S * P * NN) * sizeof *buf);
+    int rc = buf && sc[3] >= 0 ? TS_OK : TS_EIO;
+    const int which[3] = {0, 1, 2};
+    for (int w = 0; !rc && w < 3; w++) {
+        const int k = which[w];
+        for (int m = 0; m < M; m++)
+            for (int s = 0; s < S; s++)
+                for (int p = 0; p < P; p++)
+                    for (int n = 0; n < NN; n++) {
+                        long c = ((long)(m * S + s) * P + p) * NN + n;
+                        size_t o = ((size_t)k * (size_t)C + (size_t)c) *
+                                   (size_t)T + (size_t)(T - 1);
+                        size_t d = (((size_t)m * S + s) * NN + n) * P + p;
+                        buf[d] = mean[o];
+                        buf[(size_t)(M * S * P * NN) + d] = ci[o];
+                    }
+        char name[64], nci[64];
+        snprintf(name, sizeof name, "final_%s", ts_e2e_metric_names[k]);
+        snprintf(nci, sizeof nci, "final_%s_ci", ts_e2e_metric_names[k]);
+        rc = ts_h5_write(f, name, H5T_NATIVE_DOUBLE, buf, 4, dims, sc,
+                         metric_doc[k]);
+        if (!rc)
+            rc = ts_h5_write(f, nci, H5T_NATIVE_DOUBLE,
+                             buf + (size_t)(M * S * P * NN), 4, dims, sc,
+                             "95 % CI half-width over replicas");
+    }
+    for (int k = 0; k < 4; k++)
+        if (sc[k] >= 0)
+            H5Dclose(sc[k]);
+    free(buf);
+    return rc;
+}
+
 static int write_body(hid_t f, const ts_e2e_exp *x, const double *mean,
                       const double *ci, const char *command_line)
 {
@@ -197,6 +257,8 @@ static int write_body(hid_t f, const ts_e2e_exp *x, const double *mean,
     for (int k = 0; k < 5; k++)
         if (sc[k] >= 0)
             H5Dclose(sc[k]);
+    if (!rc)
+        rc = write_final(f, x, mean, ci);
     if (!rc)
         rc = ts_h5_attr_str(f, "kind", "e2e") ||
              ts_h5_attr_str(f, "name", x->name) ||
