@@ -156,11 +156,14 @@ static void reduce(const ts_e2e_exp *x, const double *out, double *mean,
 
 /* The last round's win-rate and accuracies against model size (Figs. 12,
  * 14-16): [mechanism][strategy][N][model_params], model_params the
- * preset's parameter count in millions (presets must differ in size). */
+ * preset's parameter count in millions; only with two or more presets
+ * of different sizes. */
 static int write_final(hid_t f, const ts_e2e_exp *x, const double *mean,
                        const double *ci)
 {
     double mp[TS_E2E_MAX];
+    if (x->n_preset < 2)
+        return TS_OK; /* one size: nothing to draw against it */
     for (int p = 0; p < x->n_preset; p++) {
         ts_dpo_config cfg;
         size_t sz[TS_DPO_NUM_PARAM_TENSORS];
