@@ -57,7 +57,7 @@ typedef struct ts_e2e_round {
     ts_dpo_metrics dpo;      /* the last epoch's means                       */
 } ts_e2e_round;
 
-/* Seconds spent, summed over rounds. */
+/* CPU seconds of the running thread, summed over rounds. */
 typedef struct ts_e2e_timing {
     double simulation, aggregation, dpo;
 } ts_e2e_timing;
