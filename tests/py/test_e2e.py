@@ -71,8 +71,8 @@ def test_committed_files_load_and_plot():
             "--set", "dpo.epochs=1",
             "--set", "mechanisms=[median, ours]")
     p = run("plot", os.path.join(d, "f12.h5"), "-o", d)
-    assert os.path.exists(os.path.join(d, "f12_win_rate.tsv"))
-    assert os.path.exists(os.path.join(d, "f12_win_rate_size.tsv"))
+    assert os.path.exists(os.path.join(d, "fig12_win_rate.tsv"))
+    assert os.path.exists(os.path.join(d, "fig12_win_rate_size.tsv"))
 
 
 if __name__ == "__main__":
