@@ -44,6 +44,10 @@ typedef struct ts_cli_env {
 } ts_cli_env;
 
 int ts_cli_run(int argc, char **argv, const ts_cli_env *env);
+/* `truthsim run` on a `kind: e2e` file (e2e.c; run.c hands it over). */
+int ts_cli_run_e2e(const char *path, const char *out, int n_set,
+                   char *const *set, int threads, int quiet, int timing,
+                   const ts_cli_env *env);
 int ts_cli_replay(int argc, char **argv, const ts_cli_env *env);
 int ts_cli_bench(int argc, char **argv, const ts_cli_env *env);
 int ts_cli_list(int argc, char **argv, const ts_cli_env *env);

@@ -19,6 +19,7 @@
 
 #include "cli/args.h"
 #include "cli/cli.h"
+#include "e2e/e2e_exp.h"
 #include "results/points.h"
 #include "cli/progress.h"
 #include "results/results.h"
@@ -381,6 +382,9 @@ int ts_cli_run(int argc, char **argv, const ts_cli_env *env)
     memset(&s, 0, sizeof s);
     s.env = env;
     parse_args(&s, argc, argv);
+    if (s.a.exp_path && ts_e2e_file_is(s.a.exp_path))
+        return ts_cli_run_e2e(s.a.exp_path, s.a.out, s.a.n_set, s.a.set,
+                              s.a.threads, s.a.quiet, s.a.timing, env);
     ts_err_clear(&s.e);
     int rc = prepare(&s);
     if (rc) {

@@ -91,6 +91,19 @@ const ts_plot_kind ts_plot_kinds[] = {
     {"share", "share", "boundary", "worker", "trajectory",
      "shares w_i/Σw on recorded reports", "slot t",
      "share  w_i^t / Σ_k w_k^t", 0.0, 1.0, 0, 1},
+    /* Sec. VII-B (kind: e2e files, src/e2e): Figs. 11, 13 against the
+     * round; Figs. 12, 14-16 at the last round against model size */
+    {"win_rate", "win_rate", "round", NULL, "linear",
+     "win-rate (policy right, reference wrong)", "round", "win-rate",
+     0.0, NAN, 1, 0},
+    {"test_accuracy", "test_accuracy", "round", NULL, "linear",
+     "policy's test accuracy", "round", "accuracy", NAN, NAN, 1, 0},
+    {"label_accuracy", "label_accuracy", "round", NULL, "linear",
+     "aggregated labels on the right side of 1/2", "round",
+     "label accuracy", NAN, NAN, 1, 0},
+    {"win_rate_size", "final_win_rate", "model_params", NULL, "linear",
+     "win-rate at the last round vs model size", "model parameters (millions)",
+     "win-rate", 0.0, NAN, 1, 0},
     {NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0.0, 0.0, 0, 0},
 };
 

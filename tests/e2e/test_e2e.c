@@ -1,0 +1,172 @@
+/* test_e2e.c -- the end-to-end loop (src/e2e; paper Sec. VII-B, SPEC §6)
+ * at tiny sizes.  What is checked:
+ *   - with truthful SUs, `ours` learns to trust the best SU (SPEC §3's
+ *     spectrum defaults: SU 1 at -10 dB noise, the rest 0..9 dB and
+ *     biased), so once its weights have moved its labels are closer to the
+ *     truth than `average`'s: smaller mean squared label error (eq. 5's
+ *     L_t) and more labels on the right side of 1/2 over rounds 10..29;
+ *   - DPO on (near) perfect labels -- a 20 dB signal and SUs 40 dB below
+ *     the floor, so every belief is within 1e-6 of the truth -- lifts the
+ *     policy's test accuracy above the reference's and wins on some test
+ *     prompts (win-rate > 0), and win-rate never exceeds accuracy;
+ *   - the whole run is bitwise identical for 1 and 2 threads;
+ *   - refusals: a population other than spectrum, full fine-tuning.
+ * The DeepSense reader's round trip (a file the test writes read back bit
+ * for bit) is tests/games/test_spectrum.c's reader_roundtrip. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "e2e/e2e.h"
+#include "games/games.h"
+#include "strategies/strategies.h"
+
+static void base_config(ts_e2e_config *c, const char *mech)
+{
+    ts_err e;
+    memset(c, 0, sizeof *c);
+    c->mech = ts_mechanism_find(mech, TS_FULL, &e);
+    assert_non_null(c->mech);
+    c->pop = &ts_pop_spectrum;
+    c->strat = ts_strategy_find("truthful", &e);
+    assert_non_null(c->strat);
+    c->N = 5;
+    c->m = 16;
+    c->m_test = 16;
+    c->T = 4;
+    c->seed = 7;
+    c->point = 11;
+    c->replica = 0;
+    assert_int_equal(ts_dpo_preset_config("small", &c->model, &e), 0);
+    ts_dpo_options_default(&c->dpo);
+    c->dpo.epochs = 1;
+    c->nthreads = 1;
+}
+
+static ts_e2e_round *run_ok(const ts_e2e_config *c)
+{
+    ts_err e;
+    ts_err_clear(&e);
+    ts_e2e_round *out = calloc((size_t)c->T, sizeof *out);
+    assert_non_null(out);
+    int rc = ts_e2e_run(c, out, NULL, &e);
+    if (rc)
+        fail_msg("ts_e2e_run: %s", e.msg);
+    return out;
+}
+
+static void labels_ours_beat_average(void **unused)
+{
+    (void)unused;
+    double mse[2] = {0, 0}, acc[2] = {0, 0};
+    const char *mech[2] = {"ours", "average"};
+    for (int k = 0; k < 2; k++) {
+        ts_e2e_config c;
+        base_config(&c, mech[k]);
+        c.T = 30;
+        c.m_test = 4;
+        ts_e2e_round *out = run_ok(&c);
+        for (long t = 10; t < c.T; t++) {
+            mse[k] += out[t].label_mse / 20;
+            acc[k] += out[t].label_accuracy / 20;
+        }
+        free(out);
+    }
+    printf("label mse ours %.4f average %.4f; accuracy %.4f %.4f\n", mse[0],
+           mse[1], acc[0], acc[1]);
+    assert_true(mse[0] < 0.8 * mse[1]);
+    assert_true(acc[0] > acc[1]);
+}
+
+static void dpo_perfect_labels(void **unused)
+{
+    (void)unused;
+    ts_e2e_config c;
+    base_config(&c, "average");
+    static const double snr[4] = {20, 20, 20, 20};
+    static const double noise[5] = {-40, -40, -40, -40, -40};
+    static const double bias[5] = {0, 0, 0, 0, 0};
+    ts_params pp;
+    const ts_population_type *pt = &ts_pop_spectrum;
+    ts_params_init(&pp, pt->n_params);
+    const char *key[3] = {"snr_db", "su_noise_db", "su_bias_db"};
+    const double *val[3] = {snr, noise, bias};
+    const int len[3] = {4, 5, 5};
+    for (int k = 0; k < 3; k++) {
+        int i = ts_param_find(pt->params, pt->n_params, key[k]);
+        assert_true(i >= 0);
+        pp.vec[i] = val[k];
+        pp.len[i] = len[k];
+        pp.set[i] = 1;
+    }
+    c.pop_par = &pp;
+    c.T = 6;
+    c.m = 32;
+    c.m_test = 64;
+    c.dpo.epochs = 3;
+    c.dpo.adamw.lr = 2e-3;
+    c.dpo.beta = 0.1;
+    ts_e2e_round *out = run_ok(&c);
+    for (long t = 0; t < c.T; t++) {
+        printf("round %ld: labels %.3f policy %.3f reference %.3f win %.3f "
+               "loss %.4f\n", t, out[t].label_accuracy, out[t].test_accuracy,
+               out[t].reference_accuracy, out[t].win_rate, out[t].dpo.loss);
+        assert_true(out[t].label_accuracy == 1.0);
+        assert_true(out[t].win_rate <= out[t].test_accuracy);
+    }
+    const ts_e2e_round *l = &out[c.T - 1];
+    assert_true(l->test_accuracy > l->reference_accuracy + 0.1);
+    assert_true(l->win_rate > 0);
+    free(out);
+}
+
+static void threads_bitwise(void **unused)
+{
+    (void)unused;
+    ts_e2e_round *out[2];
+    for (int n = 0; n < 2; n++) {
+        ts_e2e_config c;
+        base_config(&c, "ours");
+        c.T = 3;
+        c.nthreads = n + 1;
+        out[n] = run_ok(&c);
+    }
+    assert_memory_equal(out[0], out[1], 3 * sizeof *out[0]);
+    free(out[0]);
+    free(out[1]);
+}
+
+static void refusals(void **unused)
+{
+    (void)unused;
+    ts_e2e_config c;
+    ts_err e;
+    ts_e2e_round out[4];
+    base_config(&c, "ours");
+    c.pop = &ts_pop_bands;
+    assert_int_equal(ts_e2e_run(&c, out, NULL, &e), TS_EINPUT);
+    assert_non_null(strstr(e.msg, "population must be spectrum"));
+    base_config(&c, "ours");
+    c.dpo.full = 1;
+    assert_int_equal(ts_e2e_run(&c, out, NULL, &e), TS_EINPUT);
+    assert_non_null(strstr(e.msg, "full fine-tuning"));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(refusals),
+        cmocka_unit_test(threads_bitwise),
+        cmocka_unit_test(labels_ours_beat_average),
+        cmocka_unit_test(dpo_perfect_labels),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
