@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "base/h5util.h"
+#include "base/provenance.h"
 #include "base/stats.h"
 #include "base/streams.h"
 #include "games/games.h"
@@ -267,7 +268,7 @@ static int write_body(hid_t f, const ts_e2e_exp *x, const double *mean,
              ts_h5_attr_str(f, "name", x->name) ||
              ts_h5_attr_str(f, "description", x->description) ||
              ts_h5_attr_str(f, "experiment", x->source) ||
-             ts_h5_attr_str(f, "command_line", command_line ? command_line : "") ||
+             ts_provenance_write(f, &(ts_provenance){.command_line = command_line}) ||
              ts_h5_attr_long(f, "replicas", x->replicas) ||
              ts_h5_attr_long(f, "seed", (long)x->seed) ||
              ts_h5_attr_long(f, "m", x->m) ||
