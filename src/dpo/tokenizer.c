@@ -2,6 +2,10 @@
  * encoder (see dpo_tokenizer.h). */
 #include "dpo/dpo_tokenizer.h"
 
+#include <unistd.h>
+
+#include "base/outfile.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -223,13 +227,15 @@ done:
 int ts_dpo_tokenizer_save(const ts_dpo_tokenizer *t, const char *path,
                           ts_err *e)
 {
-    char tmp[4096];
-    if (snprintf(tmp, sizeof tmp, "%s.tmp", path) >= (int)sizeof tmp)
-        return TS_ERROR(e, TS_EINPUT, "%s: path too long", path);
-    FILE *f = fopen(tmp, "wb");
-    if (!f)
-        return TS_ERROR(e, TS_EIO, "%s: cannot create: %s", tmp,
-                        strerror(errno));
+    ts_outfile out; /* a safe temporary beside path (outfile.h) */
+    int rc = ts_out_open(&out, path, e);
+    if (rc)
+        return rc;
+    FILE *f = ts_out_stream(&out, e);
+    if (!f) {
+        ts_out_finish(&out, 0, e);
+        return TS_EIO;
+    }
     int32_t h[256] = {0};
     h[0] = TS_DPO_TOK_MAGIC;
     h[1] = 2;
@@ -242,14 +248,13 @@ int ts_dpo_tokenizer_save(const ts_dpo_tokenizer *t, const char *path,
         ok = l <= 255 && fwrite(&len, 1, 1, f) == 1 &&
              fwrite(t->bytes + t->off[i], 1, l, f) == l;
     }
+    ok = (fflush(f) == 0) && (fsync(fileno(f)) == 0) && ok;
     ok = (fclose(f) == 0) && ok;
-    if (!ok || rename(tmp, path) != 0) {
-        int rc = TS_ERROR(e, TS_EIO, "%s: cannot write: %s", path,
-                          strerror(errno));
-        remove(tmp);
-        return rc;
+    if (!ok) {
+        ts_out_finish(&out, 0, e);
+        return TS_ERROR(e, TS_EIO, "%s: cannot write: %s", path, strerror(errno));
     }
-    return TS_OK;
+    return ts_out_finish(&out, 1, e);
 }
 
 const unsigned char *ts_dpo_tokenizer_decode(const ts_dpo_tokenizer *t,
