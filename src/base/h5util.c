@@ -22,7 +22,7 @@ int ts_h5_create(ts_h5file *f, const char *path, ts_err *e)
     H5Pclose(fapl);
     if (f->id < 0) {
         ts_out_finish(&f->out, 0, e);
-        return TS_ERROR(e, TS_EIO, "%s: cannot create the output file", path);
+        return TS_ERROR(e, TS_ECREATE, "%s: cannot create the output file", path);
     }
     return TS_OK;
 }

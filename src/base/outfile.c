@@ -79,7 +79,7 @@ static void remove_stale(const char *dir, const char *base)
 
 static int fail(ts_outfile *o, ts_err *e, const char *why)
 {
-    int rc = TS_ERROR(e, TS_EIO, "%s: cannot create the output file: %s",
+    int rc = TS_ERROR(e, TS_ECREATE, "%s: cannot create the output file: %s",
                       o->path, why);
     free(o->path);
     o->path = NULL;
@@ -249,10 +249,10 @@ int ts_out_mkdirs(const char *dir, ts_err *e)
         *s = '\0';
         struct stat st;
         if (mkdir(p, 0777) != 0 && errno != EEXIST)
-            rc = TS_ERROR(e, TS_EIO, "%s: cannot create the directory: %s", p,
+            rc = TS_ERROR(e, TS_ECREATE, "%s: cannot create the directory: %s", p,
                           strerror(errno));
         else if (stat(p, &st) != 0 || !S_ISDIR(st.st_mode))
-            rc = TS_ERROR(e, TS_EIO, "%s: not a directory", p);
+            rc = TS_ERROR(e, TS_ECREATE, "%s: not a directory", p);
         *s = c;
         if (rc || !c)
             break;

@@ -11,7 +11,7 @@ char *ts_read_file(const char *path, size_t *len, ts_err *e)
 {
     FILE *f = fopen(path, "rb");
     if (!f) {
-        TS_ERROR(e, TS_EIO, "%s: cannot open: %s", path, strerror(errno));
+        TS_ERROR(e, TS_ENOINPUT, "%s: cannot open: %s", path, strerror(errno));
         return NULL;
     }
     size_t cap = 1 << 16, n = 0;

@@ -166,7 +166,7 @@ static const struct argp argp = {
     "maximises worker 0's expected utility after the next slot, against "
     "truthful others, and its gain over truthful reporting.  Prints TSV: "
     "q r_star abs_dev gain gain_ci (gain_ci is 0 when the expectation is "
-    "exact).",
+    "exact).\v" TS_CLI_EXIT_HELP,
     NULL, NULL, NULL,
 };
 
@@ -695,7 +695,7 @@ int ts_cli_best_response(int argc, char **argv, const ts_cli_env *env)
     br_cmd *c = calloc(1, sizeof *c);
     if (!c) {
         fprintf(stderr, "truthsim best-response: out of memory\n");
-        return TS_EXIT_IO;
+        return TS_EXIT_SOFTWARE;
     }
     parse_args(c, argc, argv);
     ts_err_clear(&c->e);

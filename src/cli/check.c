@@ -54,7 +54,7 @@ static const struct argp argp = {
     "Run the paper's claims (SPEC section 5) and print PASS/FAIL for each. "
     "Claims: thm1, thm2, lemma1, eps_truthful (and the best-response claims "
     "where available). Rows marked 'finding' report a number the paper makes "
-    "no claim about (e.g. the share utility model).",
+    "no claim about (e.g. the share utility model).\v" TS_CLI_EXIT_HELP,
     NULL, NULL, NULL,
 };
 
@@ -167,7 +167,7 @@ int ts_cli_check(int argc, char **argv, const ts_cli_env *env)
     printf("%d claims checked: %d passed, %d failed\n", npass + nfail, npass, nfail);
     if (a.out && write_rows(&l, a.out, env->command_line, &e)) {
         fprintf(stderr, "truthsim check: %s\n", e.msg);
-        status = TS_EXIT_IO;
+        status = ts_cli_exit_code(e.code);
     }
     ts_claim_list_free(&l);
     return status;

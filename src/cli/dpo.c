@@ -219,7 +219,8 @@ static const char doc[] =
     "with LoRA and soft-label DPO (loss = -A log sigma(h) - (1-A) log "
     "sigma(-h)), then classify the test prompts by comparing the two "
     "completions' log-likelihoods and report accuracy and win-rate (policy "
-    "right, reference wrong).  SPEC section 6; paper Sec. VII-B.";
+    "right, reference wrong).  SPEC section 6; paper Sec. VII-B."
+    "\v" TS_CLI_EXIT_HELP;
 
 static void progress(void *ctx, const ts_dpo_progress *p)
 {
@@ -473,7 +474,7 @@ int ts_cli_dpo_env(int argc, char **argv, const ts_cli_env *env)
     char **av = malloc(((size_t)argc + 1) * sizeof *av);
     if (!av) {
         fprintf(stderr, "truthsim dpo: out of memory\n");
-        return 1;
+        return TS_EXIT_SOFTWARE;
     }
     char name[] = "truthsim dpo";
     av[0] = name;
@@ -486,18 +487,18 @@ int ts_cli_dpo_env(int argc, char **argv, const ts_cli_env *env)
     free(av);
     if (c.err[0]) {
         fprintf(stderr, "truthsim dpo: %s (try --help)\n", c.err);
-        return 2;
+        return TS_EXIT_USAGE;
     }
     if (r) {
         /* argp printed what was wrong (an unknown option) */
-        return 2;
+        return TS_EXIT_USAGE;
     }
     if (c.done)
         return 0;
     if (!c.train || !c.out) {
         fprintf(stderr, "truthsim dpo: --train and -o are required (try "
                         "--help)\n");
-        return 2;
+        return TS_EXIT_USAGE;
     }
     ts_err e;
     ts_err_clear(&e);
@@ -505,7 +506,7 @@ int ts_cli_dpo_env(int argc, char **argv, const ts_cli_env *env)
     if (rc) {
         fprintf(stderr, "truthsim dpo: %s\n",
                 e.msg[0] ? e.msg : ts_strerror(rc));
-        return 1;
+        return ts_cli_exit_code(rc);
     }
     return 0;
 }

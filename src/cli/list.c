@@ -12,7 +12,7 @@
 static const struct argp argp = {
     NULL, NULL, NULL,
     "List mechanisms (with feedback mode), populations and strategies, and the "
-    "parameters each declares (name, range, meaning).",
+    "parameters each declares (name, range, meaning).\v" TS_CLI_EXIT_HELP,
     NULL, NULL, NULL,
 };
 

@@ -42,7 +42,7 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 
 static const struct argp argp = {
     options, parse_opt, "OUT.h5.points",
-    "Merge the point files a run left in OUT.h5.points into one result file.",
+    "Merge the point files a run left in OUT.h5.points into one result file.\v" TS_CLI_EXIT_HELP,
     NULL, NULL, NULL,
 };
 
@@ -56,7 +56,7 @@ int ts_cli_merge(int argc, char **argv, const ts_cli_env *env)
     DIR *d = opendir(a.dir);
     if (!d) {
         fprintf(stderr, "truthsim merge: %s: cannot open the directory\n", a.dir);
-        return TS_EXIT_USAGE;
+        return TS_EXIT_NOINPUT;
     }
     char first[4096] = "";
     struct dirent *de;
@@ -69,7 +69,7 @@ int ts_cli_merge(int argc, char **argv, const ts_cli_env *env)
     closedir(d);
     if (!first[0]) {
         fprintf(stderr, "truthsim merge: %s: no point files (point-NNNNNN.h5)\n", a.dir);
-        return TS_EXIT_USAGE;
+        return TS_EXIT_DATA;
     }
     char *exp_path = NULL;
     char *text = ts_point_experiment(first, &exp_path, &e);

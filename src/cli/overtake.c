@@ -55,7 +55,7 @@ static const struct argp argp = {
     options, parse_opt, NULL,
     "Overtaking time of a better newcomer (Prop. 2) against w_k/w_i and the "
     "loss gap, with the bound ceil(ln(w_k/w_i)/(alpha Delta)); N = 5, one "
-    "prompt per slot, alpha of `ours` at T = 200.",
+    "prompt per slot, alpha of `ours` at T = 200.\v" TS_CLI_EXIT_HELP,
     NULL, NULL, NULL,
 };
 
@@ -133,7 +133,7 @@ int ts_cli_overtake(int argc, char **argv, const ts_cli_env *env)
         free(tau);
         free(ci);
         free(ahead);
-        return TS_EXIT_IO;
+        return TS_EXIT_SOFTWARE;
     }
     int rc = TS_OK;
     for (int g = 0; g < NG && !rc; g++)

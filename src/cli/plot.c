@@ -74,14 +74,15 @@ int ts_cli_plot(int argc, char **argv)
         "against the slot, one picture per mechanism; Figs. 2-5) when the "
         "experiment records trajectories.\n\n"
         "Without gnuplot, the data and scripts are still written (exit 0).  "
-        "A file that cannot be read leaves no output behind.";
+        "A file that cannot be read leaves no output behind.\n\n"
+        TS_CLI_EXIT_HELP;
     const struct argp argp = {options, parse_opt, "OUT.h5", doc, NULL, NULL, NULL};
 
     /* argp names the program after argv[0] in usage and errors */
     char **av = malloc(((size_t)argc + 1) * sizeof *av);
     if (!av) {
         fprintf(stderr, "truthsim plot: out of memory\n");
-        return 1;
+        return TS_EXIT_SOFTWARE;
     }
     av[0] = (char *)"truthsim plot";
     for (int k = 1; k < argc; k++)
@@ -105,7 +106,7 @@ int ts_cli_plot(int argc, char **argv)
     ts_plot_out out;
     if (ts_plot_file(a.file, &o, &out, &e) != TS_OK) {
         fprintf(stderr, "truthsim plot: %s\n", e.msg);
-        return 1;
+        return ts_cli_exit_code(e.code);
     }
     if (out.n == 0) {
         char kinds[512];

@@ -59,7 +59,7 @@ static const struct argp argp = {
     options, parse_opt, "REPORTS.csv",
     "Run a mechanism on recorded reports. REPORTS.csv has a header naming at "
     "least slot,prompt,worker,report,truth (any order; extra columns ignored). "
-    "Writes share, label, worker_loss, loss, regret (and selected) to OUT.h5.",
+    "Writes share, label, worker_loss, loss, regret (and selected) to OUT.h5.\v" TS_CLI_EXIT_HELP,
     NULL, NULL, NULL,
 };
 

@@ -59,7 +59,7 @@ int ts_dpo_checkpoint_config(const char *path, ts_dpo_config *cfg, ts_err *e)
 {
     FILE *f = fopen(path, "rb");
     if (!f)
-        return TS_ERROR(e, TS_EIO, "%s: cannot open: %s", path,
+        return TS_ERROR(e, TS_ENOINPUT, "%s: cannot open: %s", path,
                         strerror(errno));
     int rc = read_header(f, path, cfg, e);
     fclose(f);
@@ -70,7 +70,7 @@ int ts_dpo_checkpoint_load(ts_dpo_model *m, const char *path, ts_err *e)
 {
     FILE *f = fopen(path, "rb");
     if (!f)
-        return TS_ERROR(e, TS_EIO, "%s: cannot open: %s", path,
+        return TS_ERROR(e, TS_ENOINPUT, "%s: cannot open: %s", path,
                         strerror(errno));
     ts_dpo_config cfg;
     int rc = read_header(f, path, &cfg, e);

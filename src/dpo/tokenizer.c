@@ -160,7 +160,7 @@ ts_dpo_tokenizer *ts_dpo_tokenizer_load(const char *path, ts_err *e)
 {
     FILE *f = fopen(path, "rb");
     if (!f) {
-        TS_ERROR(e, TS_EIO, "%s: cannot open: %s", path, strerror(errno));
+        TS_ERROR(e, TS_ENOINPUT, "%s: cannot open: %s", path, strerror(errno));
         return NULL;
     }
     int32_t h[256];

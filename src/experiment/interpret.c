@@ -136,7 +136,18 @@ static int interpret_name(ts_experiment *x, ts_err *e)
         int rc = want_string(x, v, 0, e);
         if (rc)
             return rc;
-        snprintf(x->name, sizeof x->name, "%s", v->s[0]);
+        /* The name becomes OUT.h5 without -o and the pictures' stems: a
+         * file name in the current directory, never a path (README
+         * "Safety"), and not a hidden or special name. */
+        const char *n = v->s[0];
+        if (!*n || strchr(n, '/') || n[0] == '.' || strlen(n) >= sizeof x->name) {
+            char where[400];
+            ts_value_where(x, v, where, sizeof where);
+            return TS_ERROR(e, TS_EINPUT, "%sname '%s' must be a plain file name "
+                            "(no '/', not starting with '.', under %zu bytes)",
+                            where, n, sizeof x->name);
+        }
+        snprintf(x->name, sizeof x->name, "%s", n);
     } else {
         /* Name after the file: "experiments/fig7.yaml" -> "fig7". */
         const char *b = strrchr(x->path, '/');

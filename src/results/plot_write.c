@@ -294,7 +294,7 @@ static int ensure_dir(const char *dir, int *created, ts_err *e)
         return TS_OK;
     }
     if (errno != ENOENT)
-        return TS_ERROR(e, TS_EIO, "%s: cannot create the output directory: %s",
+        return TS_ERROR(e, TS_ECREATE, "%s: cannot create the output directory: %s",
                         dir, strerror(errno));
     int rc = ts_out_mkdirs(dir, e); /* with its parents, as -o promises */
     *created = rc == TS_OK;
