@@ -44,3 +44,8 @@ char *ts_read_file(const char *path, size_t *len, ts_err *e)
     *len = n;
     return buf;
 }
+
+size_t ts_text_bom(const char *text, size_t len)
+{
+    return len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0 ? 3 : 0;
+}
