@@ -12,6 +12,7 @@
 #include "base/h5util.h"
 #include "base/provenance.h"
 #include "cli/args.h"
+#include "base/outfile.h"
 #include "cli/cli.h"
 #include "cli/progress.h"
 
@@ -116,6 +117,26 @@ static int write_rows(const ts_claim_list *l, const char *path,
     return ts_cli_h5_finish(&f, bad, path, "writing the check results", e);
 }
 
+/* Every id known, before any runs: "--claims prop1,bogus" must not spend
+ * prop1's minutes before refusing bogus. */
+static int claims_known(const char *const *ids, int n_ids)
+{
+    for (int k = 0; k < n_ids; k++) {
+        int found = 0;
+        for (int c = 0; ts_claims[c].id && !found; c++)
+            found = !strcmp(ids[k], ts_claims[c].id);
+        if (!found) {
+            fprintf(stderr, "truthsim check: --claims: unknown claim '%s' (valid:",
+                    ids[k]);
+            for (int c = 0; ts_claims[c].id; c++)
+                fprintf(stderr, "%s %s", c ? "," : "", ts_claims[c].id);
+            fprintf(stderr, ")\n");
+            return 0;
+        }
+    }
+    return 1;
+}
+
 int ts_cli_check(int argc, char **argv, const ts_cli_env *env)
 {
     check_args a = {NULL, NULL, 0, 1.0};
@@ -124,17 +145,29 @@ int ts_cli_check(int argc, char **argv, const ts_cli_env *env)
     int n_ids = 0;
     char *save = NULL;
     if (a.claims) {
-        for (char *tok = strtok_r(a.claims, ",", &save); tok && n_ids < 32;
-             tok = strtok_r(NULL, ",", &save))
+        for (char *tok = strtok_r(a.claims, ",", &save); tok;
+             tok = strtok_r(NULL, ",", &save)) {
+            if (n_ids == 32) {
+                fprintf(stderr, "truthsim check: --claims: more than 32 claims\n");
+                return TS_EXIT_USAGE;
+            }
             ids[n_ids++] = tok;
+        }
     } else {
         for (int k = 0; ts_claims[k].id && n_ids < 32; k++)
             ids[n_ids++] = ts_claims[k].id;
     }
+    if (!claims_known(ids, n_ids))
+        return TS_EXIT_DATA;
     ts_check_opts o = {a.threads, a.scale, env->stop, NULL};
     ts_claim_list l = {0, 0, NULL};
     ts_err e;
     ts_err_clear(&e);
+    /* An output that cannot be written is refused before the claims run. */
+    if (a.out && ts_out_probe(a.out, &e)) {
+        fprintf(stderr, "truthsim check: %s\n", e.msg);
+        return ts_cli_exit_code(e.code);
+    }
     int status = TS_EXIT_OK;
     printf("%-13s %-14s %-9s %-9s %-3s %-9s  %-8s %s\n", "claim", "mechanism",
            "result", "value", "", "expected", "ci", "statistic");

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "base/outfile.h"
 #include "dpo/dpo.h"
 #include "ts_config.h"
 
@@ -448,6 +449,11 @@ static int run(cli *c, const char *command_line, ts_err *e)
     dpo_run r;
     memset(&r, 0, sizeof r);
     int rc = model_config(c, &r.cfg, e);
+    /* Outputs that cannot be written are refused before any training. */
+    if (!rc)
+        rc = ts_out_probe(c->out, e);
+    if (!rc && c->save)
+        rc = ts_out_probe(c->save, e);
     if (rc)
         return rc;
     rc = load_data(c, &r, e);
@@ -502,6 +508,7 @@ int ts_cli_dpo_env(int argc, char **argv, const ts_cli_env *env)
     }
     ts_err e;
     ts_err_clear(&e);
+    c.o.stop = env ? env->stop : NULL; /* Ctrl-C ends training (TS_EINTR) */
     int rc = run(&c, env ? env->command_line : NULL, &e);
     if (rc) {
         fprintf(stderr, "truthsim dpo: %s\n",

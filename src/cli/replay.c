@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cli/args.h"
+#include "base/outfile.h"
 #include "cli/cli.h"
 #include "games/games.h"
 #include "replay/replay.h"
@@ -82,7 +83,7 @@ int ts_cli_replay(int argc, char **argv, const ts_cli_env *env)
     const ts_mechanism_type *mt = ts_mechanism_find(a.mech, fb, &e);
     if (!mt) {
         fprintf(stderr, "truthsim replay: --mechanism: %s\n", e.msg);
-        return TS_EXIT_USAGE;
+        return TS_EXIT_DATA;
     }
     ts_params par;
     ts_params_init(&par, mt->n_params);
@@ -105,13 +106,19 @@ int ts_cli_replay(int argc, char **argv, const ts_cli_env *env)
             fprintf(stderr, "truthsim replay: --set %s: %s has no parameter '%s' "
                             "(parameters: %s)\n",
                     a.set[k], mt->name, a.set[k], names[0] ? names : "none");
-            return TS_EXIT_USAGE;
+            return TS_EXIT_DATA;
         }
         par.v[i] = v;
         par.set[i] = 1;
     }
+    /* A doomed output is refused before reading and replaying. */
+    int rc = ts_out_probe(a.out, &e);
+    if (rc) {
+        fprintf(stderr, "truthsim replay: %s\n", e.msg);
+        return ts_cli_exit_code(rc);
+    }
     ts_reports rp;
-    int rc = ts_reports_read_csv(&rp, a.csv, &e);
+    rc = ts_reports_read_csv(&rp, a.csv, &e);
     if (rc) {
         fprintf(stderr, "truthsim replay: %s\n", e.msg);
         return ts_cli_exit_code(rc);
@@ -122,7 +129,7 @@ int ts_cli_replay(int argc, char **argv, const ts_cli_env *env)
         return TS_EXIT_USAGE;
     }
     ts_replay_out out;
-    rc = ts_replay_run(&rp, mt, &par, a.selected, a.seed, &out, &e);
+    rc = ts_replay_run_stop(&rp, mt, &par, a.selected, a.seed, env->stop, &out, &e);
     if (rc) {
         fprintf(stderr, "truthsim replay: %s\n", e.msg);
         ts_reports_free(&rp);
