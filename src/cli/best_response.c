@@ -32,6 +32,7 @@
 #include <argp.h>
 #include <errno.h>
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,6 +40,7 @@
 #include "base/h5util.h"
 #include "base/provenance.h"
 #include "cli/args.h"
+#include "base/outfile.h"
 #include "cli/cli.h"
 #include "game/bestresp.h"
 #include "game/plugin.h"
@@ -69,6 +71,7 @@ typedef struct sweep {
  * parse into, the problems of the current sweep value and the table. */
 typedef struct br_cmd {
     br_args a;
+    const volatile sig_atomic_t *stop; /* main's SIGINT/SIGTERM flag      */
     ts_feedback fb;
     ts_br_utility util;
     ts_br_options o;
@@ -515,6 +518,11 @@ static int solve_mechanism(br_cmd *c, int si, int h)
                         .utility = c->util, .exchangeable = 1};
     double mx = 0;
     for (int k = 0; k < c->nq && !rc; k++) {
+        if (c->stop && *c->stop) {
+            rc = TS_ERROR(&c->e, TS_EINTR, "interrupted");
+            fprintf(stderr, "truthsim best-response: interrupted\n");
+            break;
+        }
         const double qk = c->qs[k];
         for (int j = 0; j < m; j++)
             c->q[j] = qk;
@@ -699,7 +707,11 @@ int ts_cli_best_response(int argc, char **argv, const ts_cli_env *env)
     }
     parse_args(c, argc, argv);
     ts_err_clear(&c->e);
+    c->stop = env->stop;
     int rc = parse_setting(c);
+    /* A doomed -O file is refused before the table is solved. */
+    if (!rc && c->a.output && (rc = ts_out_probe(c->a.output, &c->e)))
+        fprintf(stderr, "truthsim best-response: %s\n", c->e.msg);
     if (!rc)
         rc = parse_mechanisms(c);
     if (!rc)

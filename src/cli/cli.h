@@ -69,6 +69,8 @@ int ts_cli_dpo_env(int argc, char **argv, const ts_cli_env *env);
 int ts_cli_dpo(int argc, char **argv);
 /* `truthsim plot` (plot.c): needs no environment, as it only reads. */
 int ts_cli_plot(int argc, char **argv);
+/* The same, stopping (exit 130, nothing written) when *stop is set. */
+int ts_cli_plot_stop(int argc, char **argv, const volatile sig_atomic_t *stop);
 
 /* Exit status for a library status code (inline: tests compile single
  * commands' sources without run.c). */

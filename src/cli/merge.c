@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/outfile.h"
 #include "cli/cli.h"
 #include "results/points.h"
 
@@ -52,6 +53,11 @@ int ts_cli_merge(int argc, char **argv, const ts_cli_env *env)
     argp_parse(&argp, argc, argv, 0, NULL, &a);
     ts_err e;
     ts_err_clear(&e);
+    /* A doomed output is refused before the point files are read. */
+    if (ts_out_probe(a.out, &e)) {
+        fprintf(stderr, "truthsim merge: %s\n", e.msg);
+        return ts_cli_exit_code(e.code);
+    }
     /* The experiment, from the first point file found. */
     DIR *d = opendir(a.dir);
     if (!d) {
@@ -87,6 +93,9 @@ int ts_cli_merge(int argc, char **argv, const ts_cli_env *env)
         rc = ts_experiment_hash(x, hash, &e);
         if (!rc)
             rc = ts_points_load(&sw, a.dir, hash, 0, &n, &e);
+        /* Ctrl-C while reading: stop before writing (exit 130, no file). */
+        if (!rc && env->stop && *env->stop)
+            rc = TS_ERROR(&e, TS_EINTR, "interrupted");
         ts_provenance prov = {env->command_line};
         if (!rc)
             rc = ts_sweep_write(&sw, a.out, &prov, &e);

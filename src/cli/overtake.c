@@ -17,6 +17,7 @@
 #include "base/h5util.h"
 #include "base/provenance.h"
 #include "cli/args.h"
+#include "base/outfile.h"
 #include "cli/cli.h"
 #include "games/games.h"
 
@@ -114,7 +115,7 @@ int ts_cli_overtake(int argc, char **argv, const ts_cli_env *env)
         mt[nm] = ts_mechanism_find(tok, TS_FULL, &e);
         if (!mt[nm]) {
             fprintf(stderr, "truthsim overtake: --mechanisms: %s\n", e.msg);
-            return TS_EXIT_USAGE;
+            return TS_EXIT_DATA;
         }
         names[nm] = mt[nm]->name;
         nm++;
@@ -123,6 +124,11 @@ int ts_cli_overtake(int argc, char **argv, const ts_cli_env *env)
     if (!pt) {
         fprintf(stderr, "truthsim overtake: %s\n", e.msg);
         return ts_cli_exit_code(TS_EINVAL);
+    }
+    /* A doomed output is refused before the Monte Carlo runs. */
+    if (ts_out_probe(a.out, &e)) {
+        fprintf(stderr, "truthsim overtake: %s\n", e.msg);
+        return ts_cli_exit_code(e.code);
     }
     names[nm] = "bound (Prop. 2)";
     const int rows = nm + 1;

@@ -51,6 +51,11 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 
 int ts_cli_plot(int argc, char **argv)
 {
+    return ts_cli_plot_stop(argc, argv, NULL);
+}
+
+int ts_cli_plot_stop(int argc, char **argv, const volatile sig_atomic_t *stop)
+{
     static const struct argp_option options[] = {
         {"output-dir", 'o', "DIR", 0,
          "Write the files into DIR (default: the directory of OUT.h5; "
@@ -100,6 +105,7 @@ int ts_cli_plot(int argc, char **argv)
     o.render = !a.no_render;
     o.path = getenv("PATH");
     o.envp = environ;
+    o.stop = stop;
 
     ts_err e;
     ts_err_clear(&e);

@@ -546,6 +546,19 @@ static int count_points(ts_experiment *x, ts_err *e)
             return TS_ERROR(e, TS_EINPUT, "%s: the grid has more than 10^8 points",
                             x->path);
     }
+    /* What the sweep will hold at least (results.c: 12 arrays per cell and
+     * point, one value per replica, the parameters of every mechanism and
+     * the population per point), counted before any point is resolved or
+     * stored: a small file must not ask for tens of gigabytes.  The cap
+     * is the one on trajectories (engine/cell.c). */
+    double cells = (double)x->n_mech * (x->n_prof > 0 ? x->n_prof : 1);
+    double bytes = (double)x->n_points * 8.0 *
+                   (cells * (12.0 + (double)x->replicas) +
+                    (double)(x->n_mech + 1) * TS_MAX_PARAMS);
+    if (bytes > 8e9)
+        return TS_ERROR(e, TS_EINPUT, "%s: the grid's %ld points would need at "
+                        "least %.1f GB of results: reduce the grid or replicas",
+                        x->path, x->n_points, bytes / 1e9);
     return TS_OK;
 }
 

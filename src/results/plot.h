@@ -24,6 +24,7 @@
 #ifndef TS_PLOT_H
 #define TS_PLOT_H
 
+#include <signal.h>
 #include <stddef.h>
 
 #include "base/err.h"
@@ -48,6 +49,9 @@ typedef struct ts_plot_opts {
     const char *path;     /* colon-separated directories searched for it (the
                              caller's PATH); NULL: gnuplot counts as missing */
     char *const *envp;    /* environment handed to gnuplot; NULL: empty      */
+    /* the caller's SIGINT/SIGTERM flag, polled between pictures: TS_EINTR
+     * and nothing written; NULL: never stops */
+    const volatile sig_atomic_t *stop;
 } ts_plot_opts;
 
 /* The files of one picture (paths as written: out_dir joined with the stem). */

@@ -452,6 +452,8 @@ int ts_plot_write_pictures(const ts_plot_picture_list *pl, const char *h5path,
         rc = write_picture_text(&w, &pl->p[q], &out->pic[q], &tsv_tmp, &gp_tmp, e);
         if (!rc && gnuplot)
             rc = render_picture(&w, &pl->p[q], &out->pic[q], tsv_tmp, gp_tmp, e);
+        if (!rc && o->stop && *o->stop)
+            rc = TS_ERROR(e, TS_EINTR, "%s: interrupted", h5path);
     }
     if (!rc)
         rc = rename_all(&w.pend, e);
