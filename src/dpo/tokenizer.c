@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 /* Words of the sensing prompts, each with a leading space (GPT-2 style:
  * the space belongs to the word that follows) ... */
@@ -186,8 +187,22 @@ ts_dpo_tokenizer *ts_dpo_tokenizer_load(const char *path, ts_err *e)
                  V);
         goto done;
     }
-    /* Read the token records; their total length is at most 255 V. */
-    t = tok_alloc(V, (size_t)V * 255, e);
+    /* Each token record is a length byte and 1..255 bytes: the file's size
+     * bounds V and the bytes, checked before anything is allocated (a 1 KB
+     * header must not ask for gigabytes). */
+    struct stat st;
+    long long rest = fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode)
+                         ? (long long)st.st_size - (long long)sizeof h : -1;
+    if (rest >= 0 && rest < 2LL * V) {
+        TS_ERROR(e, TS_EINPUT, "%s: truncated: %d tokens need at least %lld "
+                 "bytes after the header, the file has %lld", path, V,
+                 2LL * V, rest);
+        goto done;
+    }
+    size_t cap = (size_t)V * 255;
+    if (rest >= 0 && (size_t)(rest - V) < cap)
+        cap = (size_t)(rest - V);
+    t = tok_alloc(V, cap, e);
     if (!t)
         goto done;
     t->eot = h[1] == 2 ? h[3] : -1;
@@ -198,7 +213,7 @@ ts_dpo_tokenizer *ts_dpo_tokenizer_load(const char *path, ts_err *e)
     }
     for (int i = 0; i < V; i++) {
         unsigned char len;
-        if (fread(&len, 1, 1, f) != 1 ||
+        if (fread(&len, 1, 1, f) != 1 || t->off[i] + (size_t)len > cap ||
             fread(t->bytes + t->off[i], 1, len, f) != len) {
             TS_ERROR(e, TS_EINPUT, "%s: truncated: token %d of %d is "
                      "missing", path, i, V);

@@ -247,7 +247,7 @@ static int game_size(const row_list *rl, const char *path, long *T, long *N,
     /* Every slot has rows: more slots than rows cannot be complete, and is
      * refused before the per-slot table is allocated (a few hostile bytes
      * must not cost gigabytes). */
-    if ((size_t)*T > rl->n)
+    if ((size_t)*T > rl->n && *T > 65536) /* small: the exact message below */
         return TS_ERROR(e, TS_EINPUT, "%s: slot indices reach %ld but the file has "
                         "only %zu rows (every slot 0..%ld needs rows)",
                         path, *T - 1, rl->n, *T - 1);
@@ -271,10 +271,11 @@ static int game_size(const row_list *rl, const char *path, long *T, long *N,
     double n_reports = 0;
     for (long t = 0; t < *T; t++)
         n_reports += (double)mt[t] * (double)*N;
-    if (n_reports > (double)rl->n) {
+    const double cells = (double)*T * (double)*N * (double)*M;
+    if (n_reports > (double)rl->n && cells > 1e6 + 16.0 * (double)rl->n) {
         free(mt);
         return TS_ERROR(e, TS_EINPUT, "%s: missing rows: %ld workers on %.0f prompts "
-                        "n_reports %.0f rows, the file has %zu (every worker reports on "
+                        "need %.0f rows, the file has %zu (every worker reports on "
                         "every prompt of a slot)", path, *N, n_reports / (double)*N, n_reports,
                         rl->n);
     }
