@@ -552,8 +552,13 @@ static int count_points(ts_experiment *x, ts_err *e)
      * stored: a small file must not ask for tens of gigabytes.  The cap
      * is the one on trajectories (engine/cell.c). */
     double cells = (double)x->n_mech * (x->n_prof > 0 ? x->n_prof : 1);
+    double n_max = 2; /* shares: 2 values per worker, cell and point */
+    const ts_value *nv = ts_experiment_value(x, "N");
+    for (int k = 0; nv && nv->kind == TS_VAL_NUM && k < nv->n; k++)
+        if (nv->v[k] > n_max)
+            n_max = nv->v[k];
     double bytes = (double)x->n_points * 8.0 *
-                   (cells * (12.0 + (double)x->replicas) +
+                   (cells * (12.0 + 2.0 * n_max + (double)x->replicas) +
                     (double)(x->n_mech + 1) * TS_MAX_PARAMS);
     if (bytes > 8e9)
         return TS_ERROR(e, TS_EINPUT, "%s: the grid's %ld points would need at "
