@@ -174,7 +174,9 @@ int ts_cli_check(int argc, char **argv, const ts_cli_env *env)
     for (int k = 0; k < n_ids; k++) {
         int first = l.n;
         double t0 = ts_now();
-        int rc = ts_check_claim(ids[k], &o, &l, &e);
+        int rc = env->stop && *env->stop
+                     ? TS_ERROR(&e, TS_EINTR, "interrupted")
+                     : ts_check_claim(ids[k], &o, &l, &e);
         if (rc) {
             fprintf(stderr, "truthsim check: %s: %s\n", ids[k], e.msg);
             ts_claim_list_free(&l);
