@@ -194,6 +194,11 @@ int ts_cli_check(int argc, char **argv, const ts_cli_env *env)
         fprintf(stderr, "truthsim check: %s done in %.1f s\n", ids[k], ts_now() - t0);
         fflush(stdout);
     }
+    if (env->stop && *env->stop) { /* after the last claim: no file */
+        fprintf(stderr, "truthsim check: interrupted\n");
+        ts_claim_list_free(&l);
+        return TS_EXIT_INTR;
+    }
     int npass = 0, nfail = 0;
     for (int r = 0; r < l.n; r++) {
         npass += l.rows[r].pass == 1;

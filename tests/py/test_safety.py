@@ -193,6 +193,7 @@ def test_every_command_stops_on_sigint():
         (["plot", "ok.h5", "-o", "pics"], ["pics"]),
         (["best-response", "--mechanism", "ours", "-O", "o.h5"], ["o.h5"]),
         (["overtake", "--replicas", "50", "-o", "o.h5"], ["o.h5"]),
+        (["check", "--claims", "prop1", "-o", "o.h5"], ["o.h5"]),
     ]
     for sig in (signal.SIGINT, signal.SIGTERM):
         for args, outs in cases:
