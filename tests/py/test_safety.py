@@ -75,6 +75,20 @@ def test_symlink_at_output_replaced_not_followed():
     assert leftovers(d) == [] and leftovers(pics) == []
 
 
+def test_planted_symlink_at_temporary_not_followed():
+    # dpo's temporaries used to be OUT.tmp and MODEL.tmp: a link planted
+    # there was opened with O_TRUNC and its target overwritten.
+    d = fresh()
+    victim = write(os.path.join(d, "victim"), "precious")
+    for n in ("o.h5.tmp", "m.bin.tmp"):
+        os.symlink(victim, os.path.join(d, n))
+    run("dpo", "--train", "d.csv", "--epochs", "1", "-q", "-o", "o.h5", "-s", "m.bin",
+        cwd=d)
+    assert open(victim).read() == "precious"
+    assert h5py.is_hdf5(os.path.join(d, "o.h5"))
+    assert os.path.getsize(os.path.join(d, "m.bin")) > 1024
+
+
 def test_device_output_refused():
     d = fresh()
     for args in [("run", "-q", os.path.join(d, "tiny.yaml"), "-o", "/dev/full"),
