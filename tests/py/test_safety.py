@@ -104,14 +104,15 @@ def test_device_output_refused():
 
 def test_yaml_name_cannot_escape():
     d = fresh()
-    for name in ("../../x", "/tmp/abs-escape", ".hidden"):
+    tag = os.path.basename(d)  # unique: no earlier run's file can interfere
+    for name in ("../../" + tag, "/tmp/%s-abs" % tag, ".hidden"):
         y = write(os.path.join(d, "esc.yaml"), TINY.replace("name: tiny", "name: " + name))
         p = run("run", "-q", y, check=False, cwd=d)
         assert p.returncode == 65, (name, p.returncode, p.stderr)
         assert p.stderr.startswith("truthsim run: %s:1:1: name '%s' must be a plain "
                                    "file name" % (y, name)), p.stderr
-    assert not os.path.exists("/tmp/abs-escape.h5")
-    assert not os.path.exists(os.path.join(d, "..", "..", "x.h5"))
+    assert not os.path.exists("/tmp/%s-abs.h5" % tag)
+    assert not os.path.exists(os.path.join(d, "..", "..", tag + ".h5"))
 
 
 # --- Item 8: one exit-code scheme ----------------------------------------
