@@ -92,7 +92,7 @@ int ts_cli_merge(int argc, char **argv, const ts_cli_env *env)
     if (!rc) {
         rc = ts_experiment_hash(x, hash, &e);
         if (!rc)
-            rc = ts_points_load(&sw, a.dir, hash, 0, &n, &e);
+            rc = ts_points_load_stop(&sw, a.dir, hash, 0, env->stop, &n, &e);
         /* Ctrl-C while reading: stop before writing (exit 130, no file). */
         if (!rc && env->stop && *env->stop)
             rc = TS_ERROR(&e, TS_EINTR, "interrupted");
