@@ -101,33 +101,34 @@ int ts_out_open(ts_outfile *o, const char *path, ts_err *e)
     char *dir;
     const char *base;
     if (split_path(path, &dir, &base) < 0)
-        return TS_ERROR(e, TS_ENOMEM, "%s: out of memory", path);
-    int dir_ok = stat(dir, &st) == 0 && S_ISDIR(st.st_mode);
-    free(dir);
-    if (!dir_ok)
+        return fail(o, e, "out of memory");
+    if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+        free(dir);
         return fail(o, e, "its directory does not exist");
-    if (split_path(path, &dir, &base) < 0)
-        return TS_ERROR(e, TS_ENOMEM, "%s: out of memory", path);
+    }
     remove_stale(dir, base);
     size_t len = strlen(dir) + strlen(base) + 64;
     o->tmp = malloc(len);
+    int err = ENOMEM;
     for (unsigned k = 0; o->tmp && k < 100 && o->fd < 0; k++) {
         snprintf(o->tmp, len, "%s/.%s.tmp.%ld.%016llx", dir, base,
                  (long)getpid(), (unsigned long long)random_bits(o, k));
         o->fd = open(o->tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
-        if (o->fd < 0 && errno != EEXIST)
-            break;
+        err = errno;
+        if (o->fd < 0 && err != EEXIST)
+            break; /* EEXIST: a name taken (or a planted link): try another */
     }
     free(dir);
-    if (o->fd < 0 || fstat(o->fd, &st) != 0) {
-        const char *why = o->tmp ? strerror(errno) : "out of memory";
-        if (o->fd >= 0) {
-            close(o->fd);
-            unlink(o->tmp);
-        }
+    if (o->fd >= 0 && fstat(o->fd, &st) != 0) {
+        err = errno;
+        close(o->fd);
+        unlink(o->tmp);
+        o->fd = -1;
+    }
+    if (o->fd < 0) {
         free(o->tmp);
         o->tmp = NULL;
-        return fail(o, e, why);
+        return fail(o, e, strerror(err));
     }
     o->dev = (unsigned long long)st.st_dev;
     o->ino = (unsigned long long)st.st_ino;
