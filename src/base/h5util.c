@@ -7,10 +7,11 @@
 #include <stdio.h>
 #include <string.h>
 
-int ts_h5_create(ts_h5file *f, const char *path, ts_err *e)
+static int create(ts_h5file *f, const char *path, int many, ts_err *e)
 {
     f->id = -1;
-    int rc = ts_out_open(&f->out, path, e);
+    int rc = many ? ts_out_open_many(&f->out, path, e)
+                  : ts_out_open(&f->out, path, e);
     if (rc)
         return rc;
     hid_t fcpl = H5Pcreate(H5P_FILE_CREATE);
@@ -25,6 +26,16 @@ int ts_h5_create(ts_h5file *f, const char *path, ts_err *e)
         return TS_ERROR(e, TS_ECREATE, "%s: cannot create the output file", path);
     }
     return TS_OK;
+}
+
+int ts_h5_create(ts_h5file *f, const char *path, ts_err *e)
+{
+    return create(f, path, 0, e);
+}
+
+int ts_h5_create_many(ts_h5file *f, const char *path, ts_err *e)
+{
+    return create(f, path, 1, e);
 }
 
 int ts_h5_close(ts_h5file *f, int ok, ts_err *e)

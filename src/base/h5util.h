@@ -18,6 +18,8 @@ typedef struct ts_h5file {
 /* Create path's temporary sibling safely (ts_out_open: O_EXCL, refused
  * non-regular outputs), then let HDF5 truncate and write that very file. */
 int ts_h5_create(ts_h5file *f, const char *path, ts_err *e);
+/* The same through ts_out_open_many (point files: no scan per file). */
+int ts_h5_create_many(ts_h5file *f, const char *path, ts_err *e);
 /* Close; rename into place when ok, else remove the temporary file. */
 int ts_h5_close(ts_h5file *f, int ok, ts_err *e);
 

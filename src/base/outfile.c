@@ -49,18 +49,20 @@ static int split_path(const char *path, char **dir, const char **base)
  * up).  Only regular files; a running writer's file is left alone. */
 static void remove_stale(const char *dir, const char *base)
 {
-    size_t bl = strlen(base);
+    size_t bl = base ? strlen(base) : 0;
     DIR *d = opendir(dir);
     if (!d)
         return;
     struct dirent *de;
     while ((de = readdir(d))) {
         const char *n = de->d_name;
-        if (n[0] != '.' || strncmp(n + 1, base, bl) || strncmp(n + 1 + bl, ".tmp.", 5))
+        const char *t = base ? n + 1 + bl : strstr(n, ".tmp.");
+        if (n[0] != '.' || (base && strncmp(n + 1, base, bl)) || !t ||
+            strncmp(t, ".tmp.", 5))
             continue;
         char *end;
-        long pid = strtol(n + bl + 6, &end, 10);
-        if (end == n + bl + 6 || *end != '.' || pid <= 0 || pid == (long)getpid())
+        long pid = strtol(t + 5, &end, 10);
+        if (end == t + 5 || *end != '.' || pid <= 0 || pid == (long)getpid())
             continue;
         if (kill((pid_t)pid, 0) == 0 || errno != ESRCH)
             continue; /* alive, or not ours to judge */
@@ -86,7 +88,24 @@ static int fail(ts_outfile *o, ts_err *e, const char *why)
     return rc;
 }
 
+void ts_out_remove_stale_in(const char *dir)
+{
+    remove_stale(dir, NULL);
+}
+
+static int open_tmp(ts_outfile *o, const char *path, int scan, ts_err *e);
+
 int ts_out_open(ts_outfile *o, const char *path, ts_err *e)
+{
+    return open_tmp(o, path, 1, e);
+}
+
+int ts_out_open_many(ts_outfile *o, const char *path, ts_err *e)
+{
+    return open_tmp(o, path, 0, e);
+}
+
+static int open_tmp(ts_outfile *o, const char *path, int scan, ts_err *e)
 {
     memset(o, 0, sizeof *o);
     o->fd = -1;
@@ -106,7 +125,8 @@ int ts_out_open(ts_outfile *o, const char *path, ts_err *e)
         free(dir);
         return fail(o, e, "its directory does not exist");
     }
-    remove_stale(dir, base);
+    if (scan)
+        remove_stale(dir, base);
     size_t len = strlen(dir) + strlen(base) + 64;
     o->tmp = malloc(len);
     int err = ENOMEM;

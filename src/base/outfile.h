@@ -35,6 +35,13 @@ typedef struct ts_outfile {
  * o->tmp is NULL.  TS_EIO "PATH: cannot create the output file: WHY". */
 int ts_out_open(ts_outfile *o, const char *path, ts_err *e);
 
+/* The same without looking for stale temporaries: for one of many files
+ * written into one directory (point files), where a scan per file would
+ * cost O(files^2); call ts_out_remove_stale_in(dir) once first. */
+int ts_out_open_many(ts_outfile *o, const char *path, ts_err *e);
+/* Remove every .NAME.tmp.PID.* in dir whose PID is gone. */
+void ts_out_remove_stale_in(const char *dir);
+
 /* The same with the temporary name given (tmp: a name made unpredictable
  * by an earlier ts_out_open, plus a suffix, as gnuplot adds ".png"). */
 int ts_out_open_as(ts_outfile *o, const char *path, const char *tmp,

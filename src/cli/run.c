@@ -174,6 +174,8 @@ static int prepare(run_state *s)
     if (!rc && mkdir(s->dir, 0777) != 0 && errno != EEXIST)
         rc = TS_ERROR(&s->e, TS_ECREATE, "%s: cannot create: %s", s->dir,
                       strerror(errno));
+    if (!rc) /* point files of a SIGKILLed run (base/outfile.h) */
+        ts_out_remove_stale_in(s->dir);
     return rc;
 }
 

@@ -87,7 +87,7 @@ int ts_point_write(const ts_sweep *sw, long p, const char *path,
     if (!buf)
         return TS_ERROR(e, TS_ENOMEM, "out of memory");
     ts_h5file h;
-    int rc = ts_h5_create(&h, path, e);
+    int rc = ts_h5_create_many(&h, path, e); /* the run removed stale ones */
     if (rc) {
         free(buf);
         return rc;

@@ -316,8 +316,11 @@ def test_stale_temporary_of_killed_run_removed():
     child.wait()
     stale = write(os.path.join(d, ".s.h5.tmp.%d.0123456789abcdef" % child.pid), "x" * 1000)
     live = write(os.path.join(d, ".s.h5.tmp.%d.0123456789abcdef" % os.getpid()), "in use")
+    os.mkdir(os.path.join(d, "s.h5.points"))
+    stale_point = write(os.path.join(d, "s.h5.points", ".point-000001.h5.tmp.%d.0123456789abcdef"
+                                     % child.pid), "x" * 1000)
     run("run", "-q", os.path.join(d, "tiny.yaml"), "-o", os.path.join(d, "s.h5"))
-    assert not os.path.exists(stale)
+    assert not os.path.exists(stale) and not os.path.exists(stale_point)
     assert os.path.exists(live)
 
 
