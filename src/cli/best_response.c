@@ -23,7 +23,7 @@
  * br_rstar: r*(q) against the diagonal, br_gain), every parameter value
  * each mechanism used (group params/<mechanism>, as `truthsim run`
  * writes it) and the provenance attributes of every truthsim file.
- * Warnings and errors go to stderr; bad input exits 2 with one line.
+ * Warnings and errors go to stderr; bad input exits 65 (64 for an unparsable option) with one line.
  *
  * The command runs in named steps over one br_cmd (argp's input): parse
  * the options, build each sweep value's problems (parameters through
