@@ -41,6 +41,8 @@ const char *ts_strerror(int code)
         [TS_ENOCONV] = "iteration cap reached without convergence",
         [TS_EINTR] = "interrupted",
         [TS_EUNSUPP] = "not supported",
+        [TS_ENOINPUT] = "cannot open an input file",
+        [TS_ECREATE] = "cannot create an output file",
     };
     if (code < 0 || code >= TS_NCODES)
         return "unknown error";

@@ -17,6 +17,8 @@ enum {
     TS_ENOCONV,    /* an iteration (EM, a minimiser) hit its cap              */
     TS_EINTR,      /* stopped by SIGINT/SIGTERM; finished work is kept        */
     TS_EUNSUPP,    /* the combination asked for is not implemented            */
+    TS_ENOINPUT,   /* an input file does not exist or cannot be opened        */
+    TS_ECREATE,    /* an output file cannot be created (outfile.h)            */
     TS_NCODES
 };
 

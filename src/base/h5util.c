@@ -6,40 +6,48 @@
 #include <hdf5_hl.h>
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 
-int ts_h5_create(ts_h5file *f, const char *path, ts_err *e)
+static int create(ts_h5file *f, const char *path, int many, ts_err *e)
 {
-    snprintf(f->path, sizeof f->path, "%s", path);
-    snprintf(f->tmp, sizeof f->tmp, "%s.tmp.%ld", path, (long)getpid());
+    f->id = -1;
+    int rc = many ? ts_out_open_many(&f->out, path, e)
+                  : ts_out_open(&f->out, path, e);
+    if (rc)
+        return rc;
     hid_t fcpl = H5Pcreate(H5P_FILE_CREATE);
     hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
     /* The oldest format that has what we use: readable by every h5py. */
     H5Pset_libver_bounds(fapl, H5F_LIBVER_EARLIEST, H5F_LIBVER_LATEST);
-    f->id = H5Fcreate(f->tmp, H5F_ACC_TRUNC, fcpl, fapl);
+    f->id = H5Fcreate(f->out.tmp, H5F_ACC_TRUNC, fcpl, fapl);
     H5Pclose(fcpl);
     H5Pclose(fapl);
-    if (f->id < 0)
-        return TS_ERROR(e, TS_EIO, "%s: cannot create the output file", path);
+    if (f->id < 0) {
+        ts_out_finish(&f->out, 0, e);
+        return TS_ERROR(e, TS_ECREATE, "%s: cannot create the output file", path);
+    }
     return TS_OK;
+}
+
+int ts_h5_create(ts_h5file *f, const char *path, ts_err *e)
+{
+    return create(f, path, 0, e);
+}
+
+int ts_h5_create_many(ts_h5file *f, const char *path, ts_err *e)
+{
+    return create(f, path, 1, e);
 }
 
 int ts_h5_close(ts_h5file *f, int ok, ts_err *e)
 {
     int rc = TS_OK;
     if (f->id >= 0 && H5Fclose(f->id) < 0 && ok) {
-        rc = TS_ERROR(e, TS_EIO, "%s: cannot finish writing", f->path);
+        rc = TS_ERROR(e, TS_EIO, "%s: cannot finish writing", f->out.path);
         ok = 0;
     }
     f->id = -1;
-    if (ok && rename(f->tmp, f->path) != 0) {
-        rc = TS_ERROR(e, TS_EIO, "%s: cannot rename into place: %s", f->path,
-                      strerror(errno));
-        ok = 0;
-    }
-    if (!ok)
-        remove(f->tmp);
-    return rc;
+    int rc2 = ts_out_finish(&f->out, ok, e);
+    return rc ? rc : rc2;
 }
 
 hid_t ts_h5_dcpl(void)

@@ -8,16 +8,18 @@
 #include <stddef.h>
 
 #include "base/err.h"
+#include "base/outfile.h"
 
 typedef struct ts_h5file {
     hid_t id;
-    char tmp[4096];  /* the temporary name written to          */
-    char path[4096]; /* the final name                         */
+    ts_outfile out; /* the temporary beside the final name (outfile.h) */
 } ts_h5file;
 
-/* Create path's temporary sibling; HDF5's own error printing is turned off
- * (we report our own one-line messages). */
+/* Create path's temporary sibling safely (ts_out_open: O_EXCL, refused
+ * non-regular outputs), then let HDF5 truncate and write that very file. */
 int ts_h5_create(ts_h5file *f, const char *path, ts_err *e);
+/* The same through ts_out_open_many (point files: no scan per file). */
+int ts_h5_create_many(ts_h5file *f, const char *path, ts_err *e);
 /* Close; rename into place when ok, else remove the temporary file. */
 int ts_h5_close(ts_h5file *f, int ok, ts_err *e);
 

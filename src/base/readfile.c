@@ -11,7 +11,7 @@ char *ts_read_file(const char *path, size_t *len, ts_err *e)
 {
     FILE *f = fopen(path, "rb");
     if (!f) {
-        TS_ERROR(e, TS_EIO, "%s: cannot open: %s", path, strerror(errno));
+        TS_ERROR(e, TS_ENOINPUT, "%s: cannot open: %s", path, strerror(errno));
         return NULL;
     }
     size_t cap = 1 << 16, n = 0;
@@ -43,4 +43,9 @@ char *ts_read_file(const char *path, size_t *len, ts_err *e)
     buf[n] = '\0';
     *len = n;
     return buf;
+}
+
+size_t ts_text_bom(const char *text, size_t len)
+{
+    return len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0 ? 3 : 0;
 }

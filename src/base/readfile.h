@@ -13,4 +13,8 @@
  * TS_EIO (cannot open, read error) or TS_ENOMEM in e. */
 char *ts_read_file(const char *path, size_t *len, ts_err *e);
 
+/* 3 when text starts with a UTF-8 byte-order mark (EF BB BF), else 0: the
+ * CSV readers (replay, DPO) skip it the same way. */
+size_t ts_text_bom(const char *text, size_t len);
+
 #endif

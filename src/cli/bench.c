@@ -51,7 +51,7 @@ static const struct argp argp = {
     options, parse_opt, NULL,
     "Measure worker-prompt-slot updates per second of the full-feedback engine "
     "(population draws, aggregation, reweighing and regret bookkeeping "
-    "included), on 1 thread and on all threads.",
+    "included), on 1 thread and on all threads.\v" TS_CLI_EXIT_HELP,
     NULL, NULL, NULL,
 };
 
@@ -84,7 +84,7 @@ static int bench_mechanism_slot(int m)
 {
     const ts_mechanism_type *mt = ts_mechanism_find("ours", TS_LIMITED, NULL);
     if (!mt)
-        return TS_EXIT_IO;
+        return TS_EXIT_SOFTWARE;
     printf("limited ours, mechanism only (theta + draw + aggregate + update), m = %d:\n", m);
     for (int N = 50; N <= 50000; N *= 10) {
         /* The shape's horizon sets the defaults (beta <= 1 needs T >= 4 N
@@ -101,7 +101,7 @@ static int bench_mechanism_slot(int m)
         if (!st || !theta || m > 4096 || mt->init(st, &g, &p, &e)) {
             free(st);
             free(theta);
-            return TS_EXIT_IO;
+            return TS_EXIT_SOFTWARE;
         }
         ts_rng g0;
         ts_rng_init(&g0, 1, 2, 3, TS_STREAM_AUX);

@@ -23,7 +23,7 @@
  * br_rstar: r*(q) against the diagonal, br_gain), every parameter value
  * each mechanism used (group params/<mechanism>, as `truthsim run`
  * writes it) and the provenance attributes of every truthsim file.
- * Warnings and errors go to stderr; bad input exits 2 with one line.
+ * Warnings and errors go to stderr; bad input exits 65 (64 for an unparsable option) with one line.
  *
  * The command runs in named steps over one br_cmd (argp's input): parse
  * the options, build each sweep value's problems (parameters through
@@ -32,6 +32,7 @@
 #include <argp.h>
 #include <errno.h>
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,6 +40,7 @@
 #include "base/h5util.h"
 #include "base/provenance.h"
 #include "cli/args.h"
+#include "base/outfile.h"
 #include "cli/cli.h"
 #include "game/bestresp.h"
 #include "game/plugin.h"
@@ -70,6 +72,7 @@ typedef struct sweep {
  * parse into, the problems of the current sweep value and the table. */
 typedef struct br_cmd {
     br_args a;
+    const volatile sig_atomic_t *stop; /* main's SIGINT/SIGTERM flag      */
     ts_feedback fb;
     ts_br_utility util;
     ts_br_options o;
@@ -176,7 +179,7 @@ static const struct argp argp = {
     "maximises worker 0's expected utility after the next slot, against "
     "truthful others, and its gain over truthful reporting.  Prints TSV: "
     "q r_star abs_dev gain gain_ci (gain_ci is 0 when the expectation is "
-    "exact).",
+    "exact).\v" TS_CLI_EXIT_HELP,
     children, NULL, NULL,
 };
 
@@ -529,6 +532,11 @@ static int solve_mechanism(br_cmd *c, int si, int h)
                         .utility = c->util, .exchangeable = 1};
     double mx = 0;
     for (int k = 0; k < c->nq && !rc; k++) {
+        if (c->stop && *c->stop) {
+            rc = TS_ERROR(&c->e, TS_EINTR, "interrupted");
+            fprintf(stderr, "truthsim best-response: interrupted\n");
+            break;
+        }
         const double qk = c->qs[k];
         for (int j = 0; j < m; j++)
             c->q[j] = qk;
@@ -715,11 +723,15 @@ int ts_cli_best_response(int argc, char **argv, const ts_cli_env *env)
     br_cmd *c = calloc(1, sizeof *c);
     if (!c) {
         fprintf(stderr, "truthsim best-response: out of memory\n");
-        return TS_EXIT_IO;
+        return TS_EXIT_SOFTWARE;
     }
     parse_args(c, argc, argv);
     ts_err_clear(&c->e);
+    c->stop = env->stop;
     int rc = parse_setting(c);
+    /* A doomed -O file is refused before the table is solved. */
+    if (!rc && c->a.output && (rc = ts_out_probe(c->a.output, &c->e)))
+        fprintf(stderr, "truthsim best-response: %s\n", c->e.msg);
     if (!rc)
         rc = parse_mechanisms(c);
     if (!rc)

@@ -12,6 +12,7 @@
 #include "base/h5util.h"
 #include "base/provenance.h"
 #include "cli/args.h"
+#include "base/outfile.h"
 #include "cli/cli.h"
 #include "cli/progress.h"
 #include "game/registry.h"
@@ -67,7 +68,8 @@ static const struct argp argp = {
     "Claims: thm1, thm2, lemma1, eps_truthful (and the best-response claims "
     "where available). Rows marked 'finding' report a number the paper makes "
     "no claim about (e.g. the share utility model). With --mechanism: the "
-    "claim 'truthful' (r*(q) = q, Def. 2) for those mechanisms.",
+    "claim 'truthful' (r*(q) = q, Def. 2) for those mechanisms.\v"
+    TS_CLI_EXIT_HELP,
     children, NULL, NULL,
 };
 
@@ -129,6 +131,26 @@ static int write_rows(const ts_claim_list *l, const char *path,
     return ts_cli_h5_finish(&f, bad, path, "writing the check results", e);
 }
 
+/* Every id known, before any runs: "--claims prop1,bogus" must not spend
+ * prop1's minutes before refusing bogus. */
+static int claims_known(const char *const *ids, int n_ids)
+{
+    for (int k = 0; k < n_ids; k++) {
+        int found = 0;
+        for (int c = 0; ts_claims[c].id && !found; c++)
+            found = !strcmp(ids[k], ts_claims[c].id);
+        if (!found) {
+            fprintf(stderr, "truthsim check: --claims: unknown claim '%s' (valid:",
+                    ids[k]);
+            for (int c = 0; ts_claims[c].id; c++)
+                fprintf(stderr, "%s %s", c ? "," : "", ts_claims[c].id);
+            fprintf(stderr, ")\n");
+            return 0;
+        }
+    }
+    return 1;
+}
+
 /* --mechanism's names, each full feedback if there is one of that name,
  * else limited, into subj[] (NULL-terminated); 0 or -1 with a message. */
 static int find_subjects(char *list, const ts_registry *reg,
@@ -165,9 +187,14 @@ static int check(check_args *pa, const ts_mechanism_type *const *subj,
     int n_ids = 0;
     char *save = NULL;
     if (a.claims) {
-        for (char *tok = strtok_r(a.claims, ",", &save); tok && n_ids < 32;
-             tok = strtok_r(NULL, ",", &save))
+        for (char *tok = strtok_r(a.claims, ",", &save); tok;
+             tok = strtok_r(NULL, ",", &save)) {
+            if (n_ids == 32) {
+                fprintf(stderr, "truthsim check: --claims: more than 32 claims\n");
+                return TS_EXIT_USAGE;
+            }
             ids[n_ids++] = tok;
+        }
     } else if (subj) {
         ids[n_ids++] = "truthful";
     } else {
@@ -176,17 +203,26 @@ static int check(check_args *pa, const ts_mechanism_type *const *subj,
             if (strcmp(ts_claims[k].id, "truthful"))
                 ids[n_ids++] = ts_claims[k].id;
     }
+    if (!claims_known(ids, n_ids))
+        return TS_EXIT_DATA;
     ts_check_opts o = {a.threads, a.scale, env->stop, NULL, subj};
     ts_claim_list l = {0, 0, NULL};
     ts_err e;
     ts_err_clear(&e);
+    /* An output that cannot be written is refused before the claims run. */
+    if (a.out && ts_out_probe(a.out, &e)) {
+        fprintf(stderr, "truthsim check: %s\n", e.msg);
+        return ts_cli_exit_code(e.code);
+    }
     int status = TS_EXIT_OK;
     printf("%-13s %-14s %-9s %-9s %-3s %-9s  %-8s %s\n", "claim", "mechanism",
            "result", "value", "", "expected", "ci", "statistic");
     for (int k = 0; k < n_ids; k++) {
         int first = l.n;
         double t0 = ts_now();
-        int rc = ts_check_claim(ids[k], &o, &l, &e);
+        int rc = env->stop && *env->stop
+                     ? TS_ERROR(&e, TS_EINTR, "interrupted")
+                     : ts_check_claim(ids[k], &o, &l, &e);
         if (rc) {
             fprintf(stderr, "truthsim check: %s: %s\n", ids[k], e.msg);
             ts_claim_list_free(&l);
@@ -204,6 +240,11 @@ static int check(check_args *pa, const ts_mechanism_type *const *subj,
         fprintf(stderr, "truthsim check: %s done in %.1f s\n", ids[k], ts_now() - t0);
         fflush(stdout);
     }
+    if (env->stop && *env->stop) { /* after the last claim: no file */
+        fprintf(stderr, "truthsim check: interrupted\n");
+        ts_claim_list_free(&l);
+        return TS_EXIT_INTR;
+    }
     int npass = 0, nfail = 0;
     for (int r = 0; r < l.n; r++) {
         npass += l.rows[r].pass == 1;
@@ -214,7 +255,7 @@ static int check(check_args *pa, const ts_mechanism_type *const *subj,
     ts_registry_provenance(reg, plugins, sizeof plugins);
     if (a.out && write_rows(&l, a.out, env->command_line, plugins, &e)) {
         fprintf(stderr, "truthsim check: %s\n", e.msg);
-        status = TS_EXIT_IO;
+        status = ts_cli_exit_code(e.code);
     }
     ts_claim_list_free(&l);
     return status;

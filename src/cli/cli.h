@@ -1,9 +1,12 @@
 /* cli.h -- the subcommands of the truthsim program.  Each takes argv with
  * argv[0] = its own name, parses with argp (so every one has --help), and
- * returns the process exit status:
+ * returns the process exit status, one scheme for every command (README
+ * "Safety"; sysexits.h's numbers):
  *   0 success; 1 finished, but some replicas or checks failed (reported);
- *   2 bad input or usage (nothing written); 3 an I/O or internal error;
- *   130 interrupted (finished work kept). */
+ *   64 bad option or argument; 65 bad input data; 66 an input file missing
+ *   or unreadable; 70 internal error (out of memory, a bug); 73 an output
+ *   file cannot be created; 74 an I/O error while reading or writing;
+ *   130 interrupted (SIGINT/SIGTERM; no partial output). */
 #ifndef TS_CLI_H
 #define TS_CLI_H
 
@@ -13,8 +16,16 @@
 
 struct ts_experiment;
 
-enum { TS_EXIT_OK = 0, TS_EXIT_FAILED = 1, TS_EXIT_USAGE = 2, TS_EXIT_IO = 3,
-       TS_EXIT_INTR = 130 };
+enum { TS_EXIT_OK = 0, TS_EXIT_FAILED = 1, TS_EXIT_USAGE = 64,
+       TS_EXIT_DATA = 65, TS_EXIT_NOINPUT = 66, TS_EXIT_SOFTWARE = 70,
+       TS_EXIT_CANTCREAT = 73, TS_EXIT_IO = 74, TS_EXIT_INTR = 130 };
+
+/* The scheme above, as one paragraph for every command's --help. */
+#define TS_CLI_EXIT_HELP                                                      \
+    "Exit status: 0 ok; 1 finished but some runs or checks failed; 64 bad "   \
+    "option; 65 bad input data; 66 input file missing or unreadable; 70 "     \
+    "internal error or out of memory; 73 cannot create the output; 74 I/O "   \
+    "error; 130 interrupted (nothing partial is left)."
 
 /* Run grid point p (its point file written); TS_EINTR when stopped. */
 typedef int (*ts_cli_point_fn)(void *ctx, long p, ts_err *e);
@@ -62,9 +73,32 @@ int ts_cli_dpo_env(int argc, char **argv, const ts_cli_env *env);
 int ts_cli_dpo(int argc, char **argv);
 /* `truthsim plot` (plot.c): needs no environment, as it only reads. */
 int ts_cli_plot(int argc, char **argv);
+/* The same, stopping (exit 130, nothing written) when *stop is set. */
+int ts_cli_plot_stop(int argc, char **argv, const volatile sig_atomic_t *stop);
 
-/* Exit status for a library status code. */
-int ts_cli_exit_code(int rc);
+/* Exit status for a library status code (inline: tests compile single
+ * commands' sources without run.c). */
+static inline int ts_cli_exit_code(int rc)
+{
+    switch (rc) {
+    case 0:
+        return TS_EXIT_OK;
+    case TS_EINPUT:
+    case TS_EUNSUPP:
+    case TS_ENONFINITE:
+        return TS_EXIT_DATA;
+    case TS_ENOINPUT:
+        return TS_EXIT_NOINPUT;
+    case TS_ECREATE:
+        return TS_EXIT_CANTCREAT;
+    case TS_EIO:
+        return TS_EXIT_IO;
+    case TS_EINTR:
+        return TS_EXIT_INTR;
+    default: /* TS_EINVAL, TS_ENOMEM, TS_ENOCONV escaping: ours */
+        return TS_EXIT_SOFTWARE;
+    }
+}
 
 /* The start both programs share (main.c, mpi_main.c): SIGINT and SIGTERM
  * call `handler`, which sets *stop; env gets stop, the command line (argv

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "base/outfile.h"
 #include "dpo/dpo.h"
 #include "ts_config.h"
 
@@ -224,7 +225,8 @@ static const char doc[] =
     "with LoRA and soft-label DPO (loss = -A log sigma(h) - (1-A) log "
     "sigma(-h)), then classify the test prompts by comparing the two "
     "completions' log-likelihoods and report accuracy and win-rate (policy "
-    "right, reference wrong).  SPEC section 6; paper Sec. VII-B.";
+    "right, reference wrong).  SPEC section 6; paper Sec. VII-B."
+    "\v" TS_CLI_EXIT_HELP;
 
 static void progress(void *ctx, const ts_dpo_progress *p)
 {
@@ -452,6 +454,11 @@ static int run(cli *c, const char *command_line, ts_err *e)
     dpo_run r;
     memset(&r, 0, sizeof r);
     int rc = model_config(c, &r.cfg, e);
+    /* Outputs that cannot be written are refused before any training. */
+    if (!rc)
+        rc = ts_out_probe(c->out, e);
+    if (!rc && c->save)
+        rc = ts_out_probe(c->save, e);
     if (rc)
         return rc;
     rc = load_data(c, &r, e);
@@ -478,7 +485,7 @@ int ts_cli_dpo_env(int argc, char **argv, const ts_cli_env *env)
     char **av = malloc(((size_t)argc + 1) * sizeof *av);
     if (!av) {
         fprintf(stderr, "truthsim dpo: out of memory\n");
-        return 1;
+        return TS_EXIT_SOFTWARE;
     }
     char name[] = "truthsim dpo";
     av[0] = name;
@@ -491,26 +498,27 @@ int ts_cli_dpo_env(int argc, char **argv, const ts_cli_env *env)
     free(av);
     if (c.err[0]) {
         fprintf(stderr, "truthsim dpo: %s (try --help)\n", c.err);
-        return 2;
+        return TS_EXIT_USAGE;
     }
     if (r) {
         /* argp printed what was wrong (an unknown option) */
-        return 2;
+        return TS_EXIT_USAGE;
     }
     if (c.done)
         return 0;
     if (!c.train || !c.out) {
         fprintf(stderr, "truthsim dpo: --train and -o are required (try "
                         "--help)\n");
-        return 2;
+        return TS_EXIT_USAGE;
     }
     ts_err e;
     ts_err_clear(&e);
+    c.o.stop = env ? env->stop : NULL; /* Ctrl-C ends training (TS_EINTR) */
     int rc = run(&c, env ? env->command_line : NULL, &e);
     if (rc) {
         fprintf(stderr, "truthsim dpo: %s\n",
                 e.msg[0] ? e.msg : ts_strerror(rc));
-        return 1;
+        return ts_cli_exit_code(rc);
     }
     return 0;
 }

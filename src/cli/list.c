@@ -49,7 +49,7 @@ static const struct argp_child children[] = {
 static const struct argp argp = {
     options, parse_opt, NULL,
     "List mechanisms (with feedback mode), populations and strategies, and the "
-    "parameters each declares (name, range, meaning).",
+    "parameters each declares (name, range, meaning).\v" TS_CLI_EXIT_HELP,
     children, NULL, NULL,
 };
 

@@ -34,8 +34,7 @@ typedef struct command {
 
 static int run_plot(int argc, char **argv, const ts_cli_env *env)
 {
-    (void)env;
-    return ts_cli_plot(argc, argv);
+    return ts_cli_plot_stop(argc, argv, env->stop);
 }
 
 static const command commands[] = {

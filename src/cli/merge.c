@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/outfile.h"
 #include "cli/args.h"
 #include "cli/cli.h"
 #include "game/registry.h"
@@ -52,7 +53,7 @@ static const struct argp_child children[] = {
 static const struct argp argp = {
     options, parse_opt, "OUT.h5.points",
     "Merge the point files a run left in OUT.h5.points into one result file. "
-    "A run with --plugin needs the same --plugin here.",
+    "A run with --plugin needs the same --plugin here.\v" TS_CLI_EXIT_HELP,
     children, NULL, NULL,
 };
 
@@ -62,11 +63,16 @@ static int merge(const merge_args *pa, ts_registry *reg, const ts_cli_env *env)
     merge_args a = *pa;
     ts_err e;
     ts_err_clear(&e);
+    /* A doomed output is refused before the point files are read. */
+    if (ts_out_probe(a.out, &e)) {
+        fprintf(stderr, "truthsim merge: %s\n", e.msg);
+        return ts_cli_exit_code(e.code);
+    }
     /* The experiment, from the first point file found. */
     DIR *d = opendir(a.dir);
     if (!d) {
         fprintf(stderr, "truthsim merge: %s: cannot open the directory\n", a.dir);
-        return TS_EXIT_USAGE;
+        return TS_EXIT_NOINPUT;
     }
     char first[4096] = "";
     struct dirent *de;
@@ -79,7 +85,7 @@ static int merge(const merge_args *pa, ts_registry *reg, const ts_cli_env *env)
     closedir(d);
     if (!first[0]) {
         fprintf(stderr, "truthsim merge: %s: no point files (point-NNNNNN.h5)\n", a.dir);
-        return TS_EXIT_USAGE;
+        return TS_EXIT_DATA;
     }
     char *exp_path = NULL;
     char *text = ts_point_experiment(first, &exp_path, &e);
@@ -97,7 +103,10 @@ static int merge(const merge_args *pa, ts_registry *reg, const ts_cli_env *env)
     if (!rc) {
         rc = ts_cli_experiment_hash(x, reg, hash, &e);
         if (!rc)
-            rc = ts_points_load(&sw, a.dir, hash, 0, &n, &e);
+            rc = ts_points_load_stop(&sw, a.dir, hash, 0, env->stop, &n, &e);
+        /* Ctrl-C while reading: stop before writing (exit 130, no file). */
+        if (!rc && env->stop && *env->stop)
+            rc = TS_ERROR(&e, TS_EINTR, "interrupted");
         char plugins[4096];
         ts_registry_provenance(reg, plugins, sizeof plugins);
         ts_provenance prov = {.command_line = env->command_line,

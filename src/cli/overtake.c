@@ -17,6 +17,7 @@
 #include "base/h5util.h"
 #include "base/provenance.h"
 #include "cli/args.h"
+#include "base/outfile.h"
 #include "cli/cli.h"
 #include "games/games.h"
 
@@ -55,7 +56,7 @@ static const struct argp argp = {
     options, parse_opt, NULL,
     "Overtaking time of a better newcomer (Prop. 2) against w_k/w_i and the "
     "loss gap, with the bound ceil(ln(w_k/w_i)/(alpha Delta)); N = 5, one "
-    "prompt per slot, alpha of `ours` at T = 200.",
+    "prompt per slot, alpha of `ours` at T = 200.\v" TS_CLI_EXIT_HELP,
     NULL, NULL, NULL,
 };
 
@@ -114,7 +115,7 @@ int ts_cli_overtake(int argc, char **argv, const ts_cli_env *env)
         mt[nm] = ts_mechanism_find(tok, TS_FULL, &e);
         if (!mt[nm]) {
             fprintf(stderr, "truthsim overtake: --mechanisms: %s\n", e.msg);
-            return TS_EXIT_USAGE;
+            return TS_EXIT_DATA;
         }
         names[nm] = mt[nm]->name;
         nm++;
@@ -123,6 +124,11 @@ int ts_cli_overtake(int argc, char **argv, const ts_cli_env *env)
     if (!pt) {
         fprintf(stderr, "truthsim overtake: %s\n", e.msg);
         return ts_cli_exit_code(TS_EINVAL);
+    }
+    /* A doomed output is refused before the Monte Carlo runs. */
+    if (ts_out_probe(a.out, &e)) {
+        fprintf(stderr, "truthsim overtake: %s\n", e.msg);
+        return ts_cli_exit_code(e.code);
     }
     names[nm] = "bound (Prop. 2)";
     const int rows = nm + 1;
@@ -133,7 +139,7 @@ int ts_cli_overtake(int argc, char **argv, const ts_cli_env *env)
         free(tau);
         free(ci);
         free(ahead);
-        return TS_EXIT_IO;
+        return TS_EXIT_SOFTWARE;
     }
     int rc = TS_OK;
     for (int g = 0; g < NG && !rc; g++)

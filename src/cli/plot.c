@@ -87,6 +87,11 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 
 int ts_cli_plot(int argc, char **argv)
 {
+    return ts_cli_plot_stop(argc, argv, NULL);
+}
+
+int ts_cli_plot_stop(int argc, char **argv, const volatile sig_atomic_t *stop)
+{
     static const struct argp_option options[] = {
         {"output-dir", 'o', "DIR", 0,
          "Write the files into DIR (default: the directory of OUT.h5; "
@@ -129,14 +134,15 @@ int ts_cli_plot(int argc, char **argv)
         "written into the scripts as single-quoted gnuplot strings, which "
         "gnuplot does not expand, and numbers only as parsed numbers.\n\n"
         "Without gnuplot, the data and scripts are still written (exit 0).  "
-        "A file that cannot be read leaves no output behind.";
+        "A file that cannot be read leaves no output behind.\n\n"
+        TS_CLI_EXIT_HELP;
     const struct argp argp = {options, parse_opt, "OUT.h5", doc, NULL, NULL, NULL};
 
     /* argp names the program after argv[0] in usage and errors */
     char **av = malloc(((size_t)argc + 1) * sizeof *av);
     if (!av) {
         fprintf(stderr, "truthsim plot: out of memory\n");
-        return 1;
+        return TS_EXIT_SOFTWARE;
     }
     av[0] = (char *)"truthsim plot";
     for (int k = 1; k < argc; k++)
@@ -158,13 +164,14 @@ int ts_cli_plot(int argc, char **argv)
     o.facet = a.facet;
     o.path = getenv("PATH");
     o.envp = environ;
+    o.stop = stop;
 
     ts_err e;
     ts_err_clear(&e);
     ts_plot_out out;
     if (ts_plot_file(a.file, &o, &out, &e) != TS_OK) {
         fprintf(stderr, "truthsim plot: %s\n", e.msg);
-        return 1;
+        return ts_cli_exit_code(e.code);
     }
     if (out.n == 0) {
         char kinds[512];

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cli/args.h"
+#include "base/outfile.h"
 #include "cli/cli.h"
 #include "game/registry.h"
 #include "games/games.h"
@@ -74,7 +75,7 @@ static const struct argp argp = {
     "Writes share, label, worker_loss, loss, regret (and selected) to OUT.h5. "
     "With several mechanisms each gets a group with those datasets and the root "
     "compares them: final_regret, mean_loss with its bootstrap CI over slots, "
-    "worker_rank, regret.",
+    "worker_rank, regret.\v" TS_CLI_EXIT_HELP,
     children, NULL, NULL,
 };
 
@@ -100,13 +101,13 @@ static int parse_mechanisms(const ts_registry *reg, const char *arg,
         const ts_mechanism_type *t = ts_registry_mechanism(reg, tok, fb, &e);
         if (!t) {
             fprintf(stderr, "truthsim replay: --mechanism: %s\n", e.msg);
-            return TS_EXIT_USAGE;
+            return TS_EXIT_DATA;
         }
         for (int k = 0; k < *n; k++)
             if (mt[k] == t) {
                 fprintf(stderr, "truthsim replay: --mechanism: '%s' is listed "
                                 "twice\n", tok);
-                return TS_EXIT_USAGE;
+                return TS_EXIT_DATA;
             }
         if (*n == MAX_MECH) {
             fprintf(stderr, "truthsim replay: --mechanism: more than %d "
@@ -168,7 +169,7 @@ static int apply_sets(replay_args *a, const ts_mechanism_type *const *mt,
         } else
             fprintf(stderr, "truthsim replay: --set %s: no listed mechanism has "
                             "a parameter '%s'\n", a->set[s], a->set[s]);
-        return TS_EXIT_USAGE;
+        return TS_EXIT_DATA;
     }
     return TS_EXIT_OK;
 }
@@ -210,8 +211,8 @@ static int run_all(const replay_args *a, const ts_registry *reg,
     memset(out, 0, sizeof out);
     int rc = TS_OK, done = 0;
     for (; done < n && !rc; done++)
-        rc = ts_replay_run(rp, mt[done], &par[done], a->selected, a->seed,
-                           &out[done], &e);
+        rc = ts_replay_run_stop(rp, mt[done], &par[done], a->selected,
+                                a->seed, env->stop, &out[done], &e);
     ts_replay_summary sum = {0};
     if (!rc && !compare)
         rc = ts_replay_write(&out[0], rp, mt[0], a->seed, a->csv,
@@ -265,6 +266,12 @@ static int replay(replay_args *a, const ts_registry *reg,
     }
     ts_err e;
     ts_err_clear(&e);
+    /* A doomed output is refused before reading and replaying. */
+    rc = ts_out_probe(a->out, &e);
+    if (rc) {
+        fprintf(stderr, "truthsim replay: %s\n", e.msg);
+        return ts_cli_exit_code(rc);
+    }
     ts_reports rp;
     rc = ts_reports_read_csv(&rp, a->csv, &e);
     if (rc) {

@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 
 #include "cli/args.h"
+#include "base/outfile.h"
 #include "cli/cli.h"
 #include "e2e/e2e_exp.h"
 #include "results/points.h"
@@ -106,7 +107,7 @@ static const struct argp argp = {
     "point is kept in OUT.h5.points/; rerunning the same command resumes, "
     "skipping finished points (truthsim merge rebuilds OUT.h5 from them). "
     "Without a file, runs the embedded default: the paper's Fig. 7 at a "
-    "reduced replica count.",
+    "reduced replica count.\v" TS_CLI_EXIT_HELP,
     children, NULL, NULL,
 };
 
@@ -173,7 +174,11 @@ static int prepare(run_state *s)
         snprintf(s->out_buf, sizeof s->out_buf, "%s.h5", s->x->name);
         a->out = s->out_buf;
     }
-    rc = ts_sweep_alloc(&s->sw, s->x, &s->e);
+    /* A doomed output is refused before any work (and a SIGKILLed earlier
+     * run's temporaries of OUT are removed; base/outfile.h). */
+    rc = ts_out_probe(a->out, &s->e);
+    if (!rc)
+        rc = ts_sweep_alloc(&s->sw, s->x, &s->e);
     if (rc)
         return rc;
     s->have_sweep = 1;
@@ -183,8 +188,10 @@ static int prepare(run_state *s)
         rc = ts_points_load(&s->sw, s->dir, s->hash, a->force, &s->resumed,
                             &s->e);
     if (!rc && mkdir(s->dir, 0777) != 0 && errno != EEXIST)
-        rc = TS_ERROR(&s->e, TS_EIO, "%s: cannot create: %s", s->dir,
+        rc = TS_ERROR(&s->e, TS_ECREATE, "%s: cannot create: %s", s->dir,
                       strerror(errno));
+    if (!rc) /* point files of a SIGKILLed run (base/outfile.h) */
+        ts_out_remove_stale_in(s->dir);
     return rc;
 }
 
@@ -298,7 +305,7 @@ static int write_result(run_state *s, double t_start)
                 clk->sim > 0 ? 100 * clk->files / clk->sim : 0.0, t_merge);
     if (wrc) {
         fprintf(stderr, "truthsim run: %s\n", we.msg);
-        return TS_EXIT_IO;
+        return ts_cli_exit_code(we.code);
     }
     if (!s->a.quiet)
         printf("%s\n", s->a.out);
@@ -358,22 +365,6 @@ char *ts_cli_env_init(ts_cli_env *env, volatile sig_atomic_t *stop,
     env->command_line = cmdline ? cmdline : "";
     env->dist = NULL;
     return cmdline;
-}
-
-int ts_cli_exit_code(int rc)
-{
-    switch (rc) {
-    case 0:
-        return TS_EXIT_OK;
-    case TS_EINPUT:
-    case TS_EINVAL:
-    case TS_EUNSUPP:
-        return TS_EXIT_USAGE;
-    case TS_EINTR:
-        return TS_EXIT_INTR;
-    default:
-        return TS_EXIT_IO;
-    }
 }
 
 int ts_cli_run(int argc, char **argv, const ts_cli_env *env)

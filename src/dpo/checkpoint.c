@@ -7,6 +7,10 @@
  * own message naming the file. */
 #include "dpo/dpo_checkpoint.h"
 
+#include <unistd.h>
+
+#include "base/outfile.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -55,7 +59,7 @@ int ts_dpo_checkpoint_config(const char *path, ts_dpo_config *cfg, ts_err *e)
 {
     FILE *f = fopen(path, "rb");
     if (!f)
-        return TS_ERROR(e, TS_EIO, "%s: cannot open: %s", path,
+        return TS_ERROR(e, TS_ENOINPUT, "%s: cannot open: %s", path,
                         strerror(errno));
     int rc = read_header(f, path, cfg, e);
     fclose(f);
@@ -66,7 +70,7 @@ int ts_dpo_checkpoint_load(ts_dpo_model *m, const char *path, ts_err *e)
 {
     FILE *f = fopen(path, "rb");
     if (!f)
-        return TS_ERROR(e, TS_EIO, "%s: cannot open: %s", path,
+        return TS_ERROR(e, TS_ENOINPUT, "%s: cannot open: %s", path,
                         strerror(errno));
     ts_dpo_config cfg;
     int rc = read_header(f, path, &cfg, e);
@@ -121,18 +125,14 @@ int ts_dpo_checkpoint_load(ts_dpo_model *m, const char *path, ts_err *e)
 
 int ts_dpo_checkpoint_save(const ts_dpo_model *m, const char *path, ts_err *e)
 {
-    size_t n = strlen(path);
-    char *tmp = malloc(n + 5);
-    if (!tmp)
-        return TS_ERROR(e, TS_ENOMEM, "out of memory");
-    memcpy(tmp, path, n);
-    memcpy(tmp + n, ".tmp", 5);
-    FILE *f = fopen(tmp, "wb");
-    if (!f) {
-        int rc = TS_ERROR(e, TS_EIO, "%s: cannot create: %s", tmp,
-                          strerror(errno));
-        free(tmp);
+    ts_outfile out; /* a safe temporary beside path (outfile.h) */
+    int rc = ts_out_open(&out, path, e);
+    if (rc)
         return rc;
+    FILE *f = ts_out_stream(&out, e);
+    if (!f) {
+        ts_out_finish(&out, 0, e);
+        return TS_EIO;
     }
     int32_t h[HEADER_INTS] = {0};
     h[0] = TS_DPO_CKPT_MAGIC;
@@ -153,14 +153,11 @@ int ts_dpo_checkpoint_save(const ts_dpo_model *m, const char *path, ts_err *e)
     ok = ok && fwrite(m->params_memory, sizeof(float), m->num_params, f) ==
                    m->num_params;
 #endif
+    ok = (fflush(f) == 0) && (fsync(fileno(f)) == 0) && ok;
     ok = (fclose(f) == 0) && ok;
-    if (!ok || rename(tmp, path) != 0) {
-        int rc = TS_ERROR(e, TS_EIO, "%s: cannot write: %s", path,
-                          strerror(errno));
-        remove(tmp);
-        free(tmp);
-        return rc;
+    if (!ok) {
+        ts_out_finish(&out, 0, e);
+        return TS_ERROR(e, TS_EIO, "%s: cannot write: %s", path, strerror(errno));
     }
-    free(tmp);
-    return TS_OK;
+    return ts_out_finish(&out, 1, e);
 }

@@ -82,7 +82,7 @@ int ts_dpo_prefset_add_tokens(ts_dpo_prefset *s, const int32_t *prompt,
                         "prompt, chosen and rejected need at least one token "
                         "each (have %d, %d, %d)", np, nc, nr);
     if (!(label >= 0 && label <= 1))
-        return TS_ERROR(e, TS_EINPUT, "label %g is outside [0, 1]", label);
+        return TS_ERROR(e, TS_EINPUT, "label %.17g is outside [0, 1]", label);
     size_t need = s->ntok + (size_t)np + (size_t)nc + (size_t)nr;
     if (grow((void **)&s->tok, &s->tokcap, need, sizeof *s->tok) ||
         grow_pairs(s, e))
@@ -287,8 +287,7 @@ int ts_dpo_prefset_read_csv(ts_dpo_prefset *s, const ts_dpo_tokenizer *t,
     s->source = strdup(path);
     csv c = {text, text + len, path, 1, 1, NULL, 0, 0, {0}, 0};
     /* a UTF-8 byte-order mark is not part of the header */
-    if (len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0)
-        c.p += 3;
+    c.p += ts_text_bom(text, len);
     int rc = TS_OK, r;
     size_t n0 = s->n;
     r = read_record(&c, e);
@@ -331,14 +330,15 @@ int ts_dpo_prefset_read_csv(ts_dpo_prefset *s, const ts_dpo_tokenizer *t,
         double A = strtod(f[3], &endp);
         while (*endp == ' ' || *endp == '\t')
             endp++;
-        if (endp == f[3] || *endp != '\0' || errno == ERANGE ||
-            !isfinite(A)) {
+        /* ERANGE on underflow still gives the subnormal written */
+        if (endp == f[3] || *endp != '\0' ||
+            (errno == ERANGE && fabs(A) > 1) || !isfinite(A)) {
             rc = TS_ERROR(e, TS_EINPUT, "%s:%d: label '%s' is not a number",
                           path, rec_line, f[3]);
             goto done;
         }
         if (A < 0 || A > 1) {
-            rc = TS_ERROR(e, TS_EINPUT, "%s:%d: label %g is outside [0, 1] "
+            rc = TS_ERROR(e, TS_EINPUT, "%s:%d: label %.17g is outside [0, 1] "
                           "(it is P(chosen preferred))", path, rec_line, A);
             goto done;
         }

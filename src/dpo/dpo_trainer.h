@@ -17,6 +17,7 @@
 #ifndef TS_DPO_TRAINER_H
 #define TS_DPO_TRAINER_H
 
+#include <signal.h>
 #include <stdint.h>
 
 #include "dpo/dpo_data.h"
@@ -38,6 +39,10 @@ typedef struct ts_dpo_options {
     uint64_t seed;         /* weights (random init), adapters, dropout,
                               shuffling                                  */
     int nthreads;          /* 0: OpenMP's default                        */
+    /* The caller's stop flag (set by its SIGINT/SIGTERM handler), polled
+     * after each optimiser step: training then ends with TS_EINTR.  NULL:
+     * never stops.  The library holds no flag of its own. */
+    const volatile sig_atomic_t *stop;
 } ts_dpo_options;
 
 void ts_dpo_options_default(ts_dpo_options *o);

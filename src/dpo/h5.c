@@ -8,6 +8,8 @@
  * is left as the program set it (main silences it once). */
 #include "dpo/dpo_h5.h"
 
+#include "base/outfile.h"
+
 #include <hdf5.h>
 #include <hdf5_hl.h>
 #include <stdio.h>
@@ -55,17 +57,18 @@ int ts_dpo_write_h5(const char *path, const ts_dpo_metrics *metrics,
                     const ts_dpo_eval *ev, const ts_dpo_h5_attr *attrs,
                     int nattrs, ts_err *e)
 {
-    size_t pl = strlen(path);
-    char *tmp = malloc(pl + 5);
     double *col = malloc(((size_t)epochs + 1) * sizeof *col);
-    if (!tmp || !col) {
-        free(tmp);
-        free(col);
+    if (!col)
         return TS_ERROR(e, TS_ENOMEM, "out of memory");
+    /* The temporary is created safely first (outfile.h), then HDF5
+     * truncates and writes that very file. */
+    ts_outfile out;
+    int rc = ts_out_open(&out, path, e);
+    if (rc) {
+        free(col);
+        return rc;
     }
-    memcpy(tmp, path, pl);
-    memcpy(tmp + pl, ".tmp", 5);
-    hid_t f = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    hid_t f = H5Fcreate(out.tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
     int bad = f < 0;
     if (!bad) {
         ts_provenance prov = {.command_line = command_line(attrs, nattrs)};
@@ -107,12 +110,9 @@ int ts_dpo_write_h5(const char *path, const ts_dpo_metrics *metrics,
         }
         bad = (H5Fclose(f) < 0) || bad;
     }
-    int rc = TS_OK;
-    if (bad || rename(tmp, path) != 0) {
+    rc = ts_out_finish(&out, !bad, e);
+    if (bad)
         rc = TS_ERROR(e, TS_EIO, "%s: cannot write the HDF5 file", path);
-        remove(tmp);
-    }
-    free(tmp);
     free(col);
     return rc;
 }

@@ -2,10 +2,15 @@
  * encoder (see dpo_tokenizer.h). */
 #include "dpo/dpo_tokenizer.h"
 
+#include <unistd.h>
+
+#include "base/outfile.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 /* Words of the sensing prompts, each with a leading space (GPT-2 style:
  * the space belongs to the word that follows) ... */
@@ -156,7 +161,7 @@ ts_dpo_tokenizer *ts_dpo_tokenizer_load(const char *path, ts_err *e)
 {
     FILE *f = fopen(path, "rb");
     if (!f) {
-        TS_ERROR(e, TS_EIO, "%s: cannot open: %s", path, strerror(errno));
+        TS_ERROR(e, TS_ENOINPUT, "%s: cannot open: %s", path, strerror(errno));
         return NULL;
     }
     int32_t h[256];
@@ -182,8 +187,22 @@ ts_dpo_tokenizer *ts_dpo_tokenizer_load(const char *path, ts_err *e)
                  V);
         goto done;
     }
-    /* Read the token records; their total length is at most 255 V. */
-    t = tok_alloc(V, (size_t)V * 255, e);
+    /* Each token record is a length byte and 1..255 bytes: the file's size
+     * bounds V and the bytes, checked before anything is allocated (a 1 KB
+     * header must not ask for gigabytes). */
+    struct stat st;
+    long long rest = fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode)
+                         ? (long long)st.st_size - (long long)sizeof h : -1;
+    if (rest >= 0 && rest < 2LL * V) {
+        TS_ERROR(e, TS_EINPUT, "%s: truncated: %d tokens need at least %lld "
+                 "bytes after the header, the file has %lld", path, V,
+                 2LL * V, rest);
+        goto done;
+    }
+    size_t cap = (size_t)V * 255;
+    if (rest >= 0 && (size_t)(rest - V) < cap)
+        cap = (size_t)(rest - V);
+    t = tok_alloc(V, cap, e);
     if (!t)
         goto done;
     t->eot = h[1] == 2 ? h[3] : -1;
@@ -194,7 +213,7 @@ ts_dpo_tokenizer *ts_dpo_tokenizer_load(const char *path, ts_err *e)
     }
     for (int i = 0; i < V; i++) {
         unsigned char len;
-        if (fread(&len, 1, 1, f) != 1 ||
+        if (fread(&len, 1, 1, f) != 1 || t->off[i] + (size_t)len > cap ||
             fread(t->bytes + t->off[i], 1, len, f) != len) {
             TS_ERROR(e, TS_EINPUT, "%s: truncated: token %d of %d is "
                      "missing", path, i, V);
@@ -223,13 +242,15 @@ done:
 int ts_dpo_tokenizer_save(const ts_dpo_tokenizer *t, const char *path,
                           ts_err *e)
 {
-    char tmp[4096];
-    if (snprintf(tmp, sizeof tmp, "%s.tmp", path) >= (int)sizeof tmp)
-        return TS_ERROR(e, TS_EINPUT, "%s: path too long", path);
-    FILE *f = fopen(tmp, "wb");
-    if (!f)
-        return TS_ERROR(e, TS_EIO, "%s: cannot create: %s", tmp,
-                        strerror(errno));
+    ts_outfile out; /* a safe temporary beside path (outfile.h) */
+    int rc = ts_out_open(&out, path, e);
+    if (rc)
+        return rc;
+    FILE *f = ts_out_stream(&out, e);
+    if (!f) {
+        ts_out_finish(&out, 0, e);
+        return TS_EIO;
+    }
     int32_t h[256] = {0};
     h[0] = TS_DPO_TOK_MAGIC;
     h[1] = 2;
@@ -242,14 +263,13 @@ int ts_dpo_tokenizer_save(const ts_dpo_tokenizer *t, const char *path,
         ok = l <= 255 && fwrite(&len, 1, 1, f) == 1 &&
              fwrite(t->bytes + t->off[i], 1, l, f) == l;
     }
+    ok = (fflush(f) == 0) && (fsync(fileno(f)) == 0) && ok;
     ok = (fclose(f) == 0) && ok;
-    if (!ok || rename(tmp, path) != 0) {
-        int rc = TS_ERROR(e, TS_EIO, "%s: cannot write: %s", path,
-                          strerror(errno));
-        remove(tmp);
-        return rc;
+    if (!ok) {
+        ts_out_finish(&out, 0, e);
+        return TS_ERROR(e, TS_EIO, "%s: cannot write: %s", path, strerror(errno));
     }
-    return TS_OK;
+    return ts_out_finish(&out, 1, e);
 }
 
 const unsigned char *ts_dpo_tokenizer_decode(const ts_dpo_tokenizer *t,

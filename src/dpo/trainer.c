@@ -376,6 +376,8 @@ int ts_dpo_trainer_train(ts_dpo_trainer *tr, ts_dpo_prefset *s,
             seen += (size_t)nb;
             if ((rc = update(tr, o->adamw.lr, e)))
                 return rc;
+            if (o->stop && *o->stop)
+                return TS_ERROR(e, TS_EINTR, "interrupted");
             if (fn) {
                 double d = (double)seen;
                 ts_dpo_progress p = {"dpo", ep + 1, o->epochs, st + 1, steps,
@@ -457,6 +459,8 @@ int ts_dpo_trainer_sft(ts_dpo_trainer *tr, const ts_dpo_prefset *s,
             ntok_all += ntok;
             if ((rc = update(tr, lr, e)))
                 return rc;
+            if (tr->opt.stop && *tr->opt.stop)
+                return TS_ERROR(e, TS_EINTR, "interrupted");
             if (fn) {
                 ts_dpo_progress p = {"sft", ep + 1, epochs, st + 1, steps,
                                      {tot / (double)ntok_all, 0, 0, 0, 0}};

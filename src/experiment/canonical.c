@@ -68,12 +68,25 @@ static void sb_str(sbuf *b, const char *s)
         sb_printf(b, "%s", s);
         return;
     }
+    /* YAML double-quoted escapes for everything a YAML reader would not
+     * give back byte for byte: control characters (line breaks and tabs
+     * are folded or trimmed), and the Unicode line breaks NEL (U+0085), LS
+     * (U+2028), PS (U+2029) and the BOM (U+FEFF), so that the text reloads
+     * to the same value and the same hash (merge, resume). */
     sb_printf(b, "\"");
-    for (const char *c = s; *c; c++) {
+    for (const unsigned char *c = (const unsigned char *)s; *c; c++) {
         if (*c == '"' || *c == '\\')
             sb_printf(b, "\\%c", *c);
         else if (*c == '\n')
             sb_printf(b, "\\n");
+        else if (*c < 0x20 || *c == 0x7f)
+            sb_printf(b, "\\x%02X", *c);
+        else if (c[0] == 0xC2 && c[1] == 0x85)
+            sb_printf(b, "\\N"), c++;
+        else if (c[0] == 0xE2 && c[1] == 0x80 && (c[2] == 0xA8 || c[2] == 0xA9))
+            sb_printf(b, "\\%c", c[2] == 0xA8 ? 'L' : 'P'), c += 2;
+        else if (c[0] == 0xEF && c[1] == 0xBB && c[2] == 0xBF)
+            sb_printf(b, "\\uFEFF"), c += 2;
         else
             sb_printf(b, "%c", *c);
     }

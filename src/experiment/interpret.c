@@ -136,7 +136,18 @@ static int interpret_name(ts_experiment *x, ts_err *e)
         int rc = want_string(x, v, 0, e);
         if (rc)
             return rc;
-        snprintf(x->name, sizeof x->name, "%s", v->s[0]);
+        /* The name becomes OUT.h5 without -o and the pictures' stems: a
+         * file name in the current directory, never a path (README
+         * "Safety"), and not a hidden or special name. */
+        const char *n = v->s[0];
+        if (!*n || strchr(n, '/') || n[0] == '.' || strlen(n) >= sizeof x->name) {
+            char where[400];
+            ts_value_where(x, v, where, sizeof where);
+            return TS_ERROR(e, TS_EINPUT, "%sname '%s' must be a plain file name "
+                            "(no '/', not starting with '.', under %zu bytes)",
+                            where, n, sizeof x->name);
+        }
+        snprintf(x->name, sizeof x->name, "%s", n);
     } else {
         /* Name after the file: "experiments/fig7.yaml" -> "fig7". */
         const char *b = strrchr(x->path, '/');
@@ -567,6 +578,24 @@ static int count_points(ts_experiment *x, ts_err *e)
             return TS_ERROR(e, TS_EINPUT, "%s: the grid has more than 10^8 points",
                             x->path);
     }
+    /* What the sweep will hold at least (results.c: 12 arrays per cell and
+     * point, one value per replica, the parameters of every mechanism and
+     * the population per point), counted before any point is resolved or
+     * stored: a small file must not ask for tens of gigabytes.  The cap
+     * is the one on trajectories (engine/cell.c). */
+    double cells = (double)x->n_mech * (x->n_prof > 0 ? x->n_prof : 1);
+    double n_max = 2; /* shares: 2 values per worker, cell and point */
+    const ts_value *nv = ts_experiment_value(x, "N");
+    for (int k = 0; nv && nv->kind == TS_VAL_NUM && k < nv->n; k++)
+        if (nv->v[k] > n_max)
+            n_max = nv->v[k];
+    double bytes = (double)x->n_points * 8.0 *
+                   (cells * (12.0 + 2.0 * n_max + (double)x->replicas) +
+                    (double)(x->n_mech + 1) * TS_MAX_PARAMS);
+    if (bytes > 8e9)
+        return TS_ERROR(e, TS_EINPUT, "%s: the grid's %ld points would need at "
+                        "least %.1f GB of results: reduce the grid or replicas",
+                        x->path, x->n_points, bytes / 1e9);
     return TS_OK;
 }
 

@@ -43,7 +43,7 @@ static char *read_file(const char *path, ts_err *e)
 {
     FILE *f = fopen(path, "rb");
     if (!f) {
-        TS_ERROR(e, TS_EIO, "%s: cannot open: %s", path, strerror(errno));
+        TS_ERROR(e, TS_ENOINPUT, "%s: cannot open: %s", path, strerror(errno));
         return NULL;
     }
     size_t cap = 4096, len = 0;

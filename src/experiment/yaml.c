@@ -12,6 +12,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,8 +35,8 @@ int ts_yaml_number(const char *s, double *out)
     char *end;
     errno = 0;
     double d = strtod(s, &end);
-    if (*end != '\0' || errno == ERANGE)
-        return 0;
+    if (*end != '\0' || (errno == ERANGE && fabs(d) > 1))
+        return 0; /* overflow; an underflow is the subnormal written */
     /* strtod accepts "nan", "inf" and hex; experiments never mean those. */
     for (const char *c = s; *c; c++)
         if (isalpha((unsigned char)*c) && *c != 'e' && *c != 'E')

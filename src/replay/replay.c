@@ -201,6 +201,14 @@ int ts_replay_run(const ts_reports *rp, const ts_mechanism_type *mt,
                   const ts_params *par, const char *selected_path,
                   uint64_t seed, ts_replay_out *out, ts_err *e)
 {
+    return ts_replay_run_stop(rp, mt, par, selected_path, seed, NULL, out, e);
+}
+
+int ts_replay_run_stop(const ts_reports *rp, const ts_mechanism_type *mt,
+                       const ts_params *par, const char *selected_path,
+                       uint64_t seed, const volatile sig_atomic_t *stop,
+                       ts_replay_out *out, ts_err *e)
+{
     memset(out, 0, sizeof *out);
     const int N = rp->N;
     const int limited = mt->feedback == TS_LIMITED;
@@ -232,8 +240,11 @@ int ts_replay_run(const ts_reports *rp, const ts_mechanism_type *mt,
     ts_rng draw;
     ts_rng_init(&draw, seed, ts_mech_stream_id(0, mt->name), 0, TS_STREAM_SELECT);
     replay_run run = {rp, &mech, selected_path, &draw, &w, out, 0};
-    for (long t = 0; !rc && t < rp->T; t++)
+    for (long t = 0; !rc && t < rp->T; t++) {
         rc = replay_slot(&run, t, e);
+        if (!rc && stop && *stop)
+            rc = TS_ERROR(e, TS_EINTR, "interrupted at slot %ld", t);
+    }
     if (!rc) {
         mt->log_weights(mech.st, w.logw);
         ts_shares_from_log(N, w.logw, out->share + (size_t)rp->T * N);

@@ -3,6 +3,7 @@
 #ifndef TS_REPLAY_H
 #define TS_REPLAY_H
 
+#include <signal.h>
 #include <stdint.h>
 
 #include "game/game.h"
@@ -52,6 +53,12 @@ typedef struct ts_replay_out {
 int ts_replay_run(const ts_reports *rp, const ts_mechanism_type *mt,
                   const ts_params *par, const char *selected_path,
                   uint64_t seed, ts_replay_out *out, ts_err *e);
+/* The same, polling the caller's stop flag (its SIGINT/SIGTERM handler's)
+ * after each slot: TS_EINTR, nothing kept. */
+int ts_replay_run_stop(const ts_reports *rp, const ts_mechanism_type *mt,
+                       const ts_params *par, const char *selected_path,
+                       uint64_t seed, const volatile sig_atomic_t *stop,
+                       ts_replay_out *out, ts_err *e);
 void ts_replay_out_free(ts_replay_out *o);
 
 /* One mechanism's file, SPEC §7.1: the datasets and every attribute at

@@ -58,10 +58,11 @@ static int write_limited(hid_t root, const ts_replay_out *o,
     hsize_t d_sel[2] = {(hsize_t)o->T, (hsize_t)o->k};
     hid_t sc_sel[2] = {s->slot, -1};
     if (o->k > 1) {
-        long hk[4096];
-        for (int h = 0; h < o->k && h < 4096; h++)
+        long *hk = malloc((size_t)o->k * sizeof *hk);
+        for (int h = 0; hk && h < o->k; h++)
             hk[h] = h;
-        s_heard = ts_h5_scale_long(root, "heard", hk, (size_t)o->k);
+        s_heard = hk ? ts_h5_scale_long(root, "heard", hk, (size_t)o->k) : -1;
+        free(hk);
         sc_sel[1] = s_heard;
     }
     const hsize_t d_wl[2] = {(hsize_t)o->T, (hsize_t)o->N};

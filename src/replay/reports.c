@@ -93,7 +93,8 @@ static int parse_real(const char *s, double *v)
     char *end;
     errno = 0;
     double x = strtod(s, &end);
-    if (!*s || *end || errno || !isfinite(x))
+    /* ERANGE on underflow is a subnormal or 0, still the number written */
+    if (!*s || *end || (errno && !(errno == ERANGE && fabs(x) <= 1)) || !isfinite(x))
         return 0;
     *v = x;
     return 1;
@@ -243,6 +244,13 @@ static int game_size(const row_list *rl, const char *path, long *T, long *N,
     if (*N < 2)
         return TS_ERROR(e, TS_EINPUT, "%s: only %ld worker(s); a game needs at least 2",
                         path, *N);
+    /* Every slot has rows: more slots than rows cannot be complete, and is
+     * refused before the per-slot table is allocated (a few hostile bytes
+     * must not cost gigabytes). */
+    if ((size_t)*T > rl->n && *T > 65536) /* small: the exact message below */
+        return TS_ERROR(e, TS_EINPUT, "%s: slot indices reach %ld but the file has "
+                        "only %zu rows (every slot 0..%ld needs rows)",
+                        path, *T - 1, rl->n, *T - 1);
     int *mt = calloc((size_t)*T, sizeof *mt);
     if (!mt)
         return TS_ERROR(e, TS_ENOMEM, "%s: out of memory", path);
@@ -257,6 +265,19 @@ static int game_size(const row_list *rl, const char *path, long *T, long *N,
         }
         if (mt[t] > *M)
             *M = mt[t];
+    }
+    /* Every worker reports on every prompt of a slot: N * sum_t m_t rows,
+     * checked before the T * N * M arrays exist. */
+    double n_reports = 0;
+    for (long t = 0; t < *T; t++)
+        n_reports += (double)mt[t] * (double)*N;
+    const double cells = (double)*T * (double)*N * (double)*M;
+    if (n_reports > (double)rl->n && cells > 1e6 + 16.0 * (double)rl->n) {
+        free(mt);
+        return TS_ERROR(e, TS_EINPUT, "%s: missing rows: %ld workers on %.0f prompts "
+                        "need %.0f rows, the file has %zu (every worker reports on "
+                        "every prompt of a slot)", path, *N, n_reports / (double)*N, n_reports,
+                        rl->n);
     }
     *m = mt;
     return TS_OK;
@@ -349,7 +370,7 @@ int ts_reports_read_csv(ts_reports *rp, const char *path, ts_err *e)
         return TS_ERROR(e, TS_EINPUT, "%s: not a text file (contains NUL bytes)", path);
     }
     row_list rl = {0};
-    int rc = read_rows(text, path, &rl, e);
+    int rc = read_rows(text + ts_text_bom(text, len), path, &rl, e);
     free(text);
     ts_reports game;
     if (!rc)
@@ -370,6 +391,7 @@ int ts_selected_read_csv(int32_t *sel, long T, int N, int k, const char *path,
     char *text = slurp(path, &len, NULL, e);
     if (!text)
         return e->code;
+    size_t bom = ts_text_bom(text, len);
     char *f[64];
     int cs = -1, cw = -1, nhead = 0, rc = TS_OK;
     long line = 0;
@@ -381,7 +403,7 @@ int ts_selected_read_csv(int32_t *sel, long T, int N, int k, const char *path,
         free(first);
         return TS_ERROR(e, TS_ENOMEM, "out of memory");
     }
-    for (char *ln = text, *next; ln && !rc; ln = next) {
+    for (char *ln = text + bom, *next; ln && !rc; ln = next) {
         next = strchr(ln, '\n');
         if (next)
             *next++ = '\0';

@@ -34,6 +34,7 @@ void ts_plot_opts_init(ts_plot_opts *o)
     o->width = 800;
     o->height = 560;
     o->facet = "auto";
+    o->stop = NULL;
 }
 
 void ts_plot_out_fini(ts_plot_out *out)

@@ -31,6 +31,7 @@
 #ifndef TS_PLOT_H
 #define TS_PLOT_H
 
+#include <signal.h>
 #include <stddef.h>
 
 #include "base/err.h"
@@ -60,6 +61,9 @@ typedef struct ts_plot_opts {
     int width, height;    /* picture size in pixels (pdf: at 72 per inch)    */
     const char *facet;    /* "auto" (panels past 8 lines), "none", or the
                              axis whose values make the panels (multiplot) */
+    /* the caller's SIGINT/SIGTERM flag, polled between pictures: TS_EINTR
+     * and nothing written; NULL: never stops */
+    const volatile sig_atomic_t *stop;
 } ts_plot_opts;
 
 /* The files of one picture (paths as written: out_dir joined with the stem). */

@@ -382,11 +382,11 @@ int ts_plot_in_open(ts_plot_in *in, const char *path, ts_err *e)
     in->f = -1;
     struct stat st;
     if (stat(path, &st) != 0)
-        return TS_ERROR(e, TS_EIO, "%s: %s", path, strerror(errno));
+        return TS_ERROR(e, TS_ENOINPUT, "%s: %s", path, strerror(errno));
     if (S_ISDIR(st.st_mode))
-        return TS_ERROR(e, TS_EIO, "%s: is a directory", path);
+        return TS_ERROR(e, TS_ENOINPUT, "%s: is a directory", path);
     if (access(path, R_OK) != 0)
-        return TS_ERROR(e, TS_EIO, "%s: %s", path, strerror(errno));
+        return TS_ERROR(e, TS_ENOINPUT, "%s: %s", path, strerror(errno));
     htri_t is = H5Fis_hdf5(path);
     if (is <= 0)
         return TS_ERROR(e, TS_EINPUT, "%s: not an HDF5 file", path);

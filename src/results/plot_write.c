@@ -25,6 +25,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "base/outfile.h"
 #include "results/plot_text.h"
 
 /* Line styles by a line's style index (its place in its panel), so that
@@ -296,64 +297,39 @@ static char *script_text(const ts_plot_picture *p, const char *h5name,
     return ts_sb_take(&b);
 }
 
-/* One output file under its temporary name until renamed into place. */
-typedef struct pending {
-    char *tmp, *final;
-} pending;
-
+/* One output file under its temporary name until renamed into place
+ * (base/outfile.h: created with O_EXCL under an unpredictable name). */
 typedef struct pending_list {
-    pending *f;
+    ts_outfile *f;
     size_t n, cap;
 } pending_list;
 
-static int pending_add(pending_list *l, char *tmp, char *final)
+/* A new entry for final: its temporary created (tmp: that name, else a
+ * fresh one from ts_out_open). */
+static int pending_add(pending_list *l, const char *final, const char *tmp,
+                       ts_err *e)
 {
     if (l->n == l->cap) {
         size_t cap = l->cap ? 2 * l->cap : 16;
-        pending *np = realloc(l->f, cap * sizeof *np);
+        ts_outfile *np = realloc(l->f, cap * sizeof *np);
         if (!np)
-            return -1;
+            return TS_ERROR(e, TS_ENOMEM, "%s: out of memory", final);
         l->f = np;
         l->cap = cap;
     }
-    l->f[l->n].tmp = tmp;
-    l->f[l->n].final = final;
-    l->n++;
-    return 0;
+    int rc = tmp ? ts_out_open_as(&l->f[l->n], final, tmp, e)
+                 : ts_out_open(&l->f[l->n], final, e);
+    if (!rc)
+        l->n++;
+    return rc;
 }
 
-static void pending_fini(pending_list *l, int remove_tmp)
+static void pending_fini(pending_list *l)
 {
-    for (size_t k = 0; k < l->n; k++) {
-        if (remove_tmp)
-            unlink(l->f[k].tmp);
-        free(l->f[k].tmp);
-        free(l->f[k].final);
-    }
+    for (size_t k = 0; k < l->n; k++)
+        ts_out_finish(&l->f[k], 0, NULL);
     free(l->f);
     memset(l, 0, sizeof *l);
-}
-
-static int write_file(const char *path, const char *shown, const char *text, ts_err *e)
-{
-    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0666);
-    if (fd < 0)
-        return TS_ERROR(e, TS_EIO, "%s: cannot write: %s", shown, strerror(errno));
-    size_t len = strlen(text), done = 0;
-    while (done < len) {
-        ssize_t w = write(fd, text + done, len - done);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0) {
-            int err = errno;
-            close(fd);
-            return TS_ERROR(e, TS_EIO, "%s: cannot write: %s", shown, strerror(err));
-        }
-        done += (size_t)w;
-    }
-    if (close(fd) != 0)
-        return TS_ERROR(e, TS_EIO, "%s: cannot write: %s", shown, strerror(errno));
-    return TS_OK;
 }
 
 /* gnuplot as a path: prog itself when it holds a '/', else the first
@@ -483,10 +459,12 @@ static int ensure_dir(const char *dir, int *created, ts_err *e)
             return TS_ERROR(e, TS_EIO, "%s: not a directory", dir);
         return TS_OK;
     }
-    if (errno != ENOENT || mkdir(dir, 0777) != 0)
-        return TS_ERROR(e, TS_EIO, "%s: cannot create the output directory: %s",
+    if (errno != ENOENT)
+        return TS_ERROR(e, TS_ECREATE, "%s: cannot create the output directory: %s",
                         dir, strerror(errno));
-    *created = 1;
+    int rc = ts_out_mkdirs(dir, e); /* with its parents, as -o promises */
+    *created = rc == TS_OK;
+    return rc;
     return TS_OK;
 }
 
@@ -495,7 +473,6 @@ static int ensure_dir(const char *dir, int *created, ts_err *e)
 typedef struct write_ctx {
     const char *h5path;
     const char *prefix;
-    long pid;
     const char *gnuplot;
     char *const *envp;
     const ts_plot_opts *o;
@@ -522,31 +499,22 @@ static int write_picture_text(write_ctx *w, const ts_plot_picture *p,
                      : NULL;
     fs->tsv = ts_plot_strf("%s%s.tsv", w->prefix, p->stem);
     fs->gp = ts_plot_strf("%s%s.gp", w->prefix, p->stem);
-    char *tt = ts_plot_strf("%s.%s.%ld.tsv.tmp", w->prefix, p->stem, w->pid);
-    char *gt = ts_plot_strf("%s.%s.%ld.gp.tmp", w->prefix, p->stem, w->pid);
-    int reg = -1;
-    if (tsv && gp && fs->tsv && fs->gp && tt && gt) {
-        reg = pending_add(&w->pend, tt, strdup(fs->tsv));
-        if (reg == 0)
-            reg = pending_add(&w->pend, gt, strdup(fs->gp));
-        else
-            free(gt);
-    } else {
-        free(tt);
-        free(gt);
-    }
     int rc = TS_OK;
-    if (reg != 0)
+    if (!tsv || !gp || !fs->tsv || !fs->gp)
         rc = TS_ERROR(e, TS_ENOMEM, "%s: out of memory", w->h5path);
     if (!rc)
-        rc = write_file(tt, fs->tsv, tsv, e);
+        rc = pending_add(&w->pend, fs->tsv, NULL, e);
     if (!rc)
-        rc = write_file(gt, fs->gp, gp, e);
+        rc = ts_out_write(&w->pend.f[w->pend.n - 1], tsv, strlen(tsv), e);
+    if (!rc)
+        rc = pending_add(&w->pend, fs->gp, NULL, e);
+    if (!rc)
+        rc = ts_out_write(&w->pend.f[w->pend.n - 1], gp, strlen(gp), e);
     free(tsv);
     free(gp);
     if (!rc) {
-        *tsv_tmp = tt;
-        *gp_tmp = gt;
+        *tsv_tmp = w->pend.f[w->pend.n - 2].tmp;
+        *gp_tmp = w->pend.f[w->pend.n - 1].tmp;
     }
     return rc;
 }
@@ -588,46 +556,46 @@ static int render_picture(write_ctx *w, const ts_plot_picture *p,
                           ts_plot_file_set *fs, const char *tsv_tmp,
                           const char *gp_tmp, ts_err *e)
 {
-    char *base = ts_plot_strf("%s.%s.%ld.tmp", w->prefix, p->stem, w->pid);
-    if (!base)
-        return TS_ERROR(e, TS_ENOMEM, "%s: out of memory", w->h5path);
-    size_t first = w->pend.n;
-    for (int f = 0; f < N_FORMATS; f++) {
+    /* gnuplot writes OUTBASE.<format>: OUTBASE is an unpredictable name
+     * reserved with ts_out_open, and every picture's temporary is created
+     * (O_EXCL) before gnuplot opens it. */
+    char *stem = ts_plot_strf("%s%s", w->prefix, p->stem);
+    ts_outfile base = {.fd = -1};
+    int rc = stem ? ts_out_open(&base, stem, e)
+                  : TS_ERROR(e, TS_ENOMEM, "%s: out of memory", w->h5path);
+    const size_t first = w->pend.n;
+    for (int f = 0; !rc && f < N_FORMATS; f++) {
         if (!(w->formats & (1u << f)))
             continue;
-        char *tmp = ts_plot_strf("%s.%s", base, format_names[f]);
         char **slot = format_slot(fs, f);
         *slot = ts_plot_strf("%s%s.%s", w->prefix, p->stem, format_names[f]);
-        char *fin = *slot ? strdup(*slot) : NULL;
-        if (!tmp || !fin || pending_add(&w->pend, tmp, fin) != 0) {
-            free(tmp);
-            free(fin);
-            free(base);
-            return TS_ERROR(e, TS_ENOMEM, "%s: out of memory", w->h5path);
-        }
+        char *tmp = ts_plot_strf("%s.%s", base.tmp, format_names[f]);
+        rc = *slot && tmp ? pending_add(&w->pend, *slot, tmp, e)
+                          : TS_ERROR(e, TS_ENOMEM, "%s: out of memory", w->h5path);
+        free(tmp);
     }
-    int rc = run_gnuplot(w->gnuplot, w->envp, gp_tmp, tsv_tmp, base, fs->gp, e);
-    free(base);
-    if (rc)
-        return rc;
-    for (size_t k = first; k < w->pend.n; k++)
+    if (!rc)
+        rc = run_gnuplot(w->gnuplot, w->envp, gp_tmp, tsv_tmp, base.tmp, fs->gp, e);
+    for (size_t k = first; !rc && k < w->pend.n; k++)
         if (!file_nonempty(w->pend.f[k].tmp))
-            return TS_ERROR(e, TS_EIO, "%s: gnuplot wrote no picture %s", fs->gp,
-                            w->pend.f[k].final);
-    return TS_OK;
+            rc = TS_ERROR(e, TS_EIO, "%s: gnuplot wrote no picture %s", fs->gp,
+                          w->pend.f[k].path);
+    ts_out_finish(&base, 0, NULL);
+    free(stem);
+    return rc;
 }
 
 /* Everything is written: rename it all into place. */
-static int rename_all(const pending_list *pend, const char *h5path, ts_err *e)
+static int rename_all(pending_list *pend, ts_err *e)
 {
-    for (size_t k = 0; k < pend->n; k++)
-        if (!pend->f[k].final)
-            return TS_ERROR(e, TS_ENOMEM, "%s: out of memory", h5path);
-    for (size_t k = 0; k < pend->n; k++)
-        if (rename(pend->f[k].tmp, pend->f[k].final) != 0)
-            return TS_ERROR(e, TS_EIO, "%s: cannot rename into place: %s",
-                            pend->f[k].final, strerror(errno));
-    return TS_OK;
+    int rc = TS_OK;
+    for (size_t k = 0; k < pend->n; k++) {
+        int r = ts_out_finish(&pend->f[k], rc == TS_OK, e);
+        if (!rc)
+            rc = r;
+    }
+    pend->n = 0;
+    return rc;
 }
 
 void ts_plot_out_drop_pics(ts_plot_out *out)
@@ -680,8 +648,8 @@ int ts_plot_write_pictures(const ts_plot_picture_list *pl, const char *h5path,
         else
             out->n = pl->n;
     }
-    write_ctx w = {.h5path = h5path, .prefix = prefix, .pid = (long)getpid(),
-                   .gnuplot = gnuplot, .envp = o->envp, .o = o};
+    write_ctx w = {.h5path = h5path, .prefix = prefix, .gnuplot = gnuplot,
+                   .envp = o->envp, .o = o};
     if (!rc && ts_plot_formats_parse(o->formats, &w.formats) != 0)
         rc = TS_ERROR(e, TS_EINVAL, "picture formats '%s': not a list of png, "
                       "svg, pdf", o->formats);
@@ -700,15 +668,17 @@ int ts_plot_write_pictures(const ts_plot_picture_list *pl, const char *h5path,
         rc = write_picture_text(&w, &pl->p[q], &out->pic[q], &tsv_tmp, &gp_tmp, e);
         if (!rc && gnuplot)
             rc = render_picture(&w, &pl->p[q], &out->pic[q], tsv_tmp, gp_tmp, e);
+        if (!rc && o->stop && *o->stop)
+            rc = TS_ERROR(e, TS_EINTR, "%s: interrupted", h5path);
     }
     if (!rc)
-        rc = rename_all(&w.pend, h5path, e);
+        rc = rename_all(&w.pend, e);
     if (!rc) {
         out->rendered = gnuplot != NULL;
         out->dir = dir;
         dir = NULL;
     }
-    pending_fini(&w.pend, 1); /* after the renames, unlink finds nothing */
+    pending_fini(&w.pend); /* after the renames, nothing is left */
     if (rc && created_dir)
         rmdir(dir); /* empty again: leave no trace */
     list_what_exists(out, rc != 0);

@@ -87,7 +87,7 @@ int ts_point_write(const ts_sweep *sw, long p, const char *path,
     if (!buf)
         return TS_ERROR(e, TS_ENOMEM, "out of memory");
     ts_h5file h;
-    int rc = ts_h5_create(&h, path, e);
+    int rc = ts_h5_create_many(&h, path, e); /* the run removed stale ones */
     if (rc) {
         free(buf);
         return rc;
@@ -249,6 +249,13 @@ int ts_point_read(ts_sweep *sw, long p, const char *path, const char *hash,
 int ts_points_load(ts_sweep *sw, const char *dir, const char *hash, int force,
                    long *n_loaded, ts_err *e)
 {
+    return ts_points_load_stop(sw, dir, hash, force, NULL, n_loaded, e);
+}
+
+int ts_points_load_stop(ts_sweep *sw, const char *dir, const char *hash,
+                        int force, const volatile sig_atomic_t *stop,
+                        long *n_loaded, ts_err *e)
+{
     *n_loaded = 0;
     DIR *d = opendir(dir);
     if (!d)
@@ -259,6 +266,10 @@ int ts_points_load(ts_sweep *sw, const char *dir, const char *hash, int force,
     struct dirent *de;
     char path[4096];
     while (!rc && (de = readdir(d))) {
+        if (stop && *stop) {
+            rc = TS_ERROR(e, TS_EINTR, "%s: interrupted", dir);
+            break;
+        }
         long p;
         char tail[8];
         if (sscanf(de->d_name, "point-%ld.h5%7s", &p, tail) != 1 ||

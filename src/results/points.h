@@ -12,6 +12,7 @@
 #ifndef TS_POINTS_H
 #define TS_POINTS_H
 
+#include <signal.h>
 #include "results/results.h"
 
 /* SHA-256 of the canonical experiment text, as 64 hex digits. */
@@ -44,5 +45,10 @@ char *ts_point_experiment(const char *path, char **exp_path, ts_err *e);
  * *n_loaded gets the number of points loaded. */
 int ts_points_load(ts_sweep *sw, const char *dir, const char *hash, int force,
                    long *n_loaded, ts_err *e);
+/* The same, polling the caller's SIGINT/SIGTERM flag before each file
+ * (merge): TS_EINTR. */
+int ts_points_load_stop(ts_sweep *sw, const char *dir, const char *hash,
+                        int force, const volatile sig_atomic_t *stop,
+                        long *n_loaded, ts_err *e);
 
 #endif

@@ -126,18 +126,22 @@ static int write_scales(const ts_sweep *sw, hid_t root, sweep_scales *sc)
         const ts_value *v = x->axes[a].val;
         int integer = !strcmp(v->key, "N") || !strcmp(v->key, "m") ||
                       !strcmp(v->key, "T");
-        if (integer) {
-            long iv[4096];
-            size_t n = (size_t)v->n < 4096 ? (size_t)v->n : 4096;
-            for (size_t k = 0; k < n; k++)
+        if (integer) { /* every value: an axis may hold any number */
+            long *iv = malloc(((size_t)v->n + 1) * sizeof *iv);
+            for (size_t k = 0; iv && k < (size_t)v->n; k++)
                 iv[k] = (long)v->v[k];
-            sc->axis[a] = ts_h5_scale_long(root, v->key, iv, n);
+            sc->axis[a] = iv ? ts_h5_scale_long(root, v->key, iv, (size_t)v->n) : -1;
+            free(iv);
         } else {
             sc->axis[a] = ts_h5_scale_double(root, v->key, v->v, (size_t)v->n);
         }
         bad |= sc->axis[a] < 0;
     }
-    const long n_idx = (sw->N_max > sw->R ? sw->N_max : sw->R) + sw->T_max + 1;
+    /* 0, 1, ... for the worker, replica and (with trajectories only) slot
+     * scales: no 8 T bytes when there is no slot axis. */
+    long n_idx = sw->N_max > sw->R ? sw->N_max : sw->R;
+    if (sw->traj && sw->T_max + 1 > n_idx)
+        n_idx = sw->T_max + 1;
     long *idx = malloc(((size_t)n_idx + 1) * sizeof *idx);
     if (!idx)
         return TS_ENOMEM;

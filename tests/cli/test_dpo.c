@@ -87,17 +87,17 @@ static void test_cli_help_and_usage_errors(void **state)
     (void)state;
     char err[2048];
     assert_int_equal(run(err, sizeof err, "dpo", "--help", (char *)NULL), 0);
-    assert_int_equal(run(err, sizeof err, "dpo", (char *)NULL), 2);
+    assert_int_equal(run(err, sizeof err, "dpo", (char *)NULL), 64);
     assert_non_null(strstr(err, "truthsim dpo: --train and -o are required"));
     assert_int_equal(run(err, sizeof err, "dpo", "--train", "x.csv", "-o",
-                         "x.h5", "--lr", "fast", (char *)NULL), 2);
+                         "x.h5", "--lr", "fast", (char *)NULL), 64);
     assert_string_equal(err, "truthsim dpo: --lr: 'fast' is not a number "
                              "(try --help)\n");
     assert_int_equal(run(err, sizeof err, "dpo", "--train", "x.csv", "-o",
-                         "x.h5", "--adam-betas", "0.9", (char *)NULL), 2);
+                         "x.h5", "--adam-betas", "0.9", (char *)NULL), 64);
     assert_non_null(strstr(err, "'0.9' is not two numbers B1,B2"));
     assert_int_equal(run(err, sizeof err, "dpo", "--train", "x.csv", "-o",
-                         "x.h5", "--lora-targets", "mlp", (char *)NULL), 2);
+                         "x.h5", "--lora-targets", "mlp", (char *)NULL), 64);
     assert_non_null(strstr(err, "'mlp' is not one of qkv, proj, all"));
 }
 
@@ -113,7 +113,7 @@ static void test_cli_bad_input(void **state)
     fclose(f);
     assert_int_equal(run(err, sizeof err, "dpo", "--train",
                          "test_dpo_cli_bad.csv", "-o", "test_dpo_cli_bad.h5",
-                         (char *)NULL), 1);
+                         (char *)NULL), 65);
     assert_string_equal(err, "truthsim dpo: test_dpo_cli_bad.csv:3: label 1.7 "
                              "is outside [0, 1] (it is P(chosen preferred))\n");
     assert_false(exists("test_dpo_cli_bad.h5"));
@@ -122,13 +122,13 @@ static void test_cli_bad_input(void **state)
     write_csv("test_dpo_cli_train.csv", 4, 0, 1);
     assert_int_equal(run(err, sizeof err, "dpo", "--train",
                          "test_dpo_cli_train.csv", "--preset", "tiny", "-o",
-                         "test_dpo_cli_bad.h5", (char *)NULL), 1);
+                         "test_dpo_cli_bad.h5", (char *)NULL), 65);
     assert_string_equal(err, "truthsim dpo: unknown preset 'tiny' (valid: "
                              "small, medium, large, xl)\n");
     /* a flip rate robust DPO cannot use */
     assert_int_equal(run(err, sizeof err, "dpo", "--train",
                          "test_dpo_cli_train.csv", "--flip-rate", "0.5", "-o",
-                         "test_dpo_cli_bad.h5", (char *)NULL), 1);
+                         "test_dpo_cli_bad.h5", (char *)NULL), 65);
     assert_non_null(strstr(err, "flip rate 0.5 must be in [0, 1/2)"));
     assert_false(exists("test_dpo_cli_bad.h5"));
     remove("test_dpo_cli_bad.csv");
@@ -242,7 +242,7 @@ static void test_cli_train(void **state)
     assert_int_equal(run(err, sizeof err, "dpo", "--train",
                          "test_dpo_cli_train.csv", "--init",
                          "test_dpo_cli_model.bin", "--preset", "small", "-o",
-                         "test_dpo_cli3.h5", (char *)NULL), 1);
+                         "test_dpo_cli3.h5", (char *)NULL), 65);
     assert_non_null(strstr(err, "give --preset or --init, not both"));
     assert_false(exists("test_dpo_cli3.h5"));
     remove("test_dpo_cli.h5");

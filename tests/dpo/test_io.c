@@ -117,7 +117,7 @@ static void test_checkpoint_roundtrip(void **state)
     assert_int_equal(ts_dpo_checkpoint_config("test_dpo_bad.bin", &cfg, &e),
                      TS_EINPUT);
     assert_int_equal(ts_dpo_checkpoint_config("no/such/file", &cfg, &e),
-                     TS_EIO);
+                     TS_ENOINPUT);
     remove(path);
     remove("test_dpo_trunc.bin");
     remove("test_dpo_bad.bin");
@@ -345,7 +345,7 @@ static void test_csv(void **state)
     }
     s = ts_dpo_prefset_alloc(&e);
     assert_int_equal(ts_dpo_prefset_read_csv(s, t, "no/such.csv", 0, &e),
-                     TS_EIO);
+                     TS_ENOINPUT);
     ts_dpo_prefset_free(s);
     remove("test_dpo.csv");
     remove("test_dpo_bad.csv");
@@ -384,7 +384,7 @@ static void test_h5(void **state)
     remove("test_dpo.h5");
     /* an unwritable place leaves nothing behind */
     assert_int_equal(ts_dpo_write_h5("no/such/dir/x.h5", m, 2, NULL, 0, &ev,
-                                     at, 2, &e), TS_EIO);
+                                     at, 2, &e), TS_ECREATE);
 }
 
 int main(void)

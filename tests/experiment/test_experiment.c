@@ -562,7 +562,7 @@ static void default_and_file(void **unused)
     remove(path);
     /* A missing file. */
     x = (ts_experiment *)1;
-    assert_int_equal(ts_experiment_load(&x, path, NULL, 0, NULL, &e), TS_EIO);
+    assert_int_equal(ts_experiment_load(&x, path, NULL, 0, NULL, &e), TS_ENOINPUT);
     assert_null(x);
     char want[300];
     snprintf(want, sizeof want, "%s: cannot open: No such file or directory",

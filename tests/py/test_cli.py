@@ -204,7 +204,7 @@ replicas: 8
 
 def refused(args, expect, files_absent):
     p = run(*args, check=False)
-    assert p.returncode == 2, (args, p.returncode, p.stderr)
+    assert p.returncode == 65, (args, p.returncode, p.stderr)
     lines = p.stderr.strip().splitlines()
     assert len(lines) == 1, p.stderr
     for e in expect:

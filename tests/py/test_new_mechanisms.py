@@ -168,7 +168,7 @@ def test_wsu_limited_precondition_refused():
     out = os.path.join(D, "refused.h5")
     p = run("replay", "--mechanism", "wsu", "--feedback", "limited",
             "--set", "eta=0.05", "--set", "beta=0.3", FLU, "-o", out, check=False)
-    assert p.returncode == 2, (p.returncode, p.stderr)
+    assert p.returncode == 65, (p.returncode, p.stderr)
     assert "eta N / beta = 1.5 must be below 1" in p.stderr, p.stderr
     assert "pi could turn negative" in p.stderr, p.stderr
     assert not os.path.exists(out)

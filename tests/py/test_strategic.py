@@ -70,10 +70,10 @@ def test_deviation_kappa_utilities_and_picture():
     # gain_axis must name a swept key, and needs utility: true.
     p = run("run", os.path.join(EXPERIMENTS, "deviation-kappa.yaml"), "-q",
             "-o", os.path.join(D, "x.h5"), "--set", "gain_axis=T", check=False)
-    assert p.returncode == 2 and "gain_axis 'T' is not a swept key" in p.stderr
+    assert p.returncode == 65 and "gain_axis 'T' is not a swept key" in p.stderr
     p = run("run", os.path.join(EXPERIMENTS, "deviation-kappa.yaml"), "-q",
             "-o", os.path.join(D, "y.h5"), "--set", "utility=false", check=False)
-    assert p.returncode == 2 and "needs 'utility: true'" in p.stderr
+    assert p.returncode == 65 and "needs 'utility: true'" in p.stderr
 
 
 def test_best_response_strategy_runs():
@@ -103,7 +103,7 @@ def test_hedge_deviation_against_eta():
     run("plot", out, "-o", os.path.join(d, "p"))
     assert glob.glob(os.path.join(d, "p", "*dev_eta.png"))
     p = run("best-response", "--mechanism", "ours", "--sweep", "eta=1", check=False)
-    assert p.returncode == 2 and "--sweep" in p.stderr
+    assert p.returncode == 65 and "--sweep" in p.stderr
 
 
 main(globals())

@@ -97,7 +97,7 @@ def test_other_experiment_refused_unless_force():
     exp, full = full_result()
     other = write(os.path.join(D, "other.yaml"), GRID.replace("replicas: 2", "replicas: 3"))
     p = run("run", "-q", other, "-o", full, check=False)
-    assert p.returncode == 2, p.stderr
+    assert p.returncode == 65, p.stderr
     assert "different experiment" in p.stderr and "--force" in p.stderr
     # --force discards the old points (quick: shorten the horizon).
     short = write(os.path.join(D, "short.yaml"), GRID.replace("1500000", "300"))

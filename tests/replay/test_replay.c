@@ -268,7 +268,7 @@ static void read_errors(void **unused)
     ts_reports rp;
     ts_err e;
     ts_err_clear(&e);
-    assert_int_equal(ts_reports_read_csv(&rp, path, &e), TS_EIO);
+    assert_int_equal(ts_reports_read_csv(&rp, path, &e), TS_ENOINPUT);
     snprintf(want, sizeof want, "%s: cannot open: No such file or directory", path);
     assert_string_equal(e.msg, want);
 }
@@ -644,17 +644,17 @@ static void write_and_read_back(void **unused)
     snprintf(out, sizeof out, "%s/no/such/dir/out.h5", dir);
     ts_err_clear(&e);
     assert_int_equal(ts_replay_write(&o, &rp, &ts_mech_ours, 42, path, NULL, out, &e),
-                     TS_EIO);
+                     TS_ECREATE);
     assert_true(strstr(e.msg, out) == e.msg);
     assert_int_equal(count_entries(), before);
-    /* A path that is a directory: the temporary file is written beside it,
-     * the rename fails, and the temporary is removed. */
+    /* A path that is a directory: refused before anything is
+     * written (not a regular file). */
     snprintf(out, sizeof out, "%s/adir", dir);
     assert_int_equal(mkdir(out, 0700), 0);
     before = count_entries();
     ts_err_clear(&e);
     assert_int_equal(ts_replay_write(&o, &rp, &ts_mech_ours, 42, path, NULL, out, &e),
-                     TS_EIO);
+                     TS_ECREATE);
     assert_true(strstr(e.msg, out) == e.msg);
     assert_int_equal(count_entries(), before);
     struct stat stt;

@@ -673,7 +673,7 @@ static void test_errors(void **state)
 
     snprintf(h5, sizeof h5, "%s/missing.h5", fx->dir);
     snprintf(msg, sizeof msg, "%s: No such file or directory", h5);
-    expect_error(fx, h5, &o, TS_EIO, msg);
+    expect_error(fx, h5, &o, TS_ENOINPUT, msg);
 
     snprintf(h5, sizeof h5, "%s/text.h5", fx->dir);
     write_text(h5, "slot,prompt,worker,report,truth\n0,0,0,0.385,1\n", 0644);
