@@ -125,7 +125,7 @@ def t_plugin_run():
         assert np.array_equal(a["regret"][()], b["regret"][()])
         assert b.attrs["plugins"] == a.attrs["plugins"]
     p = truthsim("merge", "p.h5.points", "-o", "nm.h5", check=False)
-    assert p.returncode == 2 and "unknown full-feedback mechanism 'damped'" in p.stderr, p
+    assert p.returncode == 65 and "unknown full-feedback mechanism 'damped'" in p.stderr, p
     # The same from the experiment's own `plugins:` key, relative to it.
     os.makedirs(os.path.join(WORK, "exp"), exist_ok=True)
     os.link(plug, os.path.join(WORK, "exp", "d.so"))
@@ -138,7 +138,7 @@ def t_plugin_run():
     # A parameter outside its range is refused as for a built-in.
     p = truthsim("run", "--plugin", plug, "-q", "-o", "bad.h5",
                  "--set", "mechanisms=[damped]", "--set", "eta=-1", check=False)
-    assert p.returncode == 2 and "eta" in p.stderr, p
+    assert p.returncode == 65 and "eta" in p.stderr, p
     assert not os.path.exists(os.path.join(WORK, "bad.h5"))
 
 
@@ -173,7 +173,7 @@ def t_plugin_replay():
         assert f["share"][-1, 0] > 1 / 3 > f["share"][-1, 2], f["share"][-1]
     p = truthsim("replay", "--plugin", plug, "--mechanism", "damped", "--set",
                  "zeta=1", "reports.csv", "-o", "rq.h5", check=False)
-    assert p.returncode == 2 and "damped has no parameter 'zeta'" in p.stderr, p
+    assert p.returncode == 65 and "damped has no parameter 'zeta'" in p.stderr, p
     assert not os.path.exists(os.path.join(WORK, "rq.h5"))
 
 
@@ -186,7 +186,7 @@ def t_plugin_version():
     sh(cc + cflags + ["-shared", "-fPIC", "-o", so, src])
     p = truthsim("run", "--plugin", so, "-q", "-o", "old.h5", check=False)
     lines = p.stderr.strip().splitlines()
-    assert p.returncode == 2 and len(lines) == 1, p
+    assert p.returncode == 65 and len(lines) == 1, p
     assert "old.so: plugin API version 2, this truthsim has 1" in lines[0], lines
 
 
