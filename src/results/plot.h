@@ -76,6 +76,11 @@ int ts_plot_file(const char *h5path, const ts_plot_opts *o, ts_plot_out *out,
 
 void ts_plot_out_fini(ts_plot_out *out);
 
+/* ts_plot_file's read pass alone: everything it reads from h5path, read
+ * and dropped, nothing written.  `plot` runs it in a limited child first
+ * (cli/sandbox.h), as libhdf5 can crash on a crafted file. */
+int ts_plot_check(const char *h5path, ts_err *e);
+
 /* What the file must hold for each picture kind, for a "nothing to plot"
  * message: "time_avg_regret over T; share_traj over slot and worker; ...". */
 void ts_plot_kinds_describe(char *buf, size_t len);
