@@ -69,7 +69,8 @@ static int read_experiment(const char *first, ts_experiment **x, ts_sweep *sw,
     char *text = ts_point_experiment(first, &exp_path, e);
     *x = NULL;
     /* Loaded under its original path, so names derived from it match. */
-    int rc = text ? ts_experiment_load(x, exp_path, text, 0, NULL, e) : TS_EIO;
+    int rc = text ? ts_experiment_load(x, exp_path, text, 0, NULL, e)
+                  : (e->code ? e->code : TS_EIO);
     free(text);
     free(exp_path);
     if (!rc)
