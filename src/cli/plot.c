@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/sandbox.h"
 #include "results/plot.h"
 
 extern char **environ;
@@ -83,6 +84,26 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
     default:
         return ARGP_ERR_UNKNOWN;
     }
+}
+
+static int check_in_child(void *ctx, ts_sandbox *sb, ts_err *e)
+{
+    (void)sb;
+    return ts_plot_check(ctx, e);
+}
+
+/* The result file may come from anyone: refuse what is not HDF5, then let
+ * a limited child read it first (cli/sandbox.h), so a file that crashes
+ * or hangs libhdf5 ends in one line, not a signal. */
+static int read_untrusted(const char *file, ts_err *e)
+{
+    long long size = 0;
+    int rc = ts_sandbox_sniff(file, &size, e);
+    if (!rc)
+        rc = ts_sandbox_run(file, check_in_child, (void *)file,
+                            ts_sandbox_timeout(size), ts_sandbox_as_limit(size),
+                            NULL, e);
+    return rc;
 }
 
 int ts_cli_plot(int argc, char **argv)
@@ -169,7 +190,8 @@ int ts_cli_plot_stop(int argc, char **argv, const volatile sig_atomic_t *stop)
     ts_err e;
     ts_err_clear(&e);
     ts_plot_out out;
-    if (ts_plot_file(a.file, &o, &out, &e) != TS_OK) {
+    if (read_untrusted(a.file, &e) != TS_OK ||
+        ts_plot_file(a.file, &o, &out, &e) != TS_OK) {
         fprintf(stderr, "truthsim plot: %s\n", e.msg);
         return ts_cli_exit_code(e.code);
     }

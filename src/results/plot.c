@@ -46,6 +46,18 @@ void ts_plot_out_fini(ts_plot_out *out)
     memset(out, 0, sizeof *out);
 }
 
+int ts_plot_check(const char *h5path, ts_err *e)
+{
+    ts_plot_picture_list pl = {0};
+    ts_plot_in in;
+    int rc = ts_plot_in_open(&in, h5path, e);
+    for (const ts_plot_kind *k = ts_plot_kinds; !rc && k->kind; k++)
+        rc = ts_plot_build_kind(&in, k, "auto", &pl, e);
+    ts_plot_in_close(&in);
+    ts_plot_picture_list_fini(&pl);
+    return rc;
+}
+
 int ts_plot_file(const char *h5path, const ts_plot_opts *o, ts_plot_out *out,
                  ts_err *e)
 {

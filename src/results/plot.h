@@ -98,6 +98,11 @@ void ts_plot_out_fini(ts_plot_out *out);
  * word that is not one of them. */
 int ts_plot_formats_parse(const char *list, unsigned *mask);
 
+/* ts_plot_file's read pass alone: everything it reads from h5path, read
+ * and dropped, nothing written.  `plot` runs it in a limited child first
+ * (cli/sandbox.h), as libhdf5 can crash on a crafted file. */
+int ts_plot_check(const char *h5path, ts_err *e);
+
 /* What the file must hold for each picture kind, for a "nothing to plot"
  * message: "time_avg_regret over T; share_traj over slot and worker; ...". */
 void ts_plot_kinds_describe(char *buf, size_t len);

@@ -151,7 +151,7 @@ static hid_t open_point(const char *path, ts_err *e)
 {
     hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
     if (f < 0)
-        TS_ERROR(e, TS_EIO, "%s: not a readable HDF5 point file", path);
+        TS_ERROR(e, TS_EINPUT, "%s: not a readable HDF5 point file", path);
     return f;
 }
 
@@ -159,13 +159,13 @@ int ts_point_peek(const char *path, char hash[65], long *index, ts_err *e)
 {
     hid_t f = open_point(path, e);
     if (f < 0)
-        return TS_EIO;
+        return TS_EINPUT;
     char *h = NULL;
     int rc = TS_OK;
     hid_t a = H5Aopen(f, "point_index", H5P_DEFAULT);
     if (read_str_attr(f, "experiment_sha256", &h) || strlen(h) != 64 || a < 0 ||
         H5Aread(a, H5T_NATIVE_LONG, index) < 0)
-        rc = TS_ERROR(e, TS_EIO, "%s: not a truthsim point file (no experiment hash "
+        rc = TS_ERROR(e, TS_EINPUT, "%s: not a truthsim point file (no experiment hash "
                       "or point index)", path);
     else
         memcpy(hash, h, 65);
@@ -185,7 +185,7 @@ char *ts_point_experiment(const char *path, char **exp_path, ts_err *e)
     char *text = NULL;
     if (read_str_attr(f, "experiment", &text) ||
         read_str_attr(f, "experiment_path", exp_path)) {
-        TS_ERROR(e, TS_EIO, "%s: no experiment text", path);
+        TS_ERROR(e, TS_EINPUT, "%s: no experiment text", path);
         free(text);
         free(*exp_path);
         *exp_path = NULL;
@@ -218,7 +218,7 @@ int ts_point_read(ts_sweep *sw, long p, const char *path, const char *hash,
         free(buf);
         if (fid >= 0)
             H5Fclose(fid);
-        return buf ? TS_EIO : TS_ERROR(e, TS_ENOMEM, "out of memory");
+        return buf ? TS_EINPUT : TS_ERROR(e, TS_ENOMEM, "out of memory");
     }
     for (int k = 0; !rc && k < nf; k++) {
         hid_t ds = H5Dopen2(fid, f[k].name, H5P_DEFAULT);
@@ -234,7 +234,7 @@ int ts_point_read(ts_sweep *sw, long p, const char *path, const char *hash,
         if (ds >= 0)
             H5Dclose(ds);
         if (!ok)
-            rc = TS_ERROR(e, TS_EIO, "%s: dataset '%s' is missing or has the wrong "
+            rc = TS_ERROR(e, TS_EINPUT, "%s: dataset '%s' is missing or has the wrong "
                           "shape", path, f[k].name);
         else
             slice(sw, &f[k], p, buf, 0);

@@ -27,7 +27,7 @@ void ts_point_path(const char *dir, long p, char *buf, size_t len);
 int ts_point_write(const ts_sweep *sw, long p, const char *path,
                    const char *hash, const char *command_line, ts_err *e);
 
-/* Read a point file's hash and index without loading it.  TS_EIO if the
+/* Read a point file's hash and index without loading it.  TS_EINPUT if the
  * file cannot be read as a point file. */
 int ts_point_peek(const char *path, char hash[65], long *index, ts_err *e);
 
