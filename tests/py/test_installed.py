@@ -53,6 +53,10 @@ def main():
     run_env = dict(env, LD_LIBRARY_PATH=libdir, OMP_NUM_THREADS="2")
     exe = find(DEST, "truthsim")
     cc = ["cc", "-std=c11", "-Wall", "-Wextra", "-Werror"]
+    # A library built under ASan/UBSan needs its runtime first in the
+    # program that links it (scripts/test's sanitizer pass).
+    if b"libasan" in subprocess.run(["ldd", exe], capture_output=True).stdout:
+        cc += ["-fsanitize=address,undefined"]
     return env, run_env, exe, cc, cflags, libs, libdir
 
 
