@@ -301,7 +301,9 @@ static long em_iterate_fast(em_state *s, const ts_slot *sl, double *delta_out)
                 dot += g0[j] * rh[j];
             const double num = A[i] + (S0 + dot), den = B[i] + (S1 - dot);
             const double a_new = num / (num + den);
-            delta = fmax(delta, fabs(a_new - a[h]));
+            const double da = fabs(a_new - a[h]);
+            if (da > delta) /* not fmax: a libm call in the hot loop */
+                delta = da;
             a[h] = a_new;
             lo[h] = log(num / den);
             c[h] = S0 + dot;
@@ -332,7 +334,9 @@ static int aggregate(void *st, const ts_slot *sl, double *label, ts_err *e)
          * strictly inside (0,1) and its logit finite (see the header). */
         assert(A[i] > 0.0 && B[i] > 0.0 && isfinite(A[i]) && isfinite(B[i]));
         a[h] = A[i] / (A[i] + B[i]);
-        lo[h] = log(A[i]) - log(B[i]);
+        /* fast: one log (perf: logs were a third of a best response's
+         * time against em) */
+        lo[h] = s->fast ? log(A[i] / B[i]) : log(A[i]) - log(B[i]);
     }
 
     double delta = INFINITY;
