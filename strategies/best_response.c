@@ -34,7 +34,17 @@
  *   qgrid Q > 0   solve R at x = k/Q, k = 0..Q, and interpolate linearly
  *                 in q (exact for a truthful mechanism, R(x) = x);
  *   refresh K     with Q > 0, re-solve that table every K slots only (he
- *                 re-optimises every K slots against the state then).
+ *                 re-optimises every K slots against the state then);
+ *   growth g      with Q > 0, re-solve only once t - t_s >= max(K, g t_s),
+ *                 t_s the slot of the last solve: geometric refresh, about
+ *                 log(T)/log(1 + g) solves in T slots instead of T/K.  Why
+ *                 it is reasonable: the paper's mechanisms move by O(1/t)
+ *                 per slot late in the game (em's counts grow with t, the
+ *                 log weights' shares settle), so the table a worker
+ *                 solved at t_s stays near his best response for a time
+ *                 proportional to t_s.  Its error is measured, not
+ *                 assumed: tests/strategies/br_error.c compares it with
+ *                 exact per-slot best responses.
  * The table is the flat, memcpy-able strategy state.  The best-response
  * workspace (state clones, GSL solvers) cannot live there; it is the
  * per-thread `work` the engine allocates before the parallel region
@@ -59,7 +69,10 @@
 
 #include "game/bestresp.h"
 
-enum { P_UTILITY, P_GRID, P_QGRID, P_REFRESH, P_SAMPLES, P_EXACT, P_COUNT };
+enum {
+    P_UTILITY, P_GRID, P_QGRID, P_REFRESH, P_SAMPLES, P_EXACT, P_GROWTH,
+    P_COUNT
+};
 
 /* Largest q-grid: the table lives in the flat state, sized without the
  * parameters (state_size sees only the shape). */
@@ -83,6 +96,10 @@ static const ts_param_spec params[P_COUNT] = {
     [P_EXACT] = {"exact_budget", 0.0, 1e9, TS_PARAM_INT,
                  "most outcomes (verified states x heard sets) enumerated "
                  "exactly per evaluation"},
+    [P_GROWTH] = {"growth", 0.0, 1e6, 0,
+                  "0: re-solve every `refresh` slots; g > 0: re-solve once "
+                  "t - t_solved >= max(refresh, g t_solved) (geometric, "
+                  "needs qgrid > 0)"},
 };
 
 static void defaults(const ts_shape *g, ts_params *p)
@@ -90,7 +107,7 @@ static void defaults(const ts_shape *g, ts_params *p)
     (void)g;
     static const double dflt[P_COUNT] = {
         [P_UTILITY] = 0, [P_GRID] = 51, [P_QGRID] = 0, [P_REFRESH] = 1,
-        [P_SAMPLES] = 256, [P_EXACT] = 4096,
+        [P_SAMPLES] = 256, [P_EXACT] = 4096, [P_GROWTH] = 0,
     };
     for (int k = 0; k < P_COUNT; k++)
         if (!p->set[k])
@@ -114,11 +131,12 @@ static int init(void *vst, const ts_shape *g, const ts_params *p, int i,
 {
     (void)g; (void)i;
     br_state *st = vst;
-    if (p->v[P_REFRESH] > 1 && !(p->v[P_QGRID] > 0))
+    if ((p->v[P_REFRESH] > 1 || p->v[P_GROWTH] > 0) && !(p->v[P_QGRID] > 0))
         return TS_ERROR(e, TS_EINPUT,
-                        "best_response: refresh = %g needs a q-grid table "
-                        "to reuse: set qgrid > 0 (e.g. qgrid: 20) or "
-                        "refresh: 1", p->v[P_REFRESH]);
+                        "best_response: refresh = %g, growth = %g need a "
+                        "q-grid table to reuse: set qgrid > 0 (e.g. qgrid: "
+                        "20) or refresh: 1, growth: 0", p->v[P_REFRESH],
+                        p->v[P_GROWTH]);
     st->t_solved = -1;
     st->m_solved = 0;
     for (int k = 0; k <= QGRID_MAX; k++)
@@ -228,8 +246,9 @@ static int report(void *vst, const ts_params *p, const ts_strategy_ctx *c,
     const int Q = (int)p->v[P_QGRID];
     int rc;
     if (Q > 0) {
-        const long K = (long)p->v[P_REFRESH];
-        if (st->t_solved < 0 || c->t - st->t_solved >= K ||
+        const double gap = fmax(p->v[P_REFRESH],
+                                p->v[P_GROWTH] * (double)st->t_solved);
+        if (st->t_solved < 0 || (double)(c->t - st->t_solved) >= gap ||
             st->m_solved != m) {
             for (int k = 0; k <= Q; k++)
                 if ((rc = solve(w, c, m, (double)k / Q, seed, &st->tab[k], e)))
