@@ -97,7 +97,11 @@ def test_small_sweep_digest():
     assert h.hexdigest() == DIGEST, h.hexdigest()
 
 
-DIGEST = "94bf34ac3d46786133cb692ce5bf1dd67bbdc187dc916b2123e92a9f5a845a6d"
+# em gained a parameter (em.fast, the vectorised E-M loop, off by default):
+# the file records it as params/em/fast, which is the only change to the
+# digest -- without that dataset the hash is the previous one, 94bf34ac...,
+# so every result bit is as before.
+DIGEST = "e21916379bc58ee7cdf913ee4a6dab4a537b8b9db86412f52fa0a319cb40e590"
 
 
 def test_replay_flusight_every_mechanism():
