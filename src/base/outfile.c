@@ -205,14 +205,32 @@ int ts_out_write(ts_outfile *o, const void *buf, size_t len, ts_err *e)
     return TS_OK;
 }
 
-FILE *ts_out_stream(ts_outfile *o, ts_err *e)
+int ts_out_open_stream(ts_outfile *o, const char *path, FILE **f, ts_err *e)
 {
-    FILE *f = fdopen(o->fd, "wb");
-    if (!f)
-        TS_ERROR(e, TS_EIO, "%s: cannot write: %s", o->path, strerror(errno));
-    else
-        o->fd = -1;
-    return f;
+    int rc = ts_out_open(o, path, e);
+    if (rc)
+        return rc;
+    *f = fdopen(o->fd, "wb");
+    if (!*f) {
+        rc = TS_ERROR(e, TS_EIO, "%s: cannot write: %s", o->path, strerror(errno));
+        ts_out_finish(o, 0, NULL);
+        return rc;
+    }
+    o->fd = -1; /* the stream's now */
+    return TS_OK;
+}
+
+int ts_out_close_stream(ts_outfile *o, FILE *f, int ok, ts_err *e)
+{
+    ok = fflush(f) == 0 && fsync(fileno(f)) == 0 && ok;
+    const int err = errno;
+    ok = fclose(f) == 0 && ok;
+    if (!ok) {
+        ts_out_finish(o, 0, NULL);
+        return TS_ERROR(e, TS_EIO, "%s: cannot write: %s", o->path,
+                        strerror(err ? err : errno));
+    }
+    return ts_out_finish(o, 1, e);
 }
 
 int ts_out_finish(ts_outfile *o, int ok, ts_err *e)

@@ -50,9 +50,14 @@ int ts_out_open_as(ts_outfile *o, const char *path, const char *tmp,
 /* All of text to o->fd. */
 int ts_out_write(ts_outfile *o, const void *buf, size_t len, ts_err *e);
 
-/* fd as a stdio stream (binary, "wb"); o->fd then belongs to the stream:
- * fclose it before ts_out_commit, which then only renames. */
-FILE *ts_out_stream(ts_outfile *o, ts_err *e);
+/* ts_out_open, then its fd as a stdio stream *f (binary, "wb"), which then
+ * owns the fd; on failure nothing is left on disk.  Finish with
+ * ts_out_close_stream. */
+int ts_out_open_stream(ts_outfile *o, const char *path, FILE **f, ts_err *e);
+/* Flush, fsync and close f, then ts_out_finish(o, ok): the file is renamed
+ * into place only when ok and all of that succeeded, else removed
+ * (TS_EIO "PATH: cannot write: WHY"). */
+int ts_out_close_stream(ts_outfile *o, FILE *f, int ok, ts_err *e);
 
 /* ok: fsync, close and rename into place (TS_EIO when any of it fails,
  * the temporary then removed); !ok: remove the temporary.  Frees o. */

@@ -126,14 +126,10 @@ int ts_dpo_checkpoint_load(ts_dpo_model *m, const char *path, ts_err *e)
 int ts_dpo_checkpoint_save(const ts_dpo_model *m, const char *path, ts_err *e)
 {
     ts_outfile out; /* a safe temporary beside path (outfile.h) */
-    int rc = ts_out_open(&out, path, e);
+    FILE *f = NULL;
+    int rc = ts_out_open_stream(&out, path, &f, e);
     if (rc)
         return rc;
-    FILE *f = ts_out_stream(&out, e);
-    if (!f) {
-        ts_out_finish(&out, 0, e);
-        return TS_EIO;
-    }
     int32_t h[HEADER_INTS] = {0};
     h[0] = TS_DPO_CKPT_MAGIC;
     h[1] = TS_DPO_CKPT_VERSION;
@@ -153,11 +149,5 @@ int ts_dpo_checkpoint_save(const ts_dpo_model *m, const char *path, ts_err *e)
     ok = ok && fwrite(m->params_memory, sizeof(float), m->num_params, f) ==
                    m->num_params;
 #endif
-    ok = (fflush(f) == 0) && (fsync(fileno(f)) == 0) && ok;
-    ok = (fclose(f) == 0) && ok;
-    if (!ok) {
-        ts_out_finish(&out, 0, e);
-        return TS_ERROR(e, TS_EIO, "%s: cannot write: %s", path, strerror(errno));
-    }
-    return ts_out_finish(&out, 1, e);
+    return ts_out_close_stream(&out, f, ok, e);
 }

@@ -243,14 +243,10 @@ int ts_dpo_tokenizer_save(const ts_dpo_tokenizer *t, const char *path,
                           ts_err *e)
 {
     ts_outfile out; /* a safe temporary beside path (outfile.h) */
-    int rc = ts_out_open(&out, path, e);
+    FILE *f = NULL;
+    int rc = ts_out_open_stream(&out, path, &f, e);
     if (rc)
         return rc;
-    FILE *f = ts_out_stream(&out, e);
-    if (!f) {
-        ts_out_finish(&out, 0, e);
-        return TS_EIO;
-    }
     int32_t h[256] = {0};
     h[0] = TS_DPO_TOK_MAGIC;
     h[1] = 2;
@@ -263,13 +259,7 @@ int ts_dpo_tokenizer_save(const ts_dpo_tokenizer *t, const char *path,
         ok = l <= 255 && fwrite(&len, 1, 1, f) == 1 &&
              fwrite(t->bytes + t->off[i], 1, l, f) == l;
     }
-    ok = (fflush(f) == 0) && (fsync(fileno(f)) == 0) && ok;
-    ok = (fclose(f) == 0) && ok;
-    if (!ok) {
-        ts_out_finish(&out, 0, e);
-        return TS_ERROR(e, TS_EIO, "%s: cannot write: %s", path, strerror(errno));
-    }
-    return ts_out_finish(&out, 1, e);
+    return ts_out_close_stream(&out, f, ok, e);
 }
 
 const unsigned char *ts_dpo_tokenizer_decode(const ts_dpo_tokenizer *t,
