@@ -59,12 +59,6 @@ int ts_claim_thm1(const ts_check_opts *o, ts_claim_list *out, ts_err *e)
     return TS_OK;
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-    double u = *(const double *)a, v = *(const double *)b;
-    return (u > v) - (u < v);
-}
-
 int ts_claim_thm2(const ts_check_opts *o, ts_claim_list *out, ts_err *e)
 {
     enum { NT = 3, NB = 400 };
@@ -111,7 +105,7 @@ int ts_claim_thm2(const ts_check_opts *o, ts_claim_list *out, ts_err *e)
             }
             boots[b] = ts_ls_slope(lx, ly, NT);
         }
-        qsort(boots, NB, sizeof boots[0], cmp_double);
+        ts_sort_doubles(boots, NB);
         double lo = boots[(int)(0.025 * NB)], hi = boots[(int)(0.975 * NB) - 1];
         ts_claim_add(out, "thm2", "ours", s, 1, (hi - lo) / 2, "<", hi < 1,
                 "log-log slope of mean R(T) in T (bootstrap 95%% up to %.3f), N=%d",

@@ -2,6 +2,8 @@
  * bootstrap here (the claims draw their resamples from their own streams). */
 #include "base/stats.h"
 
+#include <stdlib.h>
+
 #include <gsl/gsl_cdf.h>
 #include <math.h>
 
@@ -50,4 +52,15 @@ double ts_ls_slope(const double *x, const double *y, int n)
         sxx += (x[k] - mx) * (x[k] - mx);
     }
     return sxy / sxx;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    const double u = *(const double *)a, v = *(const double *)b;
+    return (u > v) - (u < v);
+}
+
+void ts_sort_doubles(double *x, size_t n)
+{
+    qsort(x, n, sizeof *x, cmp_double);
 }

@@ -6,11 +6,17 @@
 #ifndef TS_STATS_H
 #define TS_STATS_H
 
+#include <stddef.h>
+
 /* Mean and 95 % confidence half-width (Student t, n-1 degrees of freedom)
  * of the finite entries of x[0], x[stride], ..., in index order.  NaN for
  * both with no finite entry; the half-width is NaN with one. */
 void ts_mean_ci(const double *x, long n, long stride, double *mean,
                 double *ci);
+
+/* Sort x[n] ascending in place (NaN-free input): the order statistics of
+ * the bootstrap intervals (check's Thm. 2, replay's mean loss). */
+void ts_sort_doubles(double *x, size_t n);
 
 /* Least-squares slope of y on x over n >= 2 points. */
 double ts_ls_slope(const double *x, const double *y, int n);

@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "base/rng.h"
+#include "base/stats.h"
 #include "base/streams.h"
 
 void ts_replay_summary_free(ts_replay_summary *s)
@@ -35,12 +36,6 @@ void ts_replay_summary_free(ts_replay_summary *s)
     free(s->final_share);
     free(s->rank);
     memset(s, 0, sizeof *s);
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    const double u = *(const double *)a, v = *(const double *)b;
-    return (u > v) - (u < v);
 }
 
 /* The p-quantile of sorted x[n] by linear interpolation between order
@@ -83,7 +78,7 @@ static int bootstrap(const ts_replay_out *o, int n, uint64_t seed,
     for (int k = 0; k < n; k++) {
         for (int b = 0; b < B; b++)
             col[b] = boot[(size_t)b * (size_t)n + (size_t)k];
-        qsort(col, (size_t)B, sizeof *col, cmp_double);
+        ts_sort_doubles(col, (size_t)B);
         s->ci_lo[k] = quantile_sorted(col, B, 0.025);
         s->ci_hi[k] = quantile_sorted(col, B, 0.975);
     }
