@@ -1,11 +1,11 @@
 /* stats.c -- summary statistics (stats.h).  The t quantile is GSL's; no
- * bootstrap here (the claims draw their resamples from their own streams). */
+ * resampling here (each bootstrap draws from its own stream); only the sort
+ * its percentiles need. */
 #include "base/stats.h"
-
-#include <stdlib.h>
 
 #include <gsl/gsl_cdf.h>
 #include <math.h>
+#include <stdlib.h>
 
 void ts_mean_ci(const double *x, long n, long stride, double *mean, double *ci)
 {
