@@ -206,7 +206,11 @@ def test_every_command_stops_on_sigint():
         (["replay", "--mechanism", "ours", "big.csv", "-o", "o.h5"], ["o.h5"]),
         (["merge", "ok.h5.points", "-o", "o.h5"], ["o.h5"]),
         (["plot", "ok.h5", "-o", "pics"], ["pics"]),
-        (["best-response", "--mechanism", "ours", "-O", "o.h5"], ["o.h5"]),
+        # enough work (~5 s) that the signal lands before the last poll on
+        # an idle machine too (the default table takes 0.1 s)
+        (["best-response", "--mechanism", "ours,hedge,median,em", "--m", "20",
+          "--budget", "0", "--samples", "200000", "--sweep", "epsilon=0,0.1,0.2",
+          "-O", "o.h5"], ["o.h5"]),
         (["overtake", "--replicas", "50", "-o", "o.h5"], ["o.h5"]),
         (["check", "--claims", "prop1", "-o", "o.h5"], ["o.h5"]),
     ]
