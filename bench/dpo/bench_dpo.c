@@ -1,7 +1,8 @@
 /* bench_dpo.c -- speed of a training step of the DPO trainer (issue 6,
- * item 9), beside the bar set by llm.c's CPU trainer (train_gpt2.c, full
- * fine-tuning: forward + backward + AdamW, 4 sequences of 64 tokens,
- * 2 threads) measured on this kind of machine.
+ * item 9), beside llm.c's CPU trainer (train_gpt2.c, full fine-tuning:
+ * forward + backward + AdamW, 4 sequences of 64 tokens) at the same
+ * dimensions and thread count, measured in the same run (issue 15) when
+ * TS_LLMC names its binary (llmc.c).
  *
  * Lines:
  *   full      full fine-tuning step, loss on every position (llm.c's work)
@@ -12,7 +13,8 @@
  * "peak" is 115 GFLOP/s per thread, the FP32 figure the issue quotes.
  *
  * Usage: bench_dpo [--gpt2]   (--gpt2, or TS_DPO_BENCH_GPT2=1, adds GPT-2
- * 124M's dimensions: ~1 GB and seconds per step). */
+ * 124M's dimensions: ~1 GB and seconds per step).  Without TS_LLMC the
+ * llm.c column says so instead of quoting an old figure. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +22,7 @@
 
 #include "dpo/dpo.h"
 #include "base/rng.h"
+#include "llmc.h"
 
 #ifdef _OPENMP
 #include <omp.h>
@@ -30,7 +33,6 @@
 typedef struct dims {
     const char *name;
     ts_dpo_config cfg;
-    double llmc_ms; /* llm.c full fine-tuning step, same dimensions */
 } dims;
 
 static double now(void)
@@ -96,7 +98,7 @@ static int step(ts_dpo_model *m, ts_dpo_lora *lo, int mode, const int32_t *tok,
     return TS_OK;
 }
 
-static int bench(const dims *d, int nthreads)
+static int bench(const dims *d, int nthreads, double llmc_ms)
 {
     const int B = 4, T = 64, R = 8, completion = 8;
     ts_err e;
@@ -163,10 +165,14 @@ static int bench(const dims *d, int nthreads)
                                       TS_DPO_LORA_ALL, mode == MODE_FULL);
         double gf = fl / med / 1e9;
         printf("%-6s %-8s %9.2f ms/step (min %8.2f) %8.0f tok/s %6.1f GFLOP/s "
-               "%5.1f%% of peak | llm.c full %7.1f ms: %.2fx\n",
+               "%5.1f%% of peak",
                d->name, names[mode], 1e3 * med, 1e3 * dt[0], (double)BT / med,
-               gf, 100 * gf / (PEAK_PER_THREAD * m->nthreads), d->llmc_ms,
-               d->llmc_ms / (1e3 * med));
+               gf, 100 * gf / (PEAK_PER_THREAD * m->nthreads));
+        if (llmc_ms > 0)
+            printf(" | llm.c full %7.2f ms: %.2fx\n", llmc_ms,
+                   llmc_ms / (1e3 * med));
+        else
+            printf("\n");
         fflush(stdout);
     }
     free(tok), free(all), free(cmp), free(logp), free(dlogp);
@@ -180,10 +186,10 @@ int main(int argc, char **argv)
     /* The first three are the presets small, medium, large; maxT = 64 as
      * in the llm.c runs the bar comes from. */
     static const dims set[] = {
-        {"small", {64, 512, 512, 2, 4, 64}, 10.7},
-        {"medium", {64, 512, 512, 4, 4, 128}, 46.8},
-        {"large", {64, 2048, 2048, 6, 8, 256}, 214},
-        {"gpt2", {1024, 50257, 50304, 12, 12, 768}, 4700},
+        {"small", {64, 512, 512, 2, 4, 64}},
+        {"medium", {64, 512, 512, 4, 4, 128}},
+        {"large", {64, 2048, 2048, 6, 8, 256}},
+        {"gpt2", {1024, 50257, 50304, 12, 12, 768}},
     };
     int gpt2 = 0;
     for (int i = 1; i < argc; i++)
@@ -198,8 +204,25 @@ int main(int argc, char **argv)
 #endif
     printf("DPO trainer step, B=4 x T=64, %d thread(s); peak = %.0f GFLOP/s "
            "x threads\n", nthreads, PEAK_PER_THREAD);
+    const char *llmc = getenv("TS_LLMC");
+    if (!llmc || !*llmc)
+        printf("llm.c: not measured (TS_LLMC=PATH/train_gpt2 runs it here)\n");
     int rc = 0;
-    for (int i = 0; i < 3 + gpt2 && !rc; i++)
-        rc = bench(&set[i], nthreads);
+    for (int i = 0; i < 3 + gpt2 && !rc; i++) {
+        /* llm.c first, then ours, dimension by dimension: the two figures
+         * of a line are taken minutes apart at most. */
+        double lmed = 0, lmin = 0;
+        char msg[512];
+        if (llmc && *llmc) {
+            if (ts_bench_llmc(llmc, &set[i].cfg, nthreads, &lmed, &lmin, msg,
+                              sizeof msg)) {
+                fprintf(stderr, "bench_dpo: llm.c: %s\n", msg);
+                return 1;
+            }
+            printf("%-6s llm.c    %9.2f ms/step (min %8.2f) %8.0f tok/s\n",
+                   set[i].name, lmed, lmin, 256e3 / lmed);
+        }
+        rc = bench(&set[i], nthreads, lmed);
+    }
     return rc;
 }
