@@ -10,7 +10,8 @@
  *     policy's test accuracy above the reference's and wins on some test
  *     prompts (win-rate > 0), and win-rate never exceeds accuracy;
  *   - the whole run is bitwise identical for 1 and 2 threads;
- *   - refusals: a population other than spectrum, full fine-tuning.
+ *   - refusals: a population without prompt texts (bands), full
+ *     fine-tuning.
  * The DeepSense reader's round trip (a file the test writes read back bit
  * for bit) is tests/games/test_spectrum.c's reader_roundtrip. */
 #include <setjmp.h>
@@ -153,7 +154,7 @@ static void refusals(void **unused)
     base_config(&c, "ours");
     c.pop = &ts_pop_bands;
     assert_int_equal(ts_e2e_run(&c, out, NULL, &e), TS_EINPUT);
-    assert_non_null(strstr(e.msg, "population must be spectrum"));
+    assert_non_null(strstr(e.msg, "population bands has no prompt texts"));
     base_config(&c, "ours");
     c.dpo.full = 1;
     assert_int_equal(ts_e2e_run(&c, out, NULL, &e), TS_EINPUT);
