@@ -277,9 +277,9 @@ static int load_data(const ts_experiment *y, ts_e2e_exp *x, ts_err *e)
     if (v && !wants)
         return bad(y, v, e, "is for population deepsense only");
     if (!v && wants)
-        return TS_ERROR(e, TS_EINPUT, "%s: population deepsense needs "
-                        "'data: DIR', a directory of DeepSense files "
-                        "(MASK_dayD.bin)", y->path);
+        return bad(y, ts_experiment_value(y, "population"), e,
+                   "= deepsense needs 'data: DIR', a directory of DeepSense "
+                   "files (MASK_dayD.bin)");
     if (!v)
         return TS_OK;
     snprintf(x->data, sizeof x->data, "%s", v->s[0]);
