@@ -17,10 +17,9 @@
 static const char *const keys[] = {
     "kind", "name", "description", "population", "feedback", "mechanisms",
     "mechanism", "strategies", "strategy", "preset", "N", "m", "m_test",
-    "rounds", "replicas", "seed", "epsilon", "restart", "init", "data",
-    "dpo.beta",
+    "rounds", "replicas", "seed", "epsilon", "restart", "init", "dpo.beta",
     "dpo.lr", "dpo.batch", "dpo.epochs", "dpo.lora_rank", "dpo.lora_alpha",
-    "dpo.lora_dropout", NULL,
+    "dpo.lora_dropout", "data", NULL,
 };
 
 void ts_e2e_exp_free(ts_e2e_exp *x)
