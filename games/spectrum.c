@@ -66,9 +66,9 @@
  * After draw() the state holds the slot's shifted spectra, read by
  * ts_spectrum_prompt_db/_text (the DPO loop's prompt features).
  *
- * Left out: replica lanes; a population that plays the DeepSense files'
- * windows (the reader is games/spectrum_data.c; a file path cannot be a
- * ts_params entry, which holds numbers only).
+ * The population that plays the DeepSense files' windows instead of
+ * drawing them is `deepsense` (games/deepsense.c).  Left out: replica
+ * lanes.
  *
  * Symbols: N SUs (workers), m prompts, p[m] true states, q[N][m] beliefs,
  * s[n_win][4] occupancy, pi stationary P(busy), K bins per sub-band, n0
@@ -230,7 +230,7 @@ static void defaults(const ts_shape *g, ts_params *p)
     if (!p->set[P_BIAS_AWARE])
         p->v[P_BIAS_AWARE] = 0;
     /* The vectors' defaults are applied in init (a ts_params cannot own a
-     * vector): see default_noise_db and default_bias_db. */
+     * vector): see ts_spectrum_default_noise_db and _bias_db. */
 }
 
 static int check_len(const ts_params *p, int k, int want, const char *what,
@@ -253,15 +253,15 @@ static int check(const ts_shape *g, const ts_params *p, ts_err *e)
     return rc;
 }
 
-/* The documented default rules, SU i 0-based. */
-static double default_noise_db(int N, int i)
+/* The documented default rules, SU i 0-based (spectrum.h). */
+double ts_spectrum_default_noise_db(int N, int i)
 {
     if (i == 0)
         return -10.0;
     return N > 2 ? 9.0 * (double)(i - 1) / (double)(N - 2) : 4.5;
 }
 
-static double default_bias_db(int N, int i)
+double ts_spectrum_default_bias_db(int N, int i)
 {
     if (i == 0)
         return 0.0;
@@ -319,10 +319,10 @@ static int init(void *vst, const ts_shape *g, const ts_params *p, ts_err *e)
     for (int i = 0; i < N; i++) {
         const double rho = from_db(p->len[P_SU_NOISE_DB] == N
                                        ? p->vec[P_SU_NOISE_DB][i]
-                                       : default_noise_db(N, i));
+                                       : ts_spectrum_default_noise_db(N, i));
         const double g_i = from_db(p->len[P_SU_BIAS_DB] == N
                                        ? p->vec[P_SU_BIAS_DB][i]
-                                       : default_bias_db(N, i));
+                                       : ts_spectrum_default_bias_db(N, i));
         /* The reading e = g_i x is divided by the gain the SU believes in. */
         const double gain = aware ? 1.0 : g_i;
         const double v0 = 1.0 + rho;
@@ -443,4 +443,5 @@ const ts_population_type ts_pop_spectrum = {
     .state_size = state_size,
     .init = init,
     .draw = draw,
+    .prompt_text = ts_spectrum_prompt_text,
 };

@@ -22,6 +22,7 @@
 #include <stdio.h>
 
 #include "base/err.h"
+#include "game/game.h"
 
 enum {
     TS_SPEC_CHANNELS = 4, /* 5 MHz channels (= sub-bands) in 20 MHz        */
@@ -65,9 +66,15 @@ int ts_spectrum_last_m(const void *st);
  * receiver's noise floor; TS_EINVAL when j is not a prompt of that slot. */
 int ts_spectrum_prompt_db(const void *st, int j, int *c,
                           double db[TS_SPEC_BINS], ts_err *e);
-/* ts_spectrum_format of prompt j. */
+/* ts_spectrum_format of prompt j (the vtable's prompt_text, game.h). */
 int ts_spectrum_prompt_text(const void *st, int j, char *buf, size_t len,
                             ts_err *e);
+
+/* The default SU noise and bias in dB of SU i (0-based) of N, shared
+ * with `deepsense`: -10 dB and 0 dB for SU 1, then evenly 0 .. 9 dB and
+ * 0.5 .. 2 dB for SUs 2..N (4.5 and 1.25 at N = 2). */
+double ts_spectrum_default_noise_db(int N, int i);
+double ts_spectrum_default_bias_db(int N, int i);
 
 /* ------------------------------------------------------------------ */
 /* The DeepSense files (games/spectrum_data.c).  Name MASK_dayD.bin: MASK
@@ -121,5 +128,49 @@ typedef struct ts_spectrum_file {
 int ts_spectrum_file_read(ts_spectrum_file *f, const char *path,
                           size_t max_bytes, ts_err *e);
 void ts_spectrum_file_free(ts_spectrum_file *f);
+
+/* Every MASK_dayD.bin of a directory, read once and then only read (the
+ * tasks of an e2e run share it across threads): the windows of the files
+ * in name order (strcmp), each with its file's mask, and the statistics
+ * the SUs of `deepsense` hold as their model.  Files not ending in ".bin"
+ * are ignored; a ".bin" file that is not a valid DeepSense file is an
+ * error naming it (the reader's messages).  Refused: no such file, more
+ * than max_bytes in all, more than 2^32 - 1 windows, every sub-band busy
+ * (no noise floor) or an idle floor of zero power. */
+typedef struct ts_spectrum_set {
+    int n_files;
+    long n_win;            /* windows over every file, < 2^32             */
+    float *iq;             /* [n_win][64] samples as stored               */
+    unsigned char *mask;   /* [n_win] bit c set: channel c busy           */
+    /* Noise floor n0: the mean bin power |Y_k|^2 over every (window,
+     * sub-band) pair its file's mask calls idle -- the 0 dB of the
+     * features, as n0 = 32 is the synthetic scene's. */
+    double n0;
+    double pi[TS_SPEC_CHANNELS]; /* fraction of windows channel c busy    */
+    /* v[s][c]: mean bin power over n0 of sub-band c in the windows where
+     * channel c is idle (s = 0) or busy (s = 1); NaN where there is none. */
+    double v[2][TS_SPEC_CHANNELS];
+} ts_spectrum_set;
+
+int ts_spectrum_set_load(ts_spectrum_set **out, const char *dir,
+                         size_t max_bytes, ts_err *e);
+void ts_spectrum_set_free(ts_spectrum_set *s);
+
+/* ------------------------------------------------------------------ */
+/* The population `deepsense` (games/deepsense.c): `spectrum`'s SUs on the
+ * real windows of a ts_spectrum_set.  Not in the registry: only an e2e
+ * experiment with `data: DIR` has a set to give it (a ts_params entry
+ * holds numbers only).  After ts_pop_alloc, attach the set (kept by the
+ * caller, alive while the state is used); draw() fails before. */
+extern const ts_population_type ts_pop_deepsense;
+
+int ts_deepsense_attach(void *st, const ts_spectrum_set *set, ts_err *e);
+/* The set's index of window w (0-based) of the slot drawn last, or -1 when
+ * that slot has no window w. */
+long ts_deepsense_window(const void *st, int w);
+/* As ts_spectrum_prompt_db: prompt j's channel and its K bin powers in dB
+ * over the set's n0, from the shifted spectrum of its real window. */
+int ts_deepsense_prompt_db(const void *st, int j, int *c,
+                           double db[TS_SPEC_BINS], ts_err *e);
 
 #endif

@@ -26,6 +26,7 @@
  * energies are returned in the file's own units). */
 #include "games/spectrum.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <math.h>
 #include <stdint.h>
@@ -236,4 +237,190 @@ void ts_spectrum_file_free(ts_spectrum_file *f)
     free(f->iq);
     free(f->energy);
     memset(f, 0, sizeof *f);
+}
+
+/* ------------------------------------------------------------------ */
+/* A directory of files (spectrum.h, ts_spectrum_set).                  */
+
+static int cmp_names(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void free_names(char **names, int n)
+{
+    for (int k = 0; k < n; k++)
+        free(names[k]);
+    free(names);
+}
+
+/* The paths DIR/NAME of every NAME ending in ".bin", sorted by name so
+ * that the windows' order (and so every draw) does not depend on the
+ * order readdir happens to give. */
+static int list_bins(const char *dir, char ***out, int *n, ts_err *e)
+{
+    *out = NULL;
+    *n = 0;
+    DIR *d = opendir(dir);
+    if (!d)
+        return TS_ERROR(e, TS_EINPUT, "%s: cannot open the directory: %s",
+                        dir, strerror(errno));
+    char **names = NULL;
+    int cap = 0, rc = TS_OK;
+    for (struct dirent *de; !rc && (de = readdir(d));) {
+        const size_t len = strlen(de->d_name);
+        if (len < 4 || strcmp(de->d_name + len - 4, ".bin"))
+            continue;
+        if (*n == cap) {
+            cap = cap ? 2 * cap : 32;
+            char **more = realloc(names, (size_t)cap * sizeof *names);
+            if (!more) {
+                rc = TS_ERROR(e, TS_ENOMEM, "%s: out of memory", dir);
+                break;
+            }
+            names = more;
+        }
+        names[*n] = malloc(strlen(dir) + len + 2);
+        if (!names[*n])
+            rc = TS_ERROR(e, TS_ENOMEM, "%s: out of memory", dir);
+        else
+            sprintf(names[(*n)++], "%s/%s", dir, de->d_name);
+    }
+    closedir(d);
+    if (!rc && *n == 0)
+        rc = TS_ERROR(e, TS_EINPUT, "%s: no DeepSense file (MASK_dayD.bin, "
+                      "e.g. 1101_day2.bin) in the directory", dir);
+    if (rc) {
+        free_names(names, *n);
+        *n = 0;
+        return rc;
+    }
+    qsort(names, (size_t)*n, sizeof *names, cmp_names);
+    *out = names;
+    return TS_OK;
+}
+
+/* The windows of one file into s->iq and s->mask from window w0 on; the
+ * file must still hold the n_win windows the first pass counted. */
+static int set_read_file(ts_spectrum_set *s, const char *path, long w0,
+                         long n_win, ts_err *e)
+{
+    ts_spectrum_reader r;
+    int rc = ts_spectrum_reader_open(&r, path, (size_t)-1, e);
+    if (!rc && r.n_win != n_win)
+        rc = TS_ERROR(e, TS_EIO, "%s: changed size while being read", path);
+    unsigned char mask = 0;
+    for (int c = 0; !rc && c < C; c++)
+        mask |= (unsigned char)(r.busy[c] << c);
+    for (long w = w0; !rc && w < w0 + n_win;) {
+        long got;
+        rc = ts_spectrum_reader_next(&r, s->iq + (size_t)w * 2 * W, CHUNK_WIN,
+                                     &got, e);
+        for (long k = w; k < w + got; k++)
+            s->mask[k] = mask;
+        w += got;
+        if (!rc && got == 0)
+            rc = TS_ERROR(e, TS_EIO, "%s: ends early", path);
+    }
+    ts_spectrum_reader_close(&r);
+    return rc;
+}
+
+/* n0, pi and v from the windows (spectrum.h): sums in window order. */
+static int set_stats(ts_spectrum_set *s, const char *dir, ts_err *e)
+{
+    double sum[2][C] = {{0}}, E[C];
+    long cnt[2][C] = {{0}};
+    for (long w = 0; w < s->n_win; w++) {
+        if (window_energy(s->iq + (size_t)w * 2 * W, E))
+            return TS_ERROR(e, TS_EINVAL, "%s: the FFT failed", dir);
+        for (int c = 0; c < C; c++) {
+            const int b = (s->mask[w] >> c) & 1;
+            sum[b][c] += E[c];
+            cnt[b][c]++;
+        }
+    }
+    double idle = 0.0;
+    long n_idle = 0;
+    for (int c = 0; c < C; c++) {
+        idle += sum[0][c];
+        n_idle += cnt[0][c];
+    }
+    if (n_idle == 0)
+        return TS_ERROR(e, TS_EINPUT, "%s: every file's mask is 1111: no "
+                        "idle sub-band to measure the noise floor on", dir);
+    s->n0 = idle / (double)n_idle;
+    if (!(s->n0 > 0.0))
+        return TS_ERROR(e, TS_EINPUT, "%s: the idle sub-bands hold no power "
+                        "(noise floor 0): the features would be -inf", dir);
+    for (int c = 0; c < C; c++) {
+        s->pi[c] = (double)cnt[1][c] / (double)s->n_win;
+        for (int b = 0; b < 2; b++)
+            s->v[b][c] = cnt[b][c] ? sum[b][c] / (double)cnt[b][c] / s->n0
+                                   : NAN;
+    }
+    return TS_OK;
+}
+
+int ts_spectrum_set_load(ts_spectrum_set **out, const char *dir,
+                         size_t max_bytes, ts_err *e)
+{
+    *out = NULL;
+    char **names;
+    int n;
+    int rc = list_bins(dir, &names, &n, e);
+    if (rc)
+        return rc;
+    long *n_win = calloc((size_t)n, sizeof *n_win);
+    ts_spectrum_set *s = calloc(1, sizeof *s);
+    if (!n_win || !s)
+        rc = TS_ERROR(e, TS_ENOMEM, "%s: out of memory", dir);
+    /* First pass: names and sizes, so nothing is read of a set that
+     * cannot be held. */
+    uintmax_t total = 0;
+    for (int k = 0; !rc && k < n; k++) {
+        ts_spectrum_reader r;
+        rc = ts_spectrum_reader_open(&r, names[k], (size_t)-1, e);
+        ts_spectrum_reader_close(&r);
+        n_win[k] = r.n_win;
+        total += (uintmax_t)r.n_win;
+    }
+    if (!rc && total * WIN_BYTES > (uintmax_t)max_bytes)
+        rc = TS_ERROR(e, TS_EINPUT, "%s: %ju bytes of windows in %d files is "
+                      "over the cap of %zu bytes", dir, total * WIN_BYTES, n,
+                      max_bytes);
+    if (!rc && total > 0xFFFFFFFFu)
+        rc = TS_ERROR(e, TS_EINPUT, "%s: %ju windows, more than 2^32 - 1",
+                      dir, total);
+    if (!rc) {
+        s->n_files = n;
+        s->n_win = (long)total;
+        s->iq = malloc((size_t)total * 2 * W * sizeof *s->iq);
+        s->mask = malloc((size_t)total);
+        if (!s->iq || !s->mask)
+            rc = TS_ERROR(e, TS_ENOMEM, "%s: no memory for %ju windows", dir,
+                          total);
+    }
+    long w0 = 0;
+    for (int k = 0; !rc && k < n; w0 += n_win[k++])
+        rc = set_read_file(s, names[k], w0, n_win[k], e);
+    if (!rc)
+        rc = set_stats(s, dir, e);
+    free(n_win);
+    free_names(names, n);
+    if (rc) {
+        ts_spectrum_set_free(s);
+        return rc;
+    }
+    *out = s;
+    return TS_OK;
+}
+
+void ts_spectrum_set_free(ts_spectrum_set *s)
+{
+    if (!s)
+        return;
+    free(s->iq);
+    free(s->mask);
+    free(s);
 }

@@ -108,10 +108,16 @@ static int run_alloc(run *z, const ts_e2e_config *c, ts_err *e)
 {
     memset(z, 0, sizeof *z);
     z->c = c;
-    if (c->pop != &ts_pop_spectrum)
-        return TS_ERROR(e, TS_EINPUT, "e2e: population must be spectrum "
-                        "(the prompts are its measured sub-bands), not %s",
-                        c->pop->name);
+    /* The prompts are the population's texts (game.h); the loop knows it
+     * only through them. */
+    if (!c->pop->prompt_text)
+        return TS_ERROR(e, TS_EINPUT, "e2e: population %s has no prompt "
+                        "texts (prompt_text, game.h), so it cannot drive the "
+                        "loop", c->pop->name);
+    if ((c->pop == &ts_pop_deepsense) != (c->data != NULL))
+        return TS_ERROR(e, TS_EINPUT, "e2e: %s", c->data
+                        ? "a data set is for population deepsense only"
+                        : "population deepsense needs a data set");
     if (c->N < 1 || c->m < 1 || c->m_test < 1 || c->T < 1)
         return TS_ERROR(e, TS_EINPUT, "e2e: N, m, m_test and rounds must be "
                         ">= 1");
@@ -123,6 +129,8 @@ static int run_alloc(run *z, const ts_e2e_config *c, ts_err *e)
     int rc = ts_mech_alloc(&z->mech, c->mech, &z->g, c->mech_par, e);
     if (!rc)
         rc = ts_pop_alloc(&z->pop, c->pop, &z->g, c->pop_par, e);
+    if (!rc && c->data)
+        rc = ts_deepsense_attach(z->pop.st, c->data, e);
     if (rc)
         return rc;
     const size_t N = (size_t)c->N, m = (size_t)z->g.m;
@@ -174,10 +182,17 @@ static int run_alloc(run *z, const ts_e2e_config *c, ts_err *e)
 /* Prompt j of the slot drawn last, as the policy reads it. */
 static int prompt(const run *z, int j, char *buf, ts_err *e)
 {
-    int rc = ts_spectrum_prompt_text(z->pop.st, j, buf, TEXT_LEN - 16, e);
+    int rc = z->pop.type->prompt_text(z->pop.st, j, buf, TEXT_LEN - 16, e);
     if (!rc)
         strcat(buf, ". Channel:");
     return rc;
+}
+
+/* draw() has no ts_err (game.h): say which population failed. */
+static int draw_failed(const run *z, long t, int rc, ts_err *e)
+{
+    return TS_ERROR(e, rc, "e2e: population %s failed to draw round %ld "
+                    "(code %d)", z->pop.type->name, t, rc);
 }
 
 /* Round t's test set: labels 1 when the channel is busy (" BUSY" right). */
@@ -187,6 +202,8 @@ static int test_set(run *z, long t, ts_dpo_prefset *s, ts_err *e)
     ts_rng_seek(&z->ts_, (uint64_t)t);
     ts_rng_seek(&z->tb, (uint64_t)t);
     int rc = z->pop.type->draw(z->pop.st, t, mt, &z->ts_, &z->tb, z->pt, z->q);
+    if (rc)
+        return draw_failed(z, t, rc, e);
     char buf[TEXT_LEN];
     for (int j = 0; j < mt && !rc; j++) {
         rc = prompt(z, j, buf, e);
@@ -241,6 +258,8 @@ static int game_slot(run *z, long t, ts_dpo_prefset *s, ts_e2e_round *out,
     ts_rng_seek(&z->rb, (uint64_t)t);
     ts_rng_seek(&z->rv, (uint64_t)t);
     int rc = z->pop.type->draw(z->pop.st, t, m, &z->rs, &z->rb, z->p, z->q);
+    if (rc)
+        return draw_failed(z, t, rc, e);
     /* Prop. 3: each verified state flipped with probability epsilon. */
     for (int j = 0; j < m; j++) {
         double u = ts_rng_u01(&z->rv);

@@ -32,8 +32,11 @@
 typedef struct ts_e2e_config {
     const ts_mechanism_type *mech;
     const ts_params *mech_par;   /* what the user set, or NULL              */
-    const ts_population_type *pop; /* must be `spectrum` (prompt texts)     */
+    /* Any population with prompt texts (game.h, prompt_text): `spectrum`,
+     * `deepsense` (then data is its windows), a plugin's. */
+    const ts_population_type *pop;
     const ts_params *pop_par;    /* what the user set, or NULL              */
+    const struct ts_spectrum_set *data; /* deepsense only (spectrum.h)      */
     const ts_strategy_type *strat;
     const ts_params *strat_par;  /* what the user set, or NULL              */
     int N, m, m_test;            /* SUs; training and test prompts a round  */

@@ -11,6 +11,7 @@
 #include "base/readfile.h"
 #include "experiment/experiment_impl.h"
 #include "games/games.h"
+#include "games/spectrum.h"
 #include "strategies/strategies.h"
 
 static const char *const keys[] = {
@@ -18,7 +19,7 @@ static const char *const keys[] = {
     "mechanism", "strategies", "strategy", "preset", "N", "m", "m_test",
     "rounds", "replicas", "seed", "epsilon", "restart", "init", "dpo.beta",
     "dpo.lr", "dpo.batch", "dpo.epochs", "dpo.lora_rank", "dpo.lora_alpha",
-    "dpo.lora_dropout", NULL,
+    "dpo.lora_dropout", "data", NULL,
 };
 
 void ts_e2e_exp_free(ts_e2e_exp *x)
@@ -27,6 +28,7 @@ void ts_e2e_exp_free(ts_e2e_exp *x)
         return;
     free(x->path);
     free(x->source);
+    ts_spectrum_set_free(x->set);
     free(x);
 }
 
@@ -89,7 +91,8 @@ static int check_keys(const ts_experiment *y, const ts_e2e_exp *x, ts_err *e)
             ok = !strcmp(keys[i], v->key);
         const char *dot = strchr(v->key, '.');
         if (!ok && dot)
-            ok = !strncmp(v->key, "spectrum.", 9);
+            ok = !strncmp(v->key, x->pop->name, (size_t)(dot - v->key)) &&
+                 strlen(x->pop->name) == (size_t)(dot - v->key);
         for (int i = 0; !ok && dot && i < x->n_mech; i++)
             ok = !strncmp(v->key, x->mech[i]->name, (size_t)(dot - v->key)) &&
                  strlen(x->mech[i]->name) == (size_t)(dot - v->key);
@@ -100,13 +103,13 @@ static int check_keys(const ts_experiment *y, const ts_e2e_exp *x, ts_err *e)
             return bad(y, v, e, "is not a key of an e2e experiment (kind, "
                        "name, description, population, feedback, mechanisms, "
                        "strategies, preset, N, m, m_test, rounds, replicas, "
-                       "seed, epsilon, restart, init, dpo.*, MECH.KEY, "
-                       "STRATEGY.KEY, spectrum.KEY)");
+                       "seed, epsilon, restart, init, data, dpo.*, "
+                       "MECH.KEY, STRATEGY.KEY, POPULATION.KEY)");
     }
     return TS_OK;
 }
 
-/* MECH.KEY, STRATEGY.KEY and spectrum.KEY into their owners' params. */
+/* MECH.KEY, STRATEGY.KEY and POPULATION.KEY into their owners' params. */
 static int owner_params(const ts_experiment *y, const char *name,
                         const ts_owner *o, ts_params *p, ts_err *e)
 {
@@ -128,6 +131,32 @@ static int owner_params(const ts_experiment *y, const char *name,
     return TS_OK;
 }
 
+/* The population: a built-in with prompt texts (game.h), or deepsense,
+ * which is not in the registry (it needs `data`). */
+static int population(const ts_experiment *y, ts_e2e_exp *x, ts_err *e)
+{
+    const ts_value *v = ts_experiment_value(y, "population");
+    x->pop = &ts_pop_spectrum;
+    if (!v)
+        return TS_OK;
+    if (v->kind != TS_VAL_STR || v->is_list)
+        return bad(y, v, e, "must be a population's name");
+    ts_err sub;
+    x->pop = !strcmp(v->s[0], ts_pop_deepsense.name)
+                 ? &ts_pop_deepsense
+                 : ts_population_find(v->s[0], &sub);
+    if (!x->pop)
+        return bad(y, v, e, sub.msg);
+    if (!x->pop->prompt_text) {
+        char msg[200];
+        snprintf(msg, sizeof msg, "= %s: a population without prompt texts "
+                 "(prompt_text, game.h) cannot drive the e2e loop; spectrum "
+                 "and deepsense have them", x->pop->name);
+        return bad(y, v, e, msg);
+    }
+    return TS_OK;
+}
+
 static int load_lists(const ts_experiment *y, ts_e2e_exp *x, ts_err *e)
 {
     char nm[TS_E2E_MAX][32];
@@ -138,10 +167,9 @@ static int load_lists(const ts_experiment *y, ts_e2e_exp *x, ts_err *e)
         return bad(y, v, e, "must be full or limited");
     if (v && !strcmp(v->s[0], "limited"))
         x->feedback = TS_LIMITED;
-    v = ts_experiment_value(y, "population");
-    if (v && (v->kind != TS_VAL_STR || v->is_list || strcmp(v->s[0], "spectrum")))
-        return bad(y, v, e, "must be spectrum (the prompts are its sub-bands)");
-    int rc = names(y, "mechanisms", "mechanism", "ours", nm, &x->n_mech, e);
+    int rc = population(y, x, e);
+    if (!rc)
+        rc = names(y, "mechanisms", "mechanism", "ours", nm, &x->n_mech, e);
     for (int k = 0; !rc && k < x->n_mech; k++) {
         ts_err sub;
         x->mech[k] = ts_mechanism_find(nm[k], x->feedback, &sub);
@@ -236,6 +264,30 @@ static int load_scalars(const ts_experiment *y, ts_e2e_exp *x, ts_err *e)
     return TS_OK;
 }
 
+/* `data: DIR`, the DeepSense files deepsense replays, read once here so a
+ * bad file stops the run before any task (messages name the file). */
+static int load_data(const ts_experiment *y, ts_e2e_exp *x, ts_err *e)
+{
+    const ts_value *v = ts_experiment_value(y, "data");
+    const int wants = x->pop == &ts_pop_deepsense;
+    if (v && (v->kind != TS_VAL_STR || v->is_list))
+        return bad(y, v, e, "must be the path of a directory of DeepSense "
+                   "files (MASK_dayD.bin)");
+    if (v && !wants)
+        return bad(y, v, e, "is for population deepsense only");
+    if (!v && wants)
+        return bad(y, ts_experiment_value(y, "population"), e,
+                   "= deepsense needs 'data: DIR', a directory of DeepSense "
+                   "files (MASK_dayD.bin)");
+    if (!v)
+        return TS_OK;
+    snprintf(x->data, sizeof x->data, "%s", v->s[0]);
+    ts_err sub;
+    if (ts_spectrum_set_load(&x->set, x->data, TS_E2E_DATA_MAX_BYTES, &sub))
+        return bad(y, v, e, sub.msg);
+    return TS_OK;
+}
+
 /* Every (mechanism, N) and (strategy, N) resolves: preconditions fail now. */
 static int check_owners(const ts_e2e_exp *x, ts_err *e)
 {
@@ -250,7 +302,7 @@ static int check_owners(const ts_e2e_exp *x, ts_err *e)
             ts_mech_free(&mm);
         }
         ts_pop pp;
-        int rc = ts_pop_alloc(&pp, &ts_pop_spectrum, &g, &x->pop_par, e);
+        int rc = ts_pop_alloc(&pp, x->pop, &g, &x->pop_par, e);
         if (rc)
             return rc;
         ts_pop_free(&pp);
@@ -312,11 +364,13 @@ int ts_e2e_exp_load(ts_e2e_exp **out, const char *path, int n_set,
         rc = owner_params(y, x->strat[k]->name, &x->strat[k]->owner,
                           &x->strat_par[k], e);
     if (!rc)
-        rc = owner_params(y, "spectrum", &ts_pop_spectrum.owner, &x->pop_par, e);
+        rc = owner_params(y, x->pop->name, &x->pop->owner, &x->pop_par, e);
     if (!rc)
         rc = load_scalars(y, x, e);
     if (!rc)
         rc = check_owners(x, e);
+    if (!rc)
+        rc = load_data(y, x, e);
     if (!rc) {
         size_t n = strlen(y->source) + 2;
         for (int k = 0; k < n_set; k++)

@@ -3,7 +3,9 @@
  * with R replicas of T rounds each, and its HDF5 file
  * (docs/results-format.md, "End-to-end files").
  *
- * Keys: kind: e2e; name; description; population (spectrum only);
+ * Keys: kind: e2e; name; description; population (one with prompt
+ * texts, game.h: spectrum by default, or deepsense with data: DIR, the
+ * directory of DeepSense files it replays, games/spectrum.h);
  * feedback (full | limited); mechanisms; strategies (or strategy);
  * preset (a name or a list: the trainer's presets, dpo_model.h); N (a
  * number or a list); m (training prompts a round); m_test (test prompts a
@@ -11,7 +13,7 @@
  * reference each round); init (an llm.c checkpoint, every preset then
  * being the checkpoint's size); dpo: {beta, lr, batch, epochs, lora_rank,
  * lora_alpha, lora_dropout} (the paper's values by default);
- * MECH.KEY / STRATEGY.KEY / spectrum.KEY scalar parameters.
+ * MECH.KEY / STRATEGY.KEY / POPULATION.KEY scalar parameters.
  *
  * Common random numbers: every cell of an (N, replica) shares the game's
  * draws and the reference model (point id = hash of N). */
@@ -23,6 +25,8 @@
 #include "e2e/e2e.h"
 
 #define TS_E2E_MAX 16
+/* The most bytes of DeepSense windows `data` may hold in memory (8 GiB). */
+#define TS_E2E_DATA_MAX_BYTES ((size_t)8 << 30)
 
 /* Metrics per round, in file order (ts_e2e_metric_names). */
 enum { TS_E2E_N_METRIC = 10 };
@@ -43,6 +47,9 @@ typedef struct ts_e2e_exp {
     uint64_t seed;
     double epsilon;
     char init[1024];       /* "" for none                                  */
+    const ts_population_type *pop;
+    char data[1024];       /* `data: DIR` as given, "" for none            */
+    struct ts_spectrum_set *set; /* its windows, read once at load         */
     ts_dpo_options dpo;
 } ts_e2e_exp;
 

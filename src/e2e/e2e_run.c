@@ -68,7 +68,7 @@ static int task(const ts_e2e_exp *x, long t, double *out, ts_e2e_timing *tm,
     const int s = (int)(rest % x->n_strat), k = (int)(rest / x->n_strat);
     ts_e2e_config c = {
         .mech = x->mech[k], .mech_par = &x->mech_par[k],
-        .pop = &ts_pop_spectrum, .pop_par = &x->pop_par,
+        .pop = x->pop, .pop_par = &x->pop_par, .data = x->set,
         .strat = x->strat[s], .strat_par = &x->strat_par[s],
         .N = (int)x->Ns[n], .m = x->m, .m_test = x->m_test, .T = x->rounds,
         .epsilon = x->epsilon, .seed = x->seed,

@@ -181,6 +181,17 @@ typedef struct ts_population_type {
      * when the accuracies never change. */
     void (*band)(const void *st, long t, int i, double *lo, double *hi);
     int (*segment)(const void *st, long t);
+
+    /* Optional, for the end-to-end loop (src/e2e; SPEC §6), which knows a
+     * population only through it: the text of prompt j (0 <= j < m) of
+     * the slot drawn last, what the policy reads before " BUSY" / " IDLE"
+     * -- for `spectrum` and `deepsense` the measured sub-band's bin powers
+     * (games/spectrum.h).  Written into buf[len], cut and NUL-terminated
+     * when longer; TS_EINVAL when j is not a prompt of that slot or
+     * nothing was drawn yet.  NULL: the population cannot drive the loop
+     * (its loader refuses it). */
+    int (*prompt_text)(const void *st, int j, char *buf, size_t len,
+                       ts_err *e);
 } ts_population_type;
 
 /* A flag whose top bit is set exactly when x is outside [0,1] or NaN (-0

@@ -33,8 +33,10 @@
 
 /* Bumped whenever a vtable, ts_plugin_info or anything a plugin's code
  * sees (ts_slot, ts_shape, ts_params, ts_strategy_ctx, ...) changes
- * layout or meaning. */
-#define TS_PLUGIN_API_VERSION 1
+ * layout or meaning.  2: ts_population_type gained prompt_text at its end;
+ * a version-1 plugin's populations are shorter structs, so it is refused
+ * (rebuilt, it loads unchanged: the new member is NULL). */
+#define TS_PLUGIN_API_VERSION 2
 
 /* What a plugin exports as `ts_plugin` (TS_PLUGIN_SYMBOL). */
 typedef struct ts_plugin_info {

@@ -10,7 +10,13 @@
  *     policy's test accuracy above the reference's and wins on some test
  *     prompts (win-rate > 0), and win-rate never exceeds accuracy;
  *   - the whole run is bitwise identical for 1 and 2 threads;
- *   - refusals: a population other than spectrum, full fine-tuning.
+ *   - population deepsense on DeepSense files the test writes
+ *     (tests/games/deepsense_files.h; tones 21 dB over the floor on the
+ *     busy channels): the truths are the files' masks and the SUs hear
+ *     them clearly, so every label of `average` is on the mask's side;
+ *     rerun, the rounds are the same bits;
+ *   - refusals: a population without prompt texts (bands), full
+ *     fine-tuning, deepsense without a data set, a data set for spectrum.
  * The DeepSense reader's round trip (a file the test writes read back bit
  * for bit) is tests/games/test_spectrum.c's reader_roundtrip. */
 #include <setjmp.h>
@@ -27,7 +33,10 @@
 
 #include "e2e/e2e.h"
 #include "games/games.h"
+#include "games/spectrum.h"
 #include "strategies/strategies.h"
+
+#include "../games/deepsense_files.h"
 
 static void base_config(ts_e2e_config *c, const char *mech)
 {
@@ -144,6 +153,53 @@ static void threads_bitwise(void **unused)
     free(out[1]);
 }
 
+static const char *const DS_NAMES[4] = {"1010_day1.bin", "0101_day1.bin",
+                                        "0000_day2.bin", "1101_day2.bin"};
+
+static ts_spectrum_set *deepsense_set(char *dir)
+{
+    strcpy(dir, "/tmp/test_e2e_XXXXXX");
+    assert_non_null(mkdtemp(dir));
+    for (int k = 0; k < 4; k++)
+        ds_write(dir, DS_NAMES[k], 3, 2.0, 40 + (uint64_t)k, NULL);
+    ts_spectrum_set *s;
+    ts_err e;
+    if (ts_spectrum_set_load(&s, dir, 1 << 20, &e))
+        fail_msg("%s", e.msg);
+    return s;
+}
+
+static void deepsense_labels_from_masks(void **unused)
+{
+    (void)unused;
+    char dir[64];
+    ts_spectrum_set *s = deepsense_set(dir);
+    ts_e2e_round *out[2];
+    for (int k = 0; k < 2; k++) {
+        ts_e2e_config c;
+        base_config(&c, "average");
+        c.pop = &ts_pop_deepsense;
+        c.data = s;
+        c.T = 3;
+        out[k] = run_ok(&c);
+    }
+    for (long t = 0; t < 3; t++) {
+        printf("deepsense round %ld: labels %.3f mse %.5f policy %.3f "
+               "reference %.3f\n", t, out[0][t].label_accuracy,
+               out[0][t].label_mse, out[0][t].test_accuracy,
+               out[0][t].reference_accuracy);
+        assert_true(out[0][t].label_accuracy == 1.0);
+        assert_true(out[0][t].label_mse < 0.01);
+        assert_true(out[0][t].test_accuracy >= 0 &&
+                    out[0][t].test_accuracy <= 1);
+    }
+    assert_memory_equal(out[0], out[1], 3 * sizeof *out[0]);
+    free(out[0]);
+    free(out[1]);
+    ts_spectrum_set_free(s);
+    ds_rmdir(dir, DS_NAMES, 4);
+}
+
 static void refusals(void **unused)
 {
     (void)unused;
@@ -153,11 +209,23 @@ static void refusals(void **unused)
     base_config(&c, "ours");
     c.pop = &ts_pop_bands;
     assert_int_equal(ts_e2e_run(&c, out, NULL, &e), TS_EINPUT);
-    assert_non_null(strstr(e.msg, "population must be spectrum"));
+    assert_non_null(strstr(e.msg, "population bands has no prompt texts"));
     base_config(&c, "ours");
     c.dpo.full = 1;
     assert_int_equal(ts_e2e_run(&c, out, NULL, &e), TS_EINPUT);
     assert_non_null(strstr(e.msg, "full fine-tuning"));
+    base_config(&c, "ours");
+    c.pop = &ts_pop_deepsense;
+    assert_int_equal(ts_e2e_run(&c, out, NULL, &e), TS_EINPUT);
+    assert_non_null(strstr(e.msg, "population deepsense needs a data set"));
+    char dir[64];
+    ts_spectrum_set *s = deepsense_set(dir);
+    base_config(&c, "ours");
+    c.data = s;
+    assert_int_equal(ts_e2e_run(&c, out, NULL, &e), TS_EINPUT);
+    assert_non_null(strstr(e.msg, "for population deepsense only"));
+    ts_spectrum_set_free(s);
+    ds_rmdir(dir, DS_NAMES, 4);
 }
 
 int main(void)
@@ -165,6 +233,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(refusals),
         cmocka_unit_test(threads_bitwise),
+        cmocka_unit_test(deepsense_labels_from_masks),
         cmocka_unit_test(labels_ours_beat_average),
         cmocka_unit_test(dpo_perfect_labels),
     };

@@ -5,7 +5,10 @@
  *   -DFIX_DUP     a new mechanism `dup_mech` beside a population named
  *                 `bands`, a taken name: neither may be registered;
  *   -DFIX_BROKEN  a mechanism without aggregate();
- *   -DFIX_NOSYM   no `ts_plugin` symbol at all. */
+ *   -DFIX_NOSYM   no `ts_plugin` symbol at all;
+ *   -DFIX_OLDAPI  everything, but built for API version 1 (before
+ *                 populations had prompt_text): refused. */
+#include <stdio.h>
 #include <string.h>
 
 #include "game/registry.h"
@@ -78,19 +81,32 @@ static const ts_mechanism_type mech = {
     .log_weights = uni_logw,
 };
 
-/* oracle: p_j ~ Bernoulli(1/2), every worker's belief q_ij = p_j. */
+/* oracle: p_j ~ Bernoulli(1/2), every worker's belief q_ij = p_j; its
+ * state is {N, prompts of the slot drawn last}.  Prompt texts "oracle
+ * prompt J" let it drive the end-to-end loop (game.h, prompt_text). */
 static int pop_init(void *st, const ts_shape *g, const ts_params *p, ts_err *e)
 {
     (void)p;
     (void)e;
-    memcpy(st, &g->N, sizeof g->N);
+    const int s[2] = {g->N, 0};
+    memcpy(st, s, sizeof s);
     return TS_OK;
 }
 
 static size_t pop_size(const ts_shape *g)
 {
     (void)g;
-    return sizeof(int);
+    return 2 * sizeof(int);
+}
+
+static int pop_text(const void *st, int j, char *buf, size_t len, ts_err *e)
+{
+    int s[2];
+    memcpy(s, st, sizeof s);
+    if (j < 0 || j >= s[1])
+        return TS_ERROR(e, TS_EINVAL, "oracle: no prompt %d", j);
+    snprintf(buf, len, "oracle prompt %d", j);
+    return TS_OK;
 }
 
 static int pop_draw(void *st, long t, int m, ts_rng *state, ts_rng *belief,
@@ -103,6 +119,7 @@ static int pop_draw(void *st, long t, int m, ts_rng *state, ts_rng *belief,
     ts_pop_states(state, m, 0.5, p);
     for (int i = 0; i < N; i++)
         memcpy(q + (size_t)i * (size_t)m, p, (size_t)m * sizeof *p);
+    memcpy((int *)st + 1, &m, sizeof m);
     return TS_OK;
 }
 
@@ -115,6 +132,7 @@ static const ts_population_type pop = {
     .state_size = pop_size,
     .init = pop_init,
     .draw = pop_draw,
+    .prompt_text = pop_text,
 };
 
 /* halfway: r = (q + 1/2) / 2, halfway between the belief and 1/2. */
@@ -142,7 +160,11 @@ static const ts_strategy_type *const strats[] = {&strat, NULL};
 
 #if !defined(FIX_NOSYM)
 const ts_plugin_info ts_plugin = {
+#if defined(FIX_OLDAPI)
+    .api_version = 1,
+#else
     .api_version = TS_PLUGIN_API_VERSION,
+#endif
     .name = "fixture",
     .mechanisms = mechs,
     .populations = pops,

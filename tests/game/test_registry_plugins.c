@@ -1,11 +1,13 @@
 /* test_registry_plugins.c -- the registry (game/registry.h) with plugins
  * built from tests/game/plugin_fixture.c, whose paths meson passes in
- * TS_FIXTURE_{OK,DUP,BROKEN,NOSYM}.
+ * TS_FIXTURE_{OK,DUP,BROKEN,NOSYM,OLDAPI}.
  *
  * Known answers: with the `oracle` population (q = p in {0,1}) and the
  * `halfway` strategy (r = (q + 1/2)/2, so r = 1/4 or 3/4), the `uniform`
  * mechanism's label is r itself and every slot's loss is (1/4)^2 =
- * 0.0625 exactly, so the platform's loss over T slots is 0.0625 T. */
+ * 0.0625 exactly, so the platform's loss over T slots is 0.0625 T.  In
+ * the end-to-end loop (src/e2e) the oracle's prompt texts drive a round:
+ * truthful reports are the truths, so every label is right. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -15,6 +17,7 @@
 
 #include <cmocka.h>
 
+#include "e2e/e2e.h"
 #include "engine/engine.h"
 #include "experiment/experiment.h"
 #include "game/registry.h"
@@ -102,6 +105,11 @@ static void refusals(void **unused)
                      TS_EINPUT);
     assert_non_null(strstr(e.msg, "not a truthsim plugin (no 'ts_plugin' symbol)"));
     ts_err_clear(&e);
+    /* Built before populations had prompt_text: its vtables are shorter. */
+    assert_int_equal(ts_registry_load(r, fixture("TS_FIXTURE_OLDAPI"), &e),
+                     TS_EINPUT);
+    assert_non_null(strstr(e.msg, "plugin API version 1, this truthsim has 2"));
+    ts_err_clear(&e);
     assert_int_not_equal(ts_registry_load(r, "/no/such/plugin.so", &e), TS_OK);
     assert_non_null(strstr(e.msg, "/no/such/plugin.so"));
     assert_int_equal(r->n_mech, nm);
@@ -145,6 +153,43 @@ static void experiment_runs_plugin(void **unused)
     ts_registry_free(r);
 }
 
+/* A plugin's population drives the end-to-end loop through its prompt
+ * texts, with the plugin's mechanism aggregating. */
+static void e2e_runs_plugin_population(void **unused)
+{
+    (void)unused;
+    ts_err e;
+    ts_err_clear(&e);
+    ts_registry *r = ts_registry_new(&e);
+    assert_int_equal(ts_registry_load(r, fixture("TS_FIXTURE_OK"), &e), TS_OK);
+    ts_e2e_config c;
+    memset(&c, 0, sizeof c);
+    c.pop = ts_registry_population(r, "oracle", &e);
+    c.mech = ts_registry_mechanism(r, "uniform", TS_FULL, &e);
+    c.strat = ts_registry_strategy(r, "truthful", &e);
+    assert_non_null(c.pop);
+    assert_non_null(c.pop->prompt_text);
+    assert_non_null(c.mech);
+    assert_non_null(c.strat);
+    c.N = 3;
+    c.m = 8;
+    c.m_test = 4;
+    c.T = 2;
+    c.seed = 2;
+    assert_int_equal(ts_dpo_preset_config("small", &c.model, &e), TS_OK);
+    ts_dpo_options_default(&c.dpo);
+    c.dpo.epochs = 1;
+    c.nthreads = 1;
+    ts_e2e_round out[2];
+    if (ts_e2e_run(&c, out, NULL, &e))
+        fail_msg("%s", e.msg);
+    for (int t = 0; t < 2; t++) {
+        assert_true(out[t].label_accuracy == 1.0);
+        assert_true(out[t].label_mse == 0.0);
+    }
+    ts_registry_free(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -152,6 +197,7 @@ int main(void)
         cmocka_unit_test(load_and_look_up),
         cmocka_unit_test(refusals),
         cmocka_unit_test(experiment_runs_plugin),
+        cmocka_unit_test(e2e_runs_plugin_population),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
