@@ -221,31 +221,6 @@ static int prompt_text(const void *st, int j, char *buf, size_t len,
     return rc;
 }
 
-/* The SUs' beliefs on the prompts of window w (j = 4w + c < m), from its
- * spectrum Y and each SU's 32 bins of normals zs[N][64]. */
-static void su_beliefs(const deepsense_state *st, int w, int m,
-                       const double *Y, const double *zs, double *q)
-{
-    const double *A = st->w + st->oA, *B = st->w + st->oB;
-    const double *nu = st->w + st->onu;
-    for (int i = 0; i < st->N; i++) {
-        const double *zi = zs + (size_t)i * 2 * W;
-        for (int c = 0; c < C && C * w + c < m; c++) {
-            double x = 0.0;
-            for (int b = 0; b < K; b++) {
-                const int k = K * c + b;
-                const double re = Y[2 * k] + nu[i] * zi[2 * k];
-                const double im = Y[2 * k + 1] + nu[i] * zi[2 * k + 1];
-                x += re * re + im * im;
-            }
-            q[(size_t)i * (size_t)m + (size_t)(C * w + c)] =
-                st->fixed[c] >= 0
-                    ? st->fixed[c]
-                    : pop_logistic(A[C * i + c] + B[C * i + c] * (x / st->n0));
-        }
-    }
-}
-
 static int draw(void *vst, long t, int m, ts_rng *state, ts_rng *belief,
                 double *p, double *q)
 {
@@ -270,7 +245,9 @@ static int draw(void *vst, long t, int m, ts_rng *state, ts_rng *belief,
             return rc;
         ts_rng_fill_u01(belief, u, 3 * st->nn / 2);
         pop_box_muller(u, st->nn, z);
-        su_beliefs(st, w, m, Y, z, q);
+        const ts_spectrum_sus su = {st->N, st->w + st->oA, st->w + st->oB,
+                                    st->w + st->onu, st->n0, st->fixed};
+        ts_spectrum_su_beliefs(&su, w, m, Y, z, q);
     }
     st->m_last = m;
     return TS_OK;

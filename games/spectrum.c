@@ -388,25 +388,24 @@ static int draw_window(const spectrum_state *st, const double *busy,
     return ts_spectrum_fft(x, Y);
 }
 
-/* The SUs' beliefs on the prompts of window w (j = 4w + c < m), from the
- * window's spectrum Y and each SU's 32 bins of normals zs[N][64]. */
-static void su_beliefs(const spectrum_state *st, int w, int m,
-                       const double *Y, const double *zs, double *q)
+void ts_spectrum_su_beliefs(const ts_spectrum_sus *su, int w, int m,
+                            const double *Y, const double *zs, double *q)
 {
-    const double *A = st->w + st->oA, *B = st->w + st->oB;
-    const double *nu = st->w + st->onu;
-    for (int i = 0; i < st->N; i++) {
+    for (int i = 0; i < su->N; i++) {
         const double *zi = zs + (size_t)i * 2 * W;
         for (int c = 0; c < C && C * w + c < m; c++) {
             double x = 0.0;
             for (int b = 0; b < K; b++) {
                 const int k = K * c + b;
-                const double re = Y[2 * k] + nu[i] * zi[2 * k];
-                const double im = Y[2 * k + 1] + nu[i] * zi[2 * k + 1];
+                const double re = Y[2 * k] + su->nu[i] * zi[2 * k];
+                const double im = Y[2 * k + 1] + su->nu[i] * zi[2 * k + 1];
                 x += re * re + im * im;
             }
             q[(size_t)i * (size_t)m + (size_t)(C * w + c)] =
-                pop_logistic(A[C * i + c] + B[C * i + c] * (x / N0));
+                su->fixed && su->fixed[c] >= 0
+                    ? su->fixed[c]
+                    : pop_logistic(su->A[C * i + c] +
+                                   su->B[C * i + c] * (x / su->n0));
         }
     }
 }
@@ -428,7 +427,9 @@ static int draw(void *vst, long t, int m, ts_rng *state, ts_rng *belief,
         int rc = draw_window(st, s + C * w, z, Y);
         if (rc)
             return rc;
-        su_beliefs(st, w, m, Y, z + N_SHARED, q);
+        const ts_spectrum_sus su = {st->N, st->w + st->oA, st->w + st->oB,
+                                    st->w + st->onu, N0, NULL};
+        ts_spectrum_su_beliefs(&su, w, m, Y, z + N_SHARED, q);
     }
     st->m_last = m;
     return TS_OK;

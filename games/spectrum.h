@@ -55,6 +55,26 @@ void ts_spectrum_subband_db(const double *Y, int c, double n0,
 int ts_spectrum_format(int c, const double db[TS_SPEC_BINS], char *buf,
                        size_t len);
 
+/* The secondary users of `spectrum` and `deepsense` (the models are in
+ * games/spectrum.c's and games/deepsense.c's headers): SU i reads sub-band
+ * c of a window through its own front end, Y_ik = Y_k + nu_i z_ik, sums the
+ * energy x_ic = (1/n0) sum_{k in c} |Y_ik|^2 and believes
+ * logistic(A[i][c] + B[i][c] x_ic) -- its posterior under its Gamma energy
+ * model, the bias folded into A, B by the caller.  fixed (may be NULL):
+ * channels with fixed[c] >= 0 get that belief from every SU. */
+typedef struct ts_spectrum_sus {
+    int N;
+    const double *A, *B;   /* [N][4]                                     */
+    const double *nu;      /* [N] noise amplitude per real component     */
+    double n0;             /* the 0 dB reference: noise power per bin    */
+    const double *fixed;   /* [4] or NULL                                */
+} ts_spectrum_sus;
+
+/* Beliefs q[i][j] of the prompts j = 4w + c < m of window w, from its
+ * shifted spectrum Y[64] and the SUs' normals zs[N][64]. */
+void ts_spectrum_su_beliefs(const ts_spectrum_sus *su, int w, int m,
+                            const double *Y, const double *zs, double *q);
+
 /* ------------------------------------------------------------------ */
 /* The population `spectrum` after a draw: pure functions of its state
  * (st as the engine or ts_pop_alloc holds it), describing the slot drawn
