@@ -54,7 +54,7 @@ static const int dash_types[] = {1, 4, 5, 3};
 #define MAX_X_TICS 10
 /* Roughly the pixels per character of the 12 pt title font: a title line
  * longer than width / this is wrapped, so that it is never clipped. */
-#define TITLE_PX_PER_CHAR 8.4
+#define TITLE_PX_PER_CHAR 9.0
 
 static char *tsv_text(const ts_plot_picture *p)
 {
