@@ -96,8 +96,8 @@ strategies: [truthful]
 preset: [small, medium]
 N: 5
 m: 8
-m_test: 8
-rounds: 3
+m_test: 4
+rounds: 2
 replicas: 2
 dpo: {epochs: 1}
 """
