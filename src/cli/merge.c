@@ -117,7 +117,8 @@ static int read_experiment(const char *first, ts_registry *reg, merged *m,
         m->have_sw = !rc;
         if (!rc)
             rc = ts_cli_experiment_hash(m->x, reg, m->hash, e);
-        ts_points_of_sweep(&m->view, &m->sw, NULL);
+        if (!rc)
+            ts_points_of_sweep(&m->view, &m->sw, NULL);
         m->ps = &m->view;
     }
     free(text);
