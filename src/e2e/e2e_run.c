@@ -4,7 +4,9 @@
  * Tasks (cell, replica) run in parallel, each on its own trainer with one
  * thread, writing only their own rows; the reduction over replicas runs
  * afterwards in replica order (base/stats.h), so the file does not depend
- * on the thread count. */
+ * on the thread count.  A cell whose replicas have all finished goes to
+ * the caller's cell_done at once (its point file: cli/e2e.c), one at a
+ * time, while the other tasks run on. */
 #include "e2e/e2e_exp.h"
 
 #include <hdf5.h>
