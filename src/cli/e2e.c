@@ -54,7 +54,7 @@ int ts_cli_e2e_from_text(ts_cli_e2e *r, const char *path, const char *canon,
     if (rc)
         return rc;
     /* The text as given, so the merged file stores what the run did. */
-    char *s = strdup(source);
+    char *s = strdup(source ? source : canon);
     if (!s) {
         ts_e2e_exp_free(x);
         return TS_ERROR(e, TS_ENOMEM, "out of memory");

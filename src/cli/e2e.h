@@ -20,7 +20,7 @@ typedef struct ts_cli_e2e {
 /* The results of x (owned from now on, freed with r even on failure). */
 int ts_cli_e2e_init(ts_cli_e2e *r, ts_e2e_exp *x, ts_err *e);
 /* The experiment a point file stores (ts_point_experiment: its path,
- * canonical text and text as given), ready for its point files. */
+ * canonical text and text as given, or NULL), ready for its point files. */
 int ts_cli_e2e_from_text(ts_cli_e2e *r, const char *path, const char *canon,
                          const char *source, ts_err *e);
 void ts_cli_e2e_free(ts_cli_e2e *r);

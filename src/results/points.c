@@ -214,17 +214,14 @@ char *ts_point_experiment(const char *path, char **exp_path, char **source,
         return NULL;
     char *text = NULL;
     if (read_str_attr(f, "experiment", &text) ||
-        read_str_attr(f, "experiment_path", exp_path) ||
-        (source && read_str_attr(f, "experiment_source", source))) {
+        read_str_attr(f, "experiment_path", exp_path)) {
         TS_ERROR(e, TS_EINPUT, "%s: no experiment text", path);
         free(text);
         free(*exp_path);
         *exp_path = NULL;
-        if (source) {
-            free(*source);
-            *source = NULL;
-        }
         text = NULL;
+    } else if (source && read_str_attr(f, "experiment_source", source)) {
+        *source = NULL; /* optional: the canonical text stands in */
     }
     H5Fclose(f);
     return text;

@@ -73,7 +73,8 @@ int ts_point_read(ts_sweep *sw, long p, const char *path, const char *hash,
                   ts_err *e);
 
 /* The experiment text stored in a point file and the path it was loaded
- * from; with source, also its text as given (caller frees them all). */
+ * from; with source, also its text as given, or NULL when the file has
+ * none (caller frees them all). */
 char *ts_point_experiment(const char *path, char **exp_path, char **source,
                           ts_err *e);
 
