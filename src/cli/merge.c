@@ -101,11 +101,12 @@ static int read_experiment(const char *first, ts_registry *reg, merged *m,
                            ts_err *e)
 {
     char *exp_path = NULL, *source = NULL;
-    char *text = ts_point_experiment(first, &exp_path, &source, e);
+    char *text = ts_point_experiment(first, &exp_path, e);
     memset(m, 0, sizeof *m);
     int rc = text ? TS_OK : (e->code ? e->code : TS_EIO);
     if (!rc && ts_e2e_text_is(exp_path, text)) {
         m->is_e2e = 1;
+        source = ts_point_source(first); /* NULL: the canonical text */
         rc = ts_cli_e2e_from_text(&m->e2e, exp_path, text, source, e);
         m->ps = &m->e2e.ps;
         memcpy(m->hash, m->e2e.hash, sizeof m->hash);

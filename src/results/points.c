@@ -203,12 +203,9 @@ int ts_point_peek(const char *path, char hash[65], long *index, ts_err *e)
     return rc;
 }
 
-char *ts_point_experiment(const char *path, char **exp_path, char **source,
-                          ts_err *e)
+char *ts_point_experiment(const char *path, char **exp_path, ts_err *e)
 {
     *exp_path = NULL;
-    if (source)
-        *source = NULL;
     hid_t f = open_point(path, e);
     if (f < 0)
         return NULL;
@@ -220,9 +217,20 @@ char *ts_point_experiment(const char *path, char **exp_path, char **source,
         free(*exp_path);
         *exp_path = NULL;
         text = NULL;
-    } else if (source && read_str_attr(f, "experiment_source", source)) {
-        *source = NULL; /* optional: the canonical text stands in */
     }
+    H5Fclose(f);
+    return text;
+}
+
+char *ts_point_source(const char *path)
+{
+    ts_err e;
+    hid_t f = open_point(path, &e);
+    if (f < 0)
+        return NULL;
+    char *text = NULL;
+    if (read_str_attr(f, "experiment_source", &text))
+        text = NULL;
     H5Fclose(f);
     return text;
 }

@@ -73,10 +73,11 @@ int ts_point_read(ts_sweep *sw, long p, const char *path, const char *hash,
                   ts_err *e);
 
 /* The experiment text stored in a point file and the path it was loaded
- * from; with source, also its text as given, or NULL when the file has
- * none (caller frees them all). */
-char *ts_point_experiment(const char *path, char **exp_path, char **source,
-                          ts_err *e);
+ * from (caller frees both). */
+char *ts_point_experiment(const char *path, char **exp_path, ts_err *e);
+/* The experiment's text as given (attribute experiment_source), or NULL
+ * when the file has none or cannot be read; caller frees. */
+char *ts_point_source(const char *path);
 
 /* Load every point file of dir whose hash matches into sw.  With force,
  * mismatching files are deleted; without, the first one is an error.
