@@ -30,18 +30,27 @@ enum { TS_EXIT_OK = 0, TS_EXIT_FAILED = 1, TS_EXIT_USAGE = 64,
 /* Run grid point p (its point file written); TS_EINTR when stopped. */
 typedef int (*ts_cli_point_fn)(void *ctx, long p, ts_err *e);
 
+/* The grid points a distributed run hands out: n_points, those already
+ * completed ([n_points] flags), and a cost of each (the largest go
+ * first, so the long points start early; NULL: grid order). */
+typedef struct ts_cli_grid {
+    long n_points;
+    const unsigned char *completed;
+    double (*cost)(const void *ctx, long p);
+    const void *ctx;
+} ts_cli_grid;
+
 /* Grid points spread over processes: truthsim-mpi's hook (mpi_run.c), so
  * that `run` itself knows no MPI.  Rank 0 runs `master`, which hands the
- * points not yet completed ([n_points] flags) to the other ranks and
- * returns when all are done, interrupted (*stop) or one failed; the
- * others run `worker`, which calls run_point for each point it is given.
- * Both set *interrupted; master also *failed. */
+ * points not yet completed to the other ranks and returns when all are
+ * done, interrupted (*stop) or one failed; the others run `worker`, which
+ * calls run_point for each point it is given.  Both set *interrupted;
+ * master also *failed.  Ordinary and end-to-end experiments both use it
+ * (run.c, e2e.c). */
 typedef struct ts_cli_dist {
     int rank, size;
-    int (*master)(const struct ts_experiment *x,
-                  const unsigned char *completed,
-                  volatile sig_atomic_t *stop, int *interrupted, int *failed,
-                  ts_err *e);
+    int (*master)(const ts_cli_grid *g, volatile sig_atomic_t *stop,
+                  int *interrupted, int *failed, ts_err *e);
     int (*worker)(ts_cli_point_fn run_point, void *ctx, int *interrupted,
                   ts_err *e);
 } ts_cli_dist;
@@ -55,10 +64,15 @@ typedef struct ts_cli_env {
 } ts_cli_env;
 
 int ts_cli_run(int argc, char **argv, const ts_cli_env *env);
-/* `truthsim run` on a `kind: e2e` file (e2e.c; run.c hands it over). */
-int ts_cli_run_e2e(const char *path, const char *out, int n_set,
-                   char *const *set, int threads, int quiet, int timing,
-                   const ts_cli_env *env);
+/* `truthsim run` on a `kind: e2e` file (e2e.c; run.c hands it over with
+ * the options it parsed). */
+typedef struct ts_cli_e2e_args {
+    const char *path, *out;
+    int n_set;
+    char *const *set;
+    int threads, quiet, force, timing;
+} ts_cli_e2e_args;
+int ts_cli_run_e2e(const ts_cli_e2e_args *a, const ts_cli_env *env);
 int ts_cli_replay(int argc, char **argv, const ts_cli_env *env);
 int ts_cli_bench(int argc, char **argv, const ts_cli_env *env);
 int ts_cli_list(int argc, char **argv, const ts_cli_env *env);

@@ -1,7 +1,9 @@
 /* cli_merge.c -- `truthsim merge OUT.h5.points -o OUT.h5`: the consolidated
  * result file from a directory of point files (docs/results-format.md),
  * with NaN for missing points and the `completed` mask.  The experiment is
- * the one stored in the point files; every file must carry its hash. */
+ * the one stored in the point files; every file must carry its hash.  An
+ * end-to-end experiment's points (cli/e2e.h) merge the same way into its
+ * own file, which needs every point. */
 #include <argp.h>
 #include <dirent.h>
 #include <stdio.h>
@@ -11,6 +13,7 @@
 #include "base/outfile.h"
 #include "cli/args.h"
 #include "cli/cli.h"
+#include "cli/e2e.h"
 #include "cli/sandbox.h"
 #include "game/registry.h"
 #include "results/points.h"
@@ -66,38 +69,78 @@ static int point_name(const char *name, long *p)
            !strncmp(name, "point-", 6);
 }
 
-/* What merge reads: the experiment from the first point file (x, an
- * empty sw and its hash, owned by the caller when TS_OK), then every point
- * file of dir. */
+/* What merge reads: the experiment from the first point file -- an
+ * ordinary one (x and its sweep) or an end-to-end one (cli/e2e.h) --
+ * its point-file view and hash; then every point file of dir. */
 typedef struct merge_in {
     const char *dir, *first;
     ts_registry *reg;
 } merge_in;
 
-static int read_experiment(const char *first, ts_registry *reg,
-                           ts_experiment **x, ts_sweep *sw, char hash[65],
+typedef struct merged {
+    ts_experiment *x;
+    ts_sweep sw;
+    int have_sw, is_e2e;
+    ts_cli_e2e e2e;
+    ts_points *ps; /* &view or &e2e.ps                                 */
+    ts_points view;
+    char hash[65];
+} merged;
+
+static void merged_free(merged *m)
+{
+    if (m->have_sw)
+        ts_sweep_free(&m->sw);
+    ts_experiment_free(m->x);
+    if (m->is_e2e)
+        ts_cli_e2e_free(&m->e2e);
+    memset(m, 0, sizeof *m);
+}
+
+static int read_experiment(const char *first, ts_registry *reg, merged *m,
                            ts_err *e)
 {
-    char *exp_path = NULL;
+    char *exp_path = NULL, *source = NULL;
     char *text = ts_point_experiment(first, &exp_path, e);
-    *x = NULL;
-    /* Loaded under its original path, so names derived from it match. */
-    int rc = text ? ts_experiment_load_reg(x, exp_path, text, 0, NULL, reg, e)
-                  : (e->code ? e->code : TS_EIO);
+    memset(m, 0, sizeof *m);
+    int rc = text ? TS_OK : (e->code ? e->code : TS_EIO);
+    if (!rc && ts_e2e_text_is(exp_path, text)) {
+        m->is_e2e = 1;
+        source = ts_point_source(first); /* NULL: the canonical text */
+        rc = ts_cli_e2e_from_text(&m->e2e, exp_path, text, source, e);
+        m->ps = &m->e2e.ps;
+        memcpy(m->hash, m->e2e.hash, sizeof m->hash);
+    } else if (!rc) {
+        /* Loaded under its original path, so names derived from it match. */
+        rc = ts_experiment_load_reg(&m->x, exp_path, text, 0, NULL, reg, e);
+        if (!rc)
+            rc = ts_sweep_alloc(&m->sw, m->x, e);
+        m->have_sw = !rc;
+        if (!rc)
+            rc = ts_cli_experiment_hash(m->x, reg, m->hash, e);
+        if (!rc)
+            ts_points_of_sweep(&m->view, &m->sw, NULL);
+        m->ps = &m->view;
+    }
     free(text);
     free(exp_path);
-    if (!rc)
-        rc = ts_sweep_alloc(sw, *x, e);
-    if (!rc) {
-        rc = ts_cli_experiment_hash(*x, reg, hash, e);
-        if (rc)
-            ts_sweep_free(sw);
-    }
-    if (rc) {
-        ts_experiment_free(*x);
-        *x = NULL;
-    }
+    free(source);
+    if (rc)
+        merged_free(m);
     return rc;
+}
+
+/* The merged file. */
+static int merged_write(merged *m, const char *dir, const char *out,
+                        ts_registry *reg, const ts_cli_env *env, ts_err *e)
+{
+    if (m->is_e2e)
+        return ts_cli_e2e_write(&m->e2e, out, dir, env->command_line, e);
+    char plugins[4096];
+    ts_registry_provenance(reg, plugins, sizeof plugins);
+    ts_provenance prov = {.command_line = env->command_line,
+                          .plugins = plugins};
+    return ts_sweep_write(&m->sw, out, &prov, e);
 }
 
 /* The child's pass (cli/sandbox.h): every point file read as
@@ -106,31 +149,28 @@ static int read_experiment(const char *first, ts_registry *reg,
  * parent, reading the same files in the same order, reports it. */
 static int probe(void *ctx, ts_sandbox *sb, ts_err *e)
 {
-    const merge_in *m = ctx;
-    ts_sandbox_note(sb, m->first);
-    ts_experiment *x = NULL;
-    ts_sweep sw;
-    char hash[65];
-    int rc = read_experiment(m->first, m->reg, &x, &sw, hash, e);
+    const merge_in *mi = ctx;
+    ts_sandbox_note(sb, mi->first);
+    merged m;
+    int rc = read_experiment(mi->first, mi->reg, &m, e);
     if (rc)
         return rc;
-    DIR *d = opendir(m->dir);
+    DIR *d = opendir(mi->dir);
     struct dirent *de;
     char path[4096];
     long p;
     while (!rc && d && (de = readdir(d)))
         if (point_name(de->d_name, &p)) {
-            snprintf(path, sizeof path, "%s/%s", m->dir, de->d_name);
+            snprintf(path, sizeof path, "%s/%s", mi->dir, de->d_name);
             ts_sandbox_note(sb, path);
             rc = ts_sandbox_sniff(path, NULL, e);
-            if (!rc && p >= 0 && p < sw.n_points &&
-                ts_point_read(&sw, p, path, hash, e) == TS_EINPUT)
+            if (!rc && p >= 0 && p < m.ps->n_points &&
+                ts_points_read_one(m.ps, p, path, m.hash, e) == TS_EINPUT)
                 break;
         }
     if (d)
         closedir(d);
-    ts_sweep_free(&sw);
-    ts_experiment_free(x);
+    merged_free(&m);
     return rc;
 }
 
@@ -188,32 +228,25 @@ static int merge(const merge_args *pa, ts_registry *reg, const ts_cli_env *env)
     /* Point files may come from anyone: a limited child reads them all
      * first (cli/sandbox.h), so one that crashes or hangs libhdf5 ends in
      * one line naming it, not in a signal. */
-    merge_in m = {a.dir, first, reg};
+    merge_in mi = {a.dir, first, reg};
     long long total = 0;
     int rc = sniff_all(a.dir, &total, &e);
     if (!rc)
-        rc = ts_sandbox_run(a.dir, probe, &m, ts_sandbox_timeout(total),
+        rc = ts_sandbox_run(a.dir, probe, &mi, ts_sandbox_timeout(total),
                             ts_sandbox_as_limit(total), env->stop, &e);
-    ts_experiment *x = NULL;
-    ts_sweep sw;
-    char hash[65];
+    merged mg;
     long n = 0;
     if (!rc)
-        rc = read_experiment(first, reg, &x, &sw, hash, &e);
+        rc = read_experiment(first, reg, &mg, &e);
     if (!rc) {
-        rc = ts_points_load_stop(&sw, a.dir, hash, 0, env->stop, &n, &e);
+        rc = ts_points_load_all(mg.ps, a.dir, mg.hash, 0, env->stop, &n, &e);
         /* Ctrl-C while reading: stop before writing (exit 130, no file). */
         if (!rc && env->stop && *env->stop)
             rc = TS_ERROR(&e, TS_EINTR, "interrupted");
-        char plugins[4096];
-        ts_registry_provenance(reg, plugins, sizeof plugins);
-        ts_provenance prov = {.command_line = env->command_line,
-                              .plugins = plugins};
         if (!rc)
-            rc = ts_sweep_write(&sw, a.out, &prov, &e);
-        ts_sweep_free(&sw);
+            rc = merged_write(&mg, a.dir, a.out, reg, env, &e);
+        merged_free(&mg);
     }
-    ts_experiment_free(x);
     if (rc) {
         fprintf(stderr, "truthsim merge: %s\n", e.msg);
         return ts_cli_exit_code(rc);

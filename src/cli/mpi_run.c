@@ -2,7 +2,7 @@
  * grid points of `run` spread over MPI ranks (issue "sweeps").
  *
  * Rank 0 hands grid points to the other ranks one at a time, largest first
- * (N m T x mechanisms), so the long points start early and the short ones
+ * (the caller's cost), so the long points start early and the short ones
  * fill the gaps; each worker runs its point with OpenMP inside and writes
  * the point file itself (the directory must be shared by the ranks).
  * Results are those of the plain run bit for bit: a point's numbers do not
@@ -16,34 +16,25 @@
 #include <stdlib.h>
 
 #include "cli/cli.h"
-#include "experiment/experiment.h"
 
 enum { TAG_TO_MASTER = 1, TAG_TO_WORKER = 2 };
 
-static double point_cost(const ts_experiment *x, long p)
-{
-    ts_point pt;
-    if (ts_experiment_point(x, p, &pt, NULL))
-        return 0;
-    return (double)pt.shape.N * pt.shape.m * (double)pt.shape.T * x->n_mech;
-}
-
 /* The points not completed, largest cost first; ties keep grid order.
  * *n gets their number; NULL when out of memory. */
-static long *hand_out_order(const ts_experiment *x,
-                            const unsigned char *completed, long *n)
+static long *hand_out_order(const ts_cli_grid *g, long *n)
 {
-    long *order = malloc((size_t)(x->n_points ? x->n_points : 1) * sizeof *order);
-    double *cost = malloc((size_t)(x->n_points ? x->n_points : 1) * sizeof *cost);
+    const size_t len = (size_t)(g->n_points ? g->n_points : 1);
+    long *order = malloc(len * sizeof *order);
+    double *cost = malloc(len * sizeof *cost);
     if (!order || !cost) {
         free(order);
         free(cost);
         return NULL;
     }
     *n = 0;
-    for (long p = 0; p < x->n_points; p++)
-        if (!completed[p]) {
-            cost[p] = point_cost(x, p);
+    for (long p = 0; p < g->n_points; p++)
+        if (!g->completed[p]) {
+            cost[p] = g->cost ? g->cost(g->ctx, p) : 0;
             /* Insertion by cost, largest first; ties keep grid order. */
             long k = (*n)++;
             while (k > 0 && cost[order[k - 1]] < cost[p]) {
@@ -56,11 +47,10 @@ static long *hand_out_order(const ts_experiment *x,
     return order;
 }
 
-static int master(const ts_experiment *x, const unsigned char *completed,
-                  volatile sig_atomic_t *stop, int *interrupted, int *failed,
-                  ts_err *e)
+static int master(const ts_cli_grid *g, volatile sig_atomic_t *stop,
+                  int *interrupted, int *failed, ts_err *e)
 {
-    long n = 0, *order = hand_out_order(x, completed, &n);
+    long n = 0, *order = hand_out_order(g, &n);
     if (!order)
         return TS_ERROR(e, TS_ENOMEM, "out of memory");
     int size = 1;

@@ -10,12 +10,10 @@
  * master and workers in truthsim-mpi), so nothing here knows MPI.  Also
  * the start and the exit codes both programs share. */
 #include <argp.h>
-#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "cli/args.h"
 #include "base/outfile.h"
@@ -184,14 +182,11 @@ static int prepare(run_state *s)
     s->have_sweep = 1;
     ts_points_dir(a->out, s->dir, sizeof s->dir);
     rc = ts_cli_experiment_hash(s->x, s->reg, s->hash, &s->e);
+    ts_points ps;
+    ts_points_of_sweep(&ps, &s->sw, NULL);
     if (!rc)
-        rc = ts_points_load(&s->sw, s->dir, s->hash, a->force, &s->resumed,
-                            &s->e);
-    if (!rc && mkdir(s->dir, 0777) != 0 && errno != EEXIST)
-        rc = TS_ERROR(&s->e, TS_ECREATE, "%s: cannot create: %s", s->dir,
-                      strerror(errno));
-    if (!rc) /* point files of a SIGKILLed run (base/outfile.h) */
-        ts_out_remove_stale_in(s->dir);
+        rc = ts_points_resume(&ps, s->dir, s->hash, a->force, &s->resumed,
+                              &s->e);
     return rc;
 }
 
@@ -261,13 +256,23 @@ static void run_here(run_state *s)
     }
 }
 
+/* A point's work for handing out (N m T x mechanisms). */
+static double point_cost(const void *ctx, long p)
+{
+    const ts_experiment *x = ctx;
+    ts_point pt;
+    if (ts_experiment_point(x, p, &pt, NULL))
+        return 0;
+    return (double)pt.shape.N * pt.shape.m * (double)pt.shape.T * x->n_mech;
+}
+
 /* Rank 0 of a distributed run: hand out the points, then read back the
  * point files the workers wrote. */
 static void run_master(run_state *s)
 {
     const ts_cli_dist *d = s->env->dist;
-    s->rc = d->master(s->x, s->sw.completed, s->env->stop, &s->interrupted,
-                      &s->failed, &s->e);
+    const ts_cli_grid g = {s->x->n_points, s->sw.completed, point_cost, s->x};
+    s->rc = d->master(&g, s->env->stop, &s->interrupted, &s->failed, &s->e);
     long n_loaded = 0;
     if (!s->rc)
         s->rc = ts_points_load(&s->sw, s->dir, s->hash, 0, &n_loaded, &s->e);
@@ -373,9 +378,12 @@ int ts_cli_run(int argc, char **argv, const ts_cli_env *env)
     memset(&s, 0, sizeof s);
     s.env = env;
     parse_args(&s, argc, argv);
-    if (s.a.exp_path && ts_e2e_file_is(s.a.exp_path))
-        return ts_cli_run_e2e(s.a.exp_path, s.a.out, s.a.n_set, s.a.set,
-                              s.a.threads, s.a.quiet, s.a.timing, env);
+    if (s.a.exp_path && ts_e2e_file_is(s.a.exp_path)) {
+        const ts_cli_e2e_args ea = {s.a.exp_path, s.a.out, s.a.n_set, s.a.set,
+                                    s.a.threads, s.a.quiet, s.a.force,
+                                    s.a.timing};
+        return ts_cli_run_e2e(&ea, env);
+    }
     ts_err_clear(&s.e);
     int rc = prepare(&s);
     if (rc) {

@@ -29,6 +29,7 @@ void ts_e2e_exp_free(ts_e2e_exp *x)
     free(x->path);
     free(x->source);
     ts_spectrum_set_free(x->set);
+    free(x->canonical);
     free(x);
 }
 
@@ -316,7 +317,7 @@ static int check_owners(const ts_e2e_exp *x, ts_err *e)
     return TS_OK;
 }
 
-int ts_e2e_file_is(const char *path)
+int ts_e2e_text_is(const char *path, const char *text)
 {
     ts_err e;
     size_t flen;
@@ -324,7 +325,7 @@ int ts_e2e_file_is(const char *path)
     if (!y)
         return 0;
     y->path = strdup(path);
-    y->source = ts_read_file(path, &flen, &e);
+    y->source = text ? strdup(text) : ts_read_file(path, &flen, &e);
     int is = 0;
     if (y->path && y->source && !ts_yaml_load_text(y, &e)) {
         const ts_value *v = ts_experiment_value(y, "kind");
@@ -334,8 +335,19 @@ int ts_e2e_file_is(const char *path)
     return is;
 }
 
+int ts_e2e_file_is(const char *path)
+{
+    return ts_e2e_text_is(path, NULL);
+}
+
 int ts_e2e_exp_load(ts_e2e_exp **out, const char *path, int n_set,
                     char *const *set, ts_err *e)
+{
+    return ts_e2e_exp_load_text(out, path, NULL, n_set, set, e);
+}
+
+int ts_e2e_exp_load_text(ts_e2e_exp **out, const char *path, const char *text,
+                         int n_set, char *const *set, ts_err *e)
 {
     *out = NULL;
     ts_e2e_exp *x = calloc(1, sizeof *x);
@@ -347,8 +359,13 @@ int ts_e2e_exp_load(ts_e2e_exp **out, const char *path, int n_set,
     }
     size_t flen;
     y->path = strdup(path);
-    y->source = ts_read_file(path, &flen, e);
-    int rc = y->path && y->source ? TS_OK : (e->code ? e->code : TS_ENOMEM);
+    if (text)
+        y->source = strdup(text);
+    else
+        y->source = ts_read_file(path, &flen, e);
+    int rc = y->path && y->source ? TS_OK
+             : !text && !y->source ? e->code /* ts_read_file said why */
+             : TS_ERROR(e, TS_ENOMEM, "out of memory");
     if (!rc)
         rc = ts_yaml_load_text(y, e);
     for (int k = 0; !rc && k < n_set; k++)
@@ -377,7 +394,8 @@ int ts_e2e_exp_load(ts_e2e_exp **out, const char *path, int n_set,
             n += strlen(set[k]) + 16;
         x->path = strdup(path);
         x->source = malloc(n);
-        if (!x->path || !x->source)
+        x->canonical = ts_experiment_canonical(y);
+        if (!x->path || !x->source || !x->canonical)
             rc = TS_ERROR(e, TS_ENOMEM, "out of memory");
         else {
             strcpy(x->source, y->source);

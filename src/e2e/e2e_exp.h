@@ -16,7 +16,11 @@
  * MECH.KEY / STRATEGY.KEY / POPULATION.KEY scalar parameters.
  *
  * Common random numbers: every cell of an (N, replica) shares the game's
- * draws and the reference model (point id = hash of N). */
+ * draws and the reference model (point id = hash of N).  Yet each
+ * (cell, replica) is computed on its own from those keys, so a cell's
+ * numbers do not depend on which other cells run, where or when: the
+ * cells are the grid points of point files, resume, merge and
+ * truthsim-mpi (cli/e2e.c, results/points.h). */
 #ifndef TS_E2E_EXP_H
 #define TS_E2E_EXP_H
 
@@ -34,6 +38,9 @@ extern const char *const ts_e2e_metric_names[TS_E2E_N_METRIC];
 
 typedef struct ts_e2e_exp {
     char *path, *source;   /* as given; the file's text (with --set lines) */
+    char *canonical;       /* the values as run (after --set), canonical
+                              YAML (experiment.h): its hash names the
+                              experiment's point files                   */
     char name[128], description[512];
     ts_feedback feedback;
     int n_mech, n_strat, n_preset, n_N;
@@ -56,23 +63,43 @@ typedef struct ts_e2e_exp {
 /* 1 when the YAML file at path says `kind: e2e` (0 on any error: the
  * ordinary loader then reports it). */
 int ts_e2e_file_is(const char *path);
+/* The same for an experiment's text (path only names it). */
+int ts_e2e_text_is(const char *path, const char *text);
 
 /* Read and check; every error names file:line:col. */
 int ts_e2e_exp_load(ts_e2e_exp **out, const char *path, int n_set,
                     char *const *set, ts_err *e);
+/* The same from text (NULL: read path), e.g. a point file's canonical
+ * text; path names it in messages. */
+int ts_e2e_exp_load_text(ts_e2e_exp **out, const char *path, const char *text,
+                         int n_set, char *const *set, ts_err *e);
 void ts_e2e_exp_free(ts_e2e_exp *x);
 
 /* Cells: (mechanism, strategy, preset, N), C order. */
 long ts_e2e_exp_cells(const ts_e2e_exp *x);
 
-/* Run every (cell, replica) -- in parallel over them with `threads`
- * OpenMP threads, each trainer on one thread, so the results do not depend
- * on the thread count -- into out[cell][replica][round][metric].  stop
- * (may be NULL) is polled between tasks: TS_EINTR.  tm (may be NULL) sums
- * the time of every task. */
-int ts_e2e_exp_run(const ts_e2e_exp *x, int threads,
-                   volatile sig_atomic_t *stop, double *out, ts_e2e_timing *tm,
-                   ts_err *e);
+/* Called when every replica of `cell` has finished, its rows of out
+ * (from out + cell * R * T * M) complete; one call at a time (the caller
+ * may write files).  A non-zero status starts no more tasks and fails the
+ * run. */
+typedef int (*ts_e2e_cell_fn)(void *ctx, long cell, ts_err *e);
+
+typedef struct ts_e2e_run_opts {
+    int threads;                  /* OpenMP threads; <= 0: all           */
+    volatile sig_atomic_t *stop;  /* polled between tasks, or NULL       */
+    const unsigned char *skip;    /* [cells]: 1 = not to run (finished
+                                     earlier, or another rank's), or NULL */
+    ts_e2e_cell_fn cell_done;     /* or NULL                              */
+    void *ctx;
+} ts_e2e_run_opts;
+
+/* Run every (cell, replica) of the cells not skipped -- in parallel over
+ * them, each trainer on one thread, so the results do not depend on the
+ * thread count -- into out[cell][replica][round][metric].  A stop gives
+ * TS_EINTR once the running tasks are done (cells they complete still
+ * reach cell_done).  tm (may be NULL) sums the time of every task. */
+int ts_e2e_exp_run(const ts_e2e_exp *x, const ts_e2e_run_opts *o, double *out,
+                   ts_e2e_timing *tm, ts_err *e);
 
 /* Means over replicas and 95 % CI half-widths of out into one HDF5 file
  * (complete or absent). */

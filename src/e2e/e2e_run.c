@@ -4,7 +4,9 @@
  * Tasks (cell, replica) run in parallel, each on its own trainer with one
  * thread, writing only their own rows; the reduction over replicas runs
  * afterwards in replica order (base/stats.h), so the file does not depend
- * on the thread count. */
+ * on the thread count.  A cell whose replicas have all finished goes to
+ * the caller's cell_done at once (its point file: cli/e2e.c), one at a
+ * time, while the other tasks run on. */
 #include "e2e/e2e_exp.h"
 
 #include <hdf5.h>
@@ -92,50 +94,132 @@ static int task(const ts_e2e_exp *x, long t, double *out, ts_e2e_timing *tm,
     return rc;
 }
 
-int ts_e2e_exp_run(const ts_e2e_exp *x, int threads, volatile sig_atomic_t *stop,
-                   double *out, ts_e2e_timing *tm, ts_err *e)
+/* What the tasks of one ts_e2e_exp_run share; each writes only its own
+ * slots (task i, or cell c under the critical section). */
+typedef struct tasks {
+    long n, *todo;       /* tasks to run, t = cell * R + replica          */
+    int *rc;             /* [n]                                           */
+    ts_err *errs;        /* [n]                                           */
+    ts_e2e_timing *tms;  /* [n]                                           */
+    int *left;           /* [cells]: replicas not yet finished            */
+    int *cell_rc;        /* [cells]: cell_done's status                   */
+    ts_err *cell_err;    /* [cells]                                       */
+} tasks;
+
+static void tasks_free(tasks *k)
 {
-    const long n = ts_e2e_exp_cells(x) * x->replicas;
-    int *rc = calloc((size_t)n, sizeof *rc);
-    ts_err *errs = calloc((size_t)n, sizeof *errs);
-    ts_e2e_timing *tms = calloc((size_t)n, sizeof *tms);
-    if (!rc || !errs || !tms) {
-        free(rc);
-        free(errs);
-        free(tms);
+    free(k->todo);
+    free(k->rc);
+    free(k->errs);
+    free(k->tms);
+    free(k->left);
+    free(k->cell_rc);
+    free(k->cell_err);
+}
+
+static int tasks_alloc(tasks *k, const ts_e2e_exp *x, const ts_e2e_run_opts *o,
+                       ts_err *e)
+{
+    const long C = ts_e2e_exp_cells(x), R = x->replicas;
+    k->n = 0;
+    for (long c = 0; c < C; c++)
+        if (!o->skip || !o->skip[c])
+            k->n += R;
+    const size_t n = (size_t)(k->n ? k->n : 1);
+    k->todo = malloc(n * sizeof *k->todo);
+    k->rc = calloc(n, sizeof *k->rc);
+    k->errs = calloc(n, sizeof *k->errs);
+    k->tms = calloc(n, sizeof *k->tms);
+    k->left = calloc((size_t)C, sizeof *k->left);
+    k->cell_rc = calloc((size_t)C, sizeof *k->cell_rc);
+    k->cell_err = calloc((size_t)C, sizeof *k->cell_err);
+    if (!k->todo || !k->rc || !k->errs || !k->tms || !k->left ||
+        !k->cell_rc || !k->cell_err) {
+        tasks_free(k);
         return TS_ERROR(e, TS_ENOMEM, "out of memory");
     }
+    long i = 0;
+    for (long c = 0; c < C; c++)
+        if (!o->skip || !o->skip[c]) {
+            k->left[c] = (int)R;
+            for (long r = 0; r < R; r++)
+                k->todo[i++] = c * R + r;
+        }
+    return TS_OK;
+}
+
+/* The first failure in task order, then in cell order; else TS_EINTR if
+ * a task was stopped. */
+static int first_error(const tasks *k, long C, ts_err *e)
+{
+    int stopped = 0;
+    for (long i = 0; i < k->n; i++) {
+        if (k->rc[i] == TS_EINTR)
+            stopped = 1;
+        else if (k->rc[i])
+            return TS_ERROR(e, k->rc[i], "%s", k->errs[i].msg);
+    }
+    for (long c = 0; c < C; c++)
+        if (k->cell_rc[c])
+            return TS_ERROR(e, k->cell_rc[c], "%s", k->cell_err[c].msg);
+    return stopped ? TS_ERROR(e, TS_EINTR, "stopped") : TS_OK;
+}
+
+int ts_e2e_exp_run(const ts_e2e_exp *x, const ts_e2e_run_opts *o, double *out,
+                   ts_e2e_timing *tm, ts_err *e)
+{
+    tasks k;
+    int rc = tasks_alloc(&k, x, o, e);
+    if (rc)
+        return rc;
+    int failed = 0; /* a cell_done failure: start nothing more */
+    int threads = o->threads;
 #ifdef _OPENMP
     if (threads <= 0)
         threads = omp_get_max_threads();
 #pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
 #endif
-    for (long t = 0; t < n; t++) {
-        if (stop && *stop) {
-            rc[t] = TS_EINTR;
+    for (long i = 0; i < k.n; i++) {
+        int f;
+#ifdef _OPENMP
+#pragma omp atomic read
+#endif
+        f = failed;
+        if (f || (o->stop && *o->stop)) {
+            k.rc[i] = TS_EINTR;
             continue;
         }
-        rc[t] = task(x, t, out, &tms[t], &errs[t]);
+        const long t = k.todo[i], c = t / x->replicas;
+        k.rc[i] = task(x, t, out, &k.tms[i], &k.errs[i]);
+        int left = 1;
+        if (!k.rc[i]) {
+#ifdef _OPENMP
+#pragma omp atomic capture seq_cst
+#endif
+            left = --k.left[c];
+        }
+        if (left == 0 && o->cell_done) {
+#ifdef _OPENMP
+#pragma omp critical(ts_e2e_cell_done)
+#endif
+            k.cell_rc[c] = o->cell_done(o->ctx, c, &k.cell_err[c]);
+            if (k.cell_rc[c]) {
+#ifdef _OPENMP
+#pragma omp atomic write
+#endif
+                failed = 1;
+            }
+        }
     }
     (void)threads;
-    int first = TS_OK;
-    for (long t = 0; t < n && !first; t++)
-        if (rc[t]) {
-            first = rc[t];
-            if (rc[t] == TS_EINTR)
-                TS_ERROR(e, TS_EINTR, "stopped");
-            else
-                TS_ERROR(e, rc[t], "%s", errs[t].msg);
-        }
-    for (long t = 0; tm && t < n; t++) {
-        tm->simulation += tms[t].simulation;
-        tm->aggregation += tms[t].aggregation;
-        tm->dpo += tms[t].dpo;
+    rc = first_error(&k, ts_e2e_exp_cells(x), e);
+    for (long i = 0; tm && i < k.n; i++) {
+        tm->simulation += k.tms[i].simulation;
+        tm->aggregation += k.tms[i].aggregation;
+        tm->dpo += k.tms[i].dpo;
     }
-    free(rc);
-    free(errs);
-    free(tms);
-    return first;
+    tasks_free(&k);
+    return rc;
 }
 
 /* Means and CIs over replicas: [cell][round][metric] -> per metric

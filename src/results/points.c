@@ -14,20 +14,36 @@
 #include <sys/stat.h>
 
 #include "base/h5util.h"
+#include "base/outfile.h"
 #include "base/provenance.h"
 #include "base/sha256.h"
+
+void ts_text_hash(const char *text, char out[65])
+{
+    ts_sha256 s;
+    ts_sha256_init(&s);
+    ts_sha256_update(&s, text, strlen(text));
+    ts_sha256_hex(&s, out);
+}
 
 int ts_experiment_hash(const ts_experiment *x, char out[65], ts_err *e)
 {
     char *canon = ts_experiment_canonical(x);
     if (!canon)
         return TS_ERROR(e, TS_ENOMEM, "out of memory");
-    ts_sha256 s;
-    ts_sha256_init(&s);
-    ts_sha256_update(&s, canon, strlen(canon));
-    ts_sha256_hex(&s, out);
+    ts_text_hash(canon, out);
     free(canon);
     return TS_OK;
+}
+
+void ts_points_of_sweep(ts_points *ps, const ts_sweep *sw, const char *canon)
+{
+    ps->n_points = sw->n_points;
+    ps->nf = ts_sweep_fields(sw, ps->f);
+    ps->completed = sw->completed;
+    ps->canon = canon;
+    ps->source = sw->x->source;
+    ps->path = sw->x->path;
 }
 
 void ts_points_dir(const char *out, char *buf, size_t len)
@@ -57,11 +73,11 @@ static double *field_buffer(const ts_sweep_field *f, int nf)
 }
 
 /* Copy point p's slice of f to or from buf [rows][per]. */
-static void slice(const ts_sweep *sw, const ts_sweep_field *f, long p,
+static void slice(const ts_points *ps, const ts_sweep_field *f, long p,
                   void *buf, int to_buf)
 {
     for (int r = 0; r < f->rows; r++) {
-        size_t off = ((size_t)r * (size_t)sw->n_points + (size_t)p) * f->per;
+        size_t off = ((size_t)r * (size_t)ps->n_points + (size_t)p) * f->per;
         if (f->data) {
             double *b = (double *)buf + (size_t)r * f->per;
             if (to_buf)
@@ -78,11 +94,11 @@ static void slice(const ts_sweep *sw, const ts_sweep_field *f, long p,
     }
 }
 
-int ts_point_write(const ts_sweep *sw, long p, const char *path,
-                   const char *hash, const char *command_line, ts_err *e)
+int ts_points_write_one(const ts_points *ps, long p, const char *path,
+                        const char *hash, const char *command_line, ts_err *e)
 {
-    ts_sweep_field f[TS_MAX_FIELDS];
-    int nf = ts_sweep_fields(sw, f);
+    const ts_sweep_field *f = ps->f;
+    const int nf = ps->nf;
     double *buf = field_buffer(f, nf);
     if (!buf)
         return TS_ERROR(e, TS_ENOMEM, "out of memory");
@@ -94,30 +110,41 @@ int ts_point_write(const ts_sweep *sw, long p, const char *path,
     }
     int bad = 0;
     for (int k = 0; !bad && k < nf; k++) {
-        slice(sw, &f[k], p, buf, 1);
+        slice(ps, &f[k], p, buf, 1);
         hsize_t d[2] = {(hsize_t)f[k].rows, (hsize_t)f[k].per};
         bad |= ts_h5_write(h.id, f[k].name,
                            f[k].data ? H5T_NATIVE_DOUBLE : H5T_NATIVE_INT, buf,
                            2, d, NULL, NULL) != TS_OK;
     }
-    char *canon = ts_experiment_canonical(sw->x);
-    bad |= !canon;
+    bad |= !ps->canon;
     if (!bad) {
         bad |= ts_h5_attr_str(h.id, "experiment_sha256", hash);
         bad |= ts_h5_attr_long(h.id, "point_index", p);
-        bad |= ts_h5_attr_str(h.id, "experiment", canon);
-        bad |= ts_h5_attr_str(h.id, "experiment_source", sw->x->source);
-        bad |= ts_h5_attr_str(h.id, "experiment_path", sw->x->path);
+        bad |= ts_h5_attr_str(h.id, "experiment", ps->canon);
+        bad |= ts_h5_attr_str(h.id, "experiment_source", ps->source);
+        bad |= ts_h5_attr_str(h.id, "experiment_path", ps->path);
         const ts_provenance prov = {.command_line = command_line};
         bad |= ts_provenance_write(h.id, &prov);
     }
-    free(canon);
     free(buf);
     if (bad) {
         ts_h5_close(&h, 0, e);
         return TS_ERROR(e, TS_EIO, "%s: writing the point file failed", path);
     }
     return ts_h5_close(&h, 1, e);
+}
+
+int ts_point_write(const ts_sweep *sw, long p, const char *path,
+                   const char *hash, const char *command_line, ts_err *e)
+{
+    char *canon = ts_experiment_canonical(sw->x);
+    if (!canon)
+        return TS_ERROR(e, TS_ENOMEM, "out of memory");
+    ts_points ps;
+    ts_points_of_sweep(&ps, sw, canon);
+    int rc = ts_points_write_one(&ps, p, path, hash, command_line, e);
+    free(canon);
+    return rc;
 }
 
 static int read_str_attr(hid_t obj, const char *name, char **out)
@@ -195,8 +222,21 @@ char *ts_point_experiment(const char *path, char **exp_path, ts_err *e)
     return text;
 }
 
-int ts_point_read(ts_sweep *sw, long p, const char *path, const char *hash,
-                  ts_err *e)
+char *ts_point_source(const char *path)
+{
+    ts_err e;
+    hid_t f = open_point(path, &e);
+    if (f < 0)
+        return NULL;
+    char *text = NULL;
+    if (read_str_attr(f, "experiment_source", &text))
+        text = NULL;
+    H5Fclose(f);
+    return text;
+}
+
+int ts_points_read_one(ts_points *ps, long p, const char *path,
+                       const char *hash, ts_err *e)
 {
     char h[65];
     long idx;
@@ -210,8 +250,8 @@ int ts_point_read(ts_sweep *sw, long p, const char *path, const char *hash,
                         path, h, hash);
     if (idx != p)
         return TS_ERROR(e, TS_EINPUT, "%s holds point %ld, not %ld", path, idx, p);
-    ts_sweep_field f[TS_MAX_FIELDS];
-    int nf = ts_sweep_fields(sw, f);
+    const ts_sweep_field *f = ps->f;
+    const int nf = ps->nf;
     double *buf = field_buffer(f, nf);
     hid_t fid = open_point(path, e);
     if (!buf || fid < 0) {
@@ -237,13 +277,21 @@ int ts_point_read(ts_sweep *sw, long p, const char *path, const char *hash,
             rc = TS_ERROR(e, TS_EINPUT, "%s: dataset '%s' is missing or has the wrong "
                           "shape", path, f[k].name);
         else
-            slice(sw, &f[k], p, buf, 0);
+            slice(ps, &f[k], p, buf, 0);
     }
     H5Fclose(fid);
     free(buf);
     if (!rc)
-        sw->completed[p] = 1;
+        ps->completed[p] = 1;
     return rc;
+}
+
+int ts_point_read(ts_sweep *sw, long p, const char *path, const char *hash,
+                  ts_err *e)
+{
+    ts_points ps;
+    ts_points_of_sweep(&ps, sw, NULL);
+    return ts_points_read_one(&ps, p, path, hash, e);
 }
 
 int ts_points_load(ts_sweep *sw, const char *dir, const char *hash, int force,
@@ -255,6 +303,15 @@ int ts_points_load(ts_sweep *sw, const char *dir, const char *hash, int force,
 int ts_points_load_stop(ts_sweep *sw, const char *dir, const char *hash,
                         int force, const volatile sig_atomic_t *stop,
                         long *n_loaded, ts_err *e)
+{
+    ts_points ps;
+    ts_points_of_sweep(&ps, sw, NULL);
+    return ts_points_load_all(&ps, dir, hash, force, stop, n_loaded, e);
+}
+
+int ts_points_load_all(ts_points *ps, const char *dir, const char *hash,
+                       int force, const volatile sig_atomic_t *stop,
+                       long *n_loaded, ts_err *e)
 {
     *n_loaded = 0;
     DIR *d = opendir(dir);
@@ -281,7 +338,7 @@ int ts_points_load_stop(ts_sweep *sw, const char *dir, const char *hash,
         rc = ts_point_peek(path, h, &idx, e);
         if (rc)
             break;
-        if (strcmp(h, hash) || idx != p || p < 0 || p >= sw->n_points) {
+        if (strcmp(h, hash) || idx != p || p < 0 || p >= ps->n_points) {
             if (force) {
                 if (remove(path) != 0)
                     rc = TS_ERROR(e, TS_EIO, "%s: cannot remove: %s", path, strerror(errno));
@@ -294,10 +351,22 @@ int ts_points_load_stop(ts_sweep *sw, const char *dir, const char *hash,
                           path, h, hash);
             break;
         }
-        rc = ts_point_read(sw, p, path, hash, e);
+        rc = ts_points_read_one(ps, p, path, hash, e);
         if (!rc)
             (*n_loaded)++;
     }
     closedir(d);
+    return rc;
+}
+
+int ts_points_resume(ts_points *ps, const char *dir, const char *hash,
+                     int force, long *n_loaded, ts_err *e)
+{
+    int rc = ts_points_load_all(ps, dir, hash, force, NULL, n_loaded, e);
+    if (!rc && mkdir(dir, 0777) != 0 && errno != EEXIST)
+        rc = TS_ERROR(e, TS_ECREATE, "%s: cannot create: %s", dir,
+                      strerror(errno));
+    if (!rc) /* point files of a SIGKILLed run (base/outfile.h) */
+        ts_out_remove_stale_in(dir);
     return rc;
 }

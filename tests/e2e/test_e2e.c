@@ -17,6 +17,11 @@
  *     rerun, the rounds are the same bits;
  *   - refusals: a population without prompt texts (bands), full
  *     fine-tuning, deepsense without a data set, a data set for spectrum.
+ *   - an experiment file's cells (e2e_exp.h) as grid points: each cell run
+ *     alone gives the bits of the whole run and touches no other cell's
+ *     rows, cell_done sees each finished cell once with its rows complete,
+ *     its failure fails the run with its message, a stop runs nothing, and
+ *     the canonical text reloads to the same canonical text (merge).
  * The DeepSense reader's round trip (a file the test writes read back bit
  * for bit) is tests/games/test_spectrum.c's reader_roundtrip. */
 #include <setjmp.h>
@@ -32,6 +37,7 @@
 #include <string.h>
 
 #include "e2e/e2e.h"
+#include "e2e/e2e_exp.h"
 #include "games/games.h"
 #include "games/spectrum.h"
 #include "strategies/strategies.h"
@@ -228,6 +234,102 @@ static void refusals(void **unused)
     ds_rmdir(dir, DS_NAMES, 4);
 }
 
+/* Four cells: (ours, median) x N (5, 6), two replicas each. */
+static const char *const GRID =
+    "kind: e2e\nname: cells\nmechanisms: [ours, median]\nN: [5, 6]\n"
+    "m: 4\nm_test: 4\nrounds: 2\nreplicas: 2\nseed: 3\ndpo: {epochs: 1}\n";
+
+typedef struct seen {
+    const double *whole; /* the whole run's rows, or NULL                */
+    double *out;         /* the buffer being filled                      */
+    size_t per;          /* doubles a cell                               */
+    int calls[4];
+    long fail_at;        /* cell whose cell_done fails, or -1            */
+} seen;
+
+static int cell_seen(void *ctx, long c, ts_err *e)
+{
+    seen *s = ctx;
+    s->calls[c]++;
+    if (s->whole) /* the rows are complete when the cell is reported */
+        assert_memory_equal(s->out + (size_t)c * s->per,
+                            s->whole + (size_t)c * s->per,
+                            s->per * sizeof(double));
+    if (c == s->fail_at)
+        return TS_ERROR(e, TS_EIO, "cells.h5.points: disk full");
+    return TS_OK;
+}
+
+static void cells_alone(void **unused)
+{
+    (void)unused;
+    ts_err e;
+    ts_e2e_exp *x = NULL;
+    assert_int_equal(ts_e2e_exp_load_text(&x, "cells.yaml", GRID, 0, NULL, &e), 0);
+    assert_int_equal(ts_e2e_exp_cells(x), 4);
+    const size_t per = (size_t)x->replicas * (size_t)x->rounds * TS_E2E_N_METRIC;
+    double *whole = malloc(4 * per * sizeof *whole);
+    double *out = malloc(4 * per * sizeof *out);
+    assert_true(whole && out);
+    seen s = {NULL, whole, per, {0}, -1};
+    ts_e2e_run_opts o = {2, NULL, NULL, cell_seen, &s};
+    assert_int_equal(ts_e2e_exp_run(x, &o, whole, NULL, &e), 0);
+    for (int c = 0; c < 4; c++)
+        assert_int_equal(s.calls[c], 1);
+    /* Each cell alone, on one thread, into a buffer of NaNs. */
+    unsigned char skip[4];
+    for (int c = 0; c < 4; c++) {
+        for (size_t k = 0; k < 4 * per; k++)
+            out[k] = NAN;
+        memset(skip, 1, sizeof skip);
+        skip[c] = 0;
+        seen t = {whole, out, per, {0}, -1};
+        ts_e2e_run_opts oc = {1, NULL, skip, cell_seen, &t};
+        assert_int_equal(ts_e2e_exp_run(x, &oc, out, NULL, &e), 0);
+        for (int d = 0; d < 4; d++) {
+            assert_int_equal(t.calls[d], d == c);
+            for (size_t k = 0; d != c && k < per; k++)
+                assert_true(isnan(out[(size_t)d * per + k]));
+        }
+        assert_memory_equal(out + (size_t)c * per, whole + (size_t)c * per,
+                            per * sizeof *out);
+    }
+    /* cell_done failing fails the run with its message. */
+    seen f = {NULL, out, per, {0}, 1};
+    ts_e2e_run_opts of = {1, NULL, NULL, cell_seen, &f};
+    assert_int_equal(ts_e2e_exp_run(x, &of, out, NULL, &e), TS_EIO);
+    assert_non_null(strstr(e.msg, "disk full"));
+    assert_int_equal(f.calls[2] + f.calls[3], 0); /* nothing started after */
+    /* A stop before the start runs nothing. */
+    volatile sig_atomic_t stop = 1;
+    seen g = {NULL, out, per, {0}, -1};
+    ts_e2e_run_opts og = {1, &stop, NULL, cell_seen, &g};
+    assert_int_equal(ts_e2e_exp_run(x, &og, out, NULL, &e), TS_EINTR);
+    assert_int_equal(g.calls[0] + g.calls[1] + g.calls[2] + g.calls[3], 0);
+    free(whole);
+    free(out);
+    ts_e2e_exp_free(x);
+}
+
+static void canonical_reloads(void **unused)
+{
+    (void)unused;
+    ts_err e;
+    ts_e2e_exp *x = NULL, *y = NULL;
+    char *set[1] = {"N=[7, 9]"};
+    assert_int_equal(ts_e2e_exp_load_text(&x, "cells.yaml", GRID, 1, set, &e), 0);
+    assert_int_equal(x->n_N, 2);
+    assert_int_equal(x->Ns[1], 9);
+    assert_non_null(strstr(x->canonical, "N: [7, 9]"));
+    assert_int_equal(ts_e2e_exp_load_text(&y, "cells.yaml", x->canonical, 0,
+                                          NULL, &e), 0);
+    assert_string_equal(x->canonical, y->canonical);
+    assert_int_equal(y->Ns[1], 9);
+    assert_int_equal(y->dpo.epochs, 1);
+    ts_e2e_exp_free(x);
+    ts_e2e_exp_free(y);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -236,6 +338,8 @@ int main(void)
         cmocka_unit_test(deepsense_labels_from_masks),
         cmocka_unit_test(labels_ours_beat_average),
         cmocka_unit_test(dpo_perfect_labels),
+        cmocka_unit_test(cells_alone),
+        cmocka_unit_test(canonical_reloads),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -3,13 +3,25 @@ paper Sec. VII-B) at a tiny size: the file's layout and named axes, the
 same bytes in every dataset for 1 and 2 threads, the committed figure files
 load, bad input is refused with file:line and no output file, the plot
 kinds draw, and fig11 runs on a directory of DeepSense files (population
-deepsense, `data: DIR`) with the one command the README gives."""
+deepsense, `data: DIR`) with the one command the README gives.  Its cells
+as grid points (cli/e2e.c): an interrupted run resumed, and `truthsim
+merge`, give the uninterrupted run's bytes; another experiment's point
+files are refused unless --force; an N sweep's cells are the single runs';
+and -- when truthsim-mpi is built (third argument) -- mpirun -np 2 gives
+the one-process bytes."""
 import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
 
 import h5py
 import numpy as np
 
-from tsutil import EXPERIMENTS, main, run, tmpdir, write
+from tsutil import EXPERIMENTS, TRUTHSIM, main, run, tmpdir, write
+
+MPI = os.path.abspath(sys.argv[3]) if len(sys.argv) > 3 else None
 
 TINY = """kind: e2e
 name: tiny
@@ -125,6 +137,156 @@ def test_deepsense_data():
         assert where in p.stderr and what in p.stderr, p.stderr
         assert len(p.stderr.strip().splitlines()) == 1, p.stderr
         assert not os.path.exists(os.path.join(d, "bad.h5"))
+
+
+# Four cells, the second and fourth on the larger preset (about 0.3 s a
+# replica), so a Ctrl-C once the first point file is there finds the
+# first cell finished and the others not.
+GRID = """kind: e2e
+name: grid
+mechanisms: [ours, median]
+strategies: [truthful]
+preset: [small, medium]
+N: 5
+m: 8
+m_test: 4
+rounds: 2
+replicas: 2
+dpo: {epochs: 1}
+"""
+D = tmpdir()
+
+
+def datasets(path):
+    out = {}
+    with h5py.File(path, "r") as f:
+        def visit(name, obj):
+            if isinstance(obj, h5py.Dataset):
+                v = obj[...]
+                out[name] = repr(v.tolist()).encode() if v.dtype == object else v.tobytes()
+        f.visititems(visit)
+    return out
+
+
+def full_grid():
+    exp = write(os.path.join(D, "grid.yaml"), GRID)
+    out = os.path.join(D, "full.h5")
+    if not os.path.exists(out):
+        run("run", "-q", exp, "-o", out, "-j", 2)
+    return exp, out
+
+
+def points(out):
+    pts = out + ".points"
+    return sorted(f for f in os.listdir(pts) if f.startswith("point-")
+                  and f.endswith(".h5")) if os.path.isdir(pts) else []
+
+
+def test_interrupt_resume_merge_equal_uninterrupted():
+    exp, full = full_grid()
+    assert points(full) == ["point-%06d.h5" % k for k in range(4)]
+    part = os.path.join(D, "part.h5")
+    p = subprocess.Popen([TRUTHSIM, "run", "-q", exp, "-o", part, "-j", "1"],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    for _ in range(3000):
+        if points(part):
+            break
+        time.sleep(0.01)
+    p.send_signal(signal.SIGINT)
+    _, err = p.communicate(timeout=300)
+    assert p.returncode == 130, (p.returncode, err)
+    assert "interrupted" in err and "rerun" in err, err
+    assert not os.path.exists(part)  # no final file from a partial run
+    done = points(part)
+    assert 1 <= len(done) < 4, done
+    # The same command finishes the rest (one thread now: no matter).
+    r = run("run", exp, "-o", part, "-j", 1)
+    assert "resuming: %d of 4" % len(done) in r.stderr, r.stderr
+    assert datasets(part) == datasets(full)
+    # merge rebuilds the same file, experiment text included.
+    merged = os.path.join(D, "merged.h5")
+    m = run("merge", part + ".points", "-o", merged)
+    assert "4 points merged" in m.stdout
+    assert datasets(merged) == datasets(full)
+    with h5py.File(merged, "r") as a, h5py.File(full, "r") as b:
+        assert a.attrs["experiment"] == b.attrs["experiment"]
+        assert a.attrs["kind"] == "e2e"
+
+
+def test_merge_needs_every_point():
+    _, full = full_grid()
+    sub = os.path.join(D, "sub.points")
+    os.makedirs(sub, exist_ok=True)
+    for name in points(full)[:3]:
+        shutil.copy(os.path.join(full + ".points", name), sub)
+    out = os.path.join(D, "sub.h5")
+    p = run("merge", sub, "-o", out, check=False)
+    assert p.returncode == 65, p.stderr
+    assert "1 of 4 points missing" in p.stderr, p.stderr
+    assert not os.path.exists(out)
+
+
+METRICS = ("win_rate", "test_accuracy", "reference_accuracy", "label_accuracy",
+           "label_mse", "dpo_loss", "dpo_rewards_margin")
+
+
+def assert_cells_equal(a, b, sa, sb):
+    """Every metric and CI of file a at index sa equals file b's at sb,
+    bit for bit: a cell's numbers depend on its own keys only."""
+    with h5py.File(a, "r") as fa, h5py.File(b, "r") as fb:
+        for k in METRICS:
+            for name in (k, k + "_ci"):
+                x, y = fa[name][sa], fb[name][sb]
+                assert x.size and x.tobytes() == y.tobytes(), (name, a, b)
+
+
+def test_other_experiment_refused_unless_force():
+    exp, full = full_grid()
+    keep = os.path.join(D, "keep.h5")
+    shutil.copytree(full + ".points", keep + ".points")
+    # Another seed: the same cells, other numbers.
+    p = run("run", "-q", exp, "-o", keep, "--set", "seed=2", check=False)
+    assert p.returncode == 65, p.stderr
+    assert "different experiment" in p.stderr and "--force" in p.stderr
+    assert not os.path.exists(keep)
+    # --force discards them; the small preset alone is the grid's slice.
+    run("run", "-q", exp, "-o", keep, "--force", "--set", "preset=small")
+    assert points(keep) == ["point-000000.h5", "point-000001.h5"]
+    small = (slice(None), slice(None), slice(0, 1))
+    assert_cells_equal(keep, full, (), small)
+
+
+def test_n_sweep_cells_are_the_single_runs():
+    # --set N=[5, 7] on the grid's small preset: its N = 5 cells are the
+    # grid's, its N = 7 cells those of a run at N = 7 alone.
+    exp, full = full_grid()
+    sweep = os.path.join(D, "sweep.h5")
+    run("run", "-q", exp, "-o", sweep, "--set", "preset=small", "--set", "N=[5, 7]")
+    assert len(points(sweep)) == 4
+    with h5py.File(sweep, "r") as f:
+        assert list(f["N"][...]) == [5, 7]
+        assert f["win_rate"].shape == (2, 1, 1, 2, 2)
+    seven = os.path.join(D, "seven.h5")
+    run("run", "-q", exp, "-o", seven, "--set", "preset=small", "--set", "N=7")
+    at = lambda n: (slice(None), slice(None), slice(None), slice(n, n + 1))
+    assert_cells_equal(sweep, full, at(0), (slice(None), slice(None), slice(0, 1)))
+    assert_cells_equal(sweep, seven, at(1), ())
+
+
+def test_mpi_two_ranks_give_the_same_bits():
+    if not MPI:
+        print("skip: truthsim-mpi not built")
+        return
+    exp, full = full_grid()
+    out = os.path.join(D, "mpi-2.h5")
+    env = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1",
+               OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1", OMPI_MCA_rmaps_base_oversubscribe="1")
+    p = subprocess.run(["mpirun", "--oversubscribe", "-np", "2", MPI, "run", "-q", exp,
+                        "-o", out, "--threads", "1"],
+                       capture_output=True, text=True, env=env, timeout=600)
+    assert p.returncode == 0, p.stderr
+    assert len(points(out)) == 4
+    assert datasets(out) == datasets(full)
 
 
 if __name__ == "__main__":
