@@ -39,7 +39,8 @@
  * Usage: br_error [OPTION VALUE]... MECH N m T Q K G GRID
  *                 [MAX_DR MAX_DREG [MAX_Z]]
  * Options: --limited (flag), --mset KEY=VALUE (a mechanism parameter,
- * repeatable), --samples S, --exact-budget B (the approximate strategy's),
+ * repeatable), --horizon H (the T the mechanism's parameter defaults and
+ * state are made for, default T), --samples S, --exact-budget B (the approximate strategy's),
  * --ref-grid G, --ref-samples S, --ref-budget B (the reference's), --se R.
  * With the bounds (MAX_DR on the reports away from 1/2, MAX_DREG on the
  * regret difference, MAX_Z on the Monte Carlo error in SE) it exits 1 when
@@ -79,6 +80,7 @@ typedef struct setup {
     side_cfg exact, approx, mc;
     int k;            /* workers heard per slot (N under full feedback)  */
     int se_reps;      /* R of the Monte Carlo standard error, 0: off      */
+    long T;           /* slots played (g.T: the horizon of the defaults)  */
 } setup;
 
 /* The command line: the options, then the positional arguments. */
@@ -87,6 +89,7 @@ typedef struct args {
     const char *mset[16];
     int n_mset;
     double samples, budget, ref_grid, ref_samples, ref_budget; /* NAN: unset */
+    long horizon;     /* T of the mechanism's defaults, 0: the run's T   */
     char **pos;
 } args;
 
@@ -116,6 +119,8 @@ static int parse_args(int argc, char **argv, args *a)
             a->ref_samples = atof(v);
         else if (!strcmp(o, "--ref-budget"))
             a->ref_budget = atof(v);
+        else if (!strcmp(o, "--horizon"))
+            a->horizon = atol(v);
         else if (!strcmp(o, "--se"))
             a->se_reps = atoi(v);
         else
@@ -298,7 +303,8 @@ static int mc_point(const setup *s, const game *ex, void *mst_side, long t,
 {
     const int m = s->g.m, R = s->se_reps;
     double *q = malloc(2 * (size_t)m * sizeof(double)), *r = q + m;
-    double rr[MAX_SE_REPS], mean = 0, t0 = now();
+    double rr[MAX_SE_REPS] = {0}, mean = 0, t0 = now();
+    /* mean as rr[0] + the mean offset: exactly rr[0] when all agree */
     if (!q)
         return 1;
     for (int j = 0; j < m; j++)
@@ -309,10 +315,11 @@ static int mc_point(const setup *s, const game *ex, void *mst_side, long t,
             return 1;
         }
         rr[k] = r[0];
-        mean += r[0] / R;
+        mean += (r[0] - rr[0]) / R;
         ty->mc_dr = fmax(ty->mc_dr, fabs(r[0] - r_star));
     }
     free(q);
+    mean += rr[0];
     ty->t_mc += now() - t0;
     double ss = 0;
     for (int k = 0; k < R; k++)
@@ -381,7 +388,7 @@ static int run(const setup *s, game *ex, game *ap, void **side, void *mcs,
     int rc = !p || !q || !ra || !scr || !wl || !sel;
     step_ws w = {.rh = scr, .hl = scr + Nm, .theta = scr + Nm + n,
                  .rl = scr + Nm + 2 * n, .A = scr + Nm + 3 * n, .sel = sel};
-    for (long t = 0; !rc && t < s->g.T; t++) {
+    for (long t = 0; !rc && t < s->T; t++) {
         draw_slot(N, m, t, p, q);
         for (int i = 0; !rc && i < N; i++)
             rc = worker_slot(s, ex, ap, side, t, i, q + (size_t)i * m, p, ra,
@@ -429,15 +436,15 @@ static int report_and_check(const setup *s, const args *a, const game *ex,
 {
     char **v = a->pos, ref[96];
     describe_reference(s, ref, sizeof ref);
-    const double T = (double)s->g.T;
+    const double T = (double)s->T;
     const double re = (ex->loss - ty->best_loss) / T,
                  ra = (ap->loss - ty->best_loss) / T;
-    printf("%s %s N=%d m=%d k=%d T=%ld qgrid=%s refresh=%s growth=%s "
+    printf("%s %s N=%d m=%d k=%d T=%ld (horizon %ld) qgrid=%s refresh=%s growth=%s "
            "grid=%s samples=%g exact_budget=%g; reference: %s, grid %g: "
            "max |r - r*| = %.4g (at q = %.3f), %.4g where |q - 1/2| > 0.1; "
            "R(T)/T exact %.5f, approx %.5f, diff %+.3g; strategy time "
            "exact %.2f s, approx %.2f s\n", v[0],
-           a->limited ? "limited" : "full", s->g.N, s->g.m, s->k, s->g.T,
+           a->limited ? "limited" : "full", s->g.N, s->g.m, s->k, s->T, s->g.T,
            v[4], v[5], v[6], v[7], sval(s, &s->approx, "samples"),
            sval(s, &s->approx, "exact_budget"), ref,
            sval(s, &s->exact, "grid"), ty->max_dr, ty->worst_q, ty->max_dr_away, re, ra,
@@ -483,7 +490,8 @@ int main(int argc, char **argv)
     if (parse_args(argc, argv, &a)) {
         fprintf(stderr, "usage: br_error [--limited] [--mset KEY=VALUE]... "
                         "[--samples S] [--exact-budget B] [--ref-grid G] "
-                        "[--ref-samples S] [--ref-budget B] [--se R (2..%d)] "
+                        "[--ref-samples S] [--ref-budget B] [--horizon H] "
+                        "[--se R (2..%d)] "
                         "MECH N m T Q K G GRID [MAX_DR MAX_DREG [MAX_Z]]\n",
                 MAX_SE_REPS);
         return 2;
@@ -491,8 +499,9 @@ int main(int argc, char **argv)
     ts_err e;
     ts_err_clear(&e);
     setup s = {.S = &ts_strat_best_response, .se_reps = a.se_reps};
+    s.T = atol(a.pos[3]);
     s.g = (ts_shape){.N = atoi(a.pos[1]), .m = atoi(a.pos[2]),
-                     .T = atol(a.pos[3]),
+                     .T = a.horizon > 0 ? a.horizon : s.T,
                      .feedback = a.limited ? TS_LIMITED : TS_FULL};
     game ex = {0}, ap = {0};
     void **side = calloc((size_t)s.g.N, sizeof(void *));
