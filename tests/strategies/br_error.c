@@ -32,9 +32,10 @@
  * the standard error SE of one Monte Carlo report; we print max |r_mc -
  * r*| / SE over the points and repeats (a pure sampling error stays within
  * a few SE) and the largest |mean r_mc - r*| / (SE / sqrt R) (the bias,
- * in units of the mean's standard error).  A point where every repeat
- * agrees (SE = 0: U flat, or the sample decides nothing) and differs from
- * r* counts as an infinite ratio.
+ * in units of the mean's standard error).  Points where every repeat
+ * agrees (SE = 0: U flat, or no draw hears the worker, so he reports q)
+ * have no spread to measure against: they are counted apart, with their
+ * largest |r_mc - r*|.
  *
  * Usage: br_error [OPTION VALUE]... MECH N m T Q K G GRID
  *                 [MAX_DR MAX_DREG [MAX_Z]]
@@ -293,6 +294,9 @@ typedef struct tally {
      * max |mean - r*| / (SE / sqrt R), the SEs' mean and max, points. */
     double mc_dr, mc_z, mc_bias_z, se_sum, se_max, t_mc;
     long n_se;
+    /* Points where every repeat agreed (SE = 0), and max |r_mc - r*| there. */
+    long n_flat;
+    double flat_dr;
 } tally;
 
 /* The Monte Carlo part at one point: worker i's belief x, solved R times
@@ -325,18 +329,20 @@ static int mc_point(const setup *s, const game *ex, void *mst_side, long t,
     for (int k = 0; k < R; k++)
         ss += (rr[k] - mean) * (rr[k] - mean);
     const double se = sqrt(ss / (R - 1));
+    if (!(se > 0)) {
+        /* Every repeat agreed: no draw decided the report (a worker whose
+         * theta is too small to be heard in any of the R x S draws reports
+         * q), so the spread says nothing; counted apart. */
+        ty->n_flat++;
+        ty->flat_dr = fmax(ty->flat_dr, fabs(rr[0] - r_star));
+        return 0;
+    }
     ty->se_sum += se;
     ty->se_max = fmax(ty->se_max, se);
     ty->n_se++;
-    for (int k = 0; k < R; k++) {
-        const double d = fabs(rr[k] - r_star);
-        if (d > 0)
-            ty->mc_z = fmax(ty->mc_z, se > 0 ? d / se : INFINITY);
-    }
-    const double b = fabs(mean - r_star);
-    if (b > 0)
-        ty->mc_bias_z = fmax(ty->mc_bias_z,
-                             se > 0 ? b / (se / sqrt(R)) : INFINITY);
+    for (int k = 0; k < R; k++)
+        ty->mc_z = fmax(ty->mc_z, fabs(rr[k] - r_star) / se);
+    ty->mc_bias_z = fmax(ty->mc_bias_z, fabs(mean - r_star) / (se / sqrt(R)));
     return 0;
 }
 
@@ -451,11 +457,13 @@ static int report_and_check(const setup *s, const args *a, const game *ex,
            ra - re, ty->t_exact, ty->t_approx);
     if (s->se_reps)
         printf("  Monte Carlo part (qgrid 0, %d repeats at %ld points): max "
-               "|r_mc - r*| = %.4g; SE of one report mean %.3g, max %.3g; "
-               "max |r_mc - r*| / SE = %.3g; max |mean - r*| / (SE/sqrt R) "
-               "= %.3g; time %.2f s\n", s->se_reps, ty->n_se, ty->mc_dr,
+               "|r_mc - r*| = %.4g; at %ld points SE > 0: SE of one report "
+               "mean %.3g, max %.3g, max |r_mc - r*| / SE = %.3g, max |mean "
+               "- r*| / (SE/sqrt R) = %.3g; at %ld all repeats agreed, max "
+               "|r_mc - r*| there %.3g; time %.2f s\n", s->se_reps,
+               ty->n_se + ty->n_flat, ty->mc_dr, ty->n_se,
                ty->n_se ? ty->se_sum / ty->n_se : 0.0, ty->se_max, ty->mc_z,
-               ty->mc_bias_z, ty->t_mc);
+               ty->mc_bias_z, ty->n_flat, ty->flat_dr, ty->t_mc);
     if (a->npos == 8)
         return 0;
     const double max_z = a->npos == 11 ? atof(v[10]) : INFINITY;
