@@ -20,10 +20,10 @@
  * prompts, and the same away from q = 1/2 (|q - 1/2| > 0.1): em's best
  * common report jumps at 1/2 and the table interpolates across the jump,
  * so next to 1/2 single reports can be far off (measured, printed).
- * Regret: R(T)/T of each game (eq. 12: the platform's loss -- the labels'
- * loss, or under a theta draw the expected loss of the draw -- minus the
- * best worker's truthful loss, the same baseline in both), and their
- * difference.
+ * Regret: R(T)/T of each game (eqs. 5 and 12: the platform's loss -- the
+ * labels' loss, or under a theta draw the expected loss of the draw --
+ * minus the best worker's truthful loss, the same baseline in both), and
+ * their difference.
  *
  * The Monte Carlo part alone (--se R, R >= 2): in slot t, worker t mod N
  * on his first prompt q solves his report with the approximate strategy's
@@ -41,8 +41,9 @@
  *                 [MAX_DR MAX_DREG [MAX_Z]]
  * Options: --limited (flag), --mset KEY=VALUE (a mechanism parameter,
  * repeatable), --horizon H (the T the mechanism's parameter defaults and
- * state are made for, default T), --samples S, --exact-budget B (the approximate strategy's),
- * --ref-grid G, --ref-samples S, --ref-budget B (the reference's), --se R.
+ * state are made for, default T), --samples S, --exact-budget B (the
+ * approximate strategy's), --ref-grid G, --ref-samples S, --ref-budget B
+ * (the reference's), --se R.
  * With the bounds (MAX_DR on the reports away from 1/2, MAX_DREG on the
  * regret difference, MAX_Z on the Monte Carlo error in SE) it exits 1 when
  * one is exceeded (the test); without, it only prints (the benchmark). */
@@ -445,16 +446,16 @@ static int report_and_check(const setup *s, const args *a, const game *ex,
     const double T = (double)s->T;
     const double re = (ex->loss - ty->best_loss) / T,
                  ra = (ap->loss - ty->best_loss) / T;
-    printf("%s %s N=%d m=%d k=%d T=%ld (horizon %ld) qgrid=%s refresh=%s growth=%s "
-           "grid=%s samples=%g exact_budget=%g; reference: %s, grid %g: "
-           "max |r - r*| = %.4g (at q = %.3f), %.4g where |q - 1/2| > 0.1; "
-           "R(T)/T exact %.5f, approx %.5f, diff %+.3g; strategy time "
-           "exact %.2f s, approx %.2f s\n", v[0],
-           a->limited ? "limited" : "full", s->g.N, s->g.m, s->k, s->T, s->g.T,
-           v[4], v[5], v[6], v[7], sval(s, &s->approx, "samples"),
+    printf("%s %s N=%d m=%d k=%d T=%ld (horizon %ld) qgrid=%s refresh=%s "
+           "growth=%s grid=%s samples=%g exact_budget=%g; reference: %s, "
+           "grid %g: max |r - r*| = %.4g (at q = %.3f), %.4g where |q - 1/2| "
+           "> 0.1; R(T)/T exact %.5f, approx %.5f, diff %+.3g; strategy "
+           "time exact %.2f s, approx %.2f s\n", v[0],
+           a->limited ? "limited" : "full", s->g.N, s->g.m, s->k, s->T,
+           s->g.T, v[4], v[5], v[6], v[7], sval(s, &s->approx, "samples"),
            sval(s, &s->approx, "exact_budget"), ref,
-           sval(s, &s->exact, "grid"), ty->max_dr, ty->worst_q, ty->max_dr_away, re, ra,
-           ra - re, ty->t_exact, ty->t_approx);
+           sval(s, &s->exact, "grid"), ty->max_dr, ty->worst_q,
+           ty->max_dr_away, re, ra, ra - re, ty->t_exact, ty->t_approx);
     if (s->se_reps)
         printf("  Monte Carlo part (qgrid 0, %d repeats at %ld points): max "
                "|r_mc - r*| = %.4g; at %ld points SE > 0: SE of one report "
