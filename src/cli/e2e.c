@@ -37,7 +37,8 @@ int ts_cli_run_e2e(const char *path, const char *out, int n_set,
     if (!rc)
         rc = ts_e2e_exp_run(x, threads, env ? env->stop : NULL, res, &tm, &e);
     if (!rc)
-        rc = ts_e2e_exp_write(x, res, out, env ? env->command_line : NULL, &e);
+        rc = ts_e2e_exp_write(x, res, out, env ? env->command_line : NULL,
+                              env ? env->stop : NULL, &e);
     if (!rc && timing)
         fprintf(stderr, "truthsim run: thread-seconds: simulation %.3f, "
                 "aggregation %.3f, DPO %.3f\n", tm.simulation, tm.aggregation,

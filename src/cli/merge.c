@@ -210,7 +210,7 @@ static int merge(const merge_args *pa, ts_registry *reg, const ts_cli_env *env)
         ts_provenance prov = {.command_line = env->command_line,
                               .plugins = plugins};
         if (!rc)
-            rc = ts_sweep_write(&sw, a.out, &prov, &e);
+            rc = ts_sweep_write_stop(&sw, a.out, &prov, env->stop, &e);
         ts_sweep_free(&sw);
     }
     ts_experiment_free(x);

@@ -295,6 +295,8 @@ static int write_result(run_state *s, double t_start)
     ts_err we;
     ts_err_clear(&we);
     double t_merge = ts_now();
+    /* Not ts_sweep_write_stop: run keeps its finished work when stopped
+     * (README), and report() makes a stop exit 130. */
     int wrc = ts_sweep_write(&s->sw, s->a.out, &prov, &we);
     t_merge = ts_now() - t_merge;
     const run_clock *clk = &s->clk;
@@ -398,6 +400,10 @@ int ts_cli_run(int argc, char **argv, const ts_cli_env *env)
         run_here(&s);
     }
     ts_progress_finish(&s.prog);
+    /* A stop after the last point's poll: the file is still written (run
+     * keeps finished work), but the run says it was interrupted (130). */
+    if (env->stop && *env->stop && !s.failed)
+        s.interrupted = 1;
     if (s.failed && s.finished == 0) {
         fprintf(stderr, "truthsim run: %s\n", s.e.msg);
         run_state_free(&s);
