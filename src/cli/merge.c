@@ -75,6 +75,7 @@ typedef struct merge_in {
 } merge_in;
 
 static int read_experiment(const char *first, ts_registry *reg,
+                           const volatile sig_atomic_t *stop,
                            ts_experiment **x, ts_sweep *sw, char hash[65],
                            ts_err *e)
 {
@@ -82,7 +83,8 @@ static int read_experiment(const char *first, ts_registry *reg,
     char *text = ts_point_experiment(first, &exp_path, e);
     *x = NULL;
     /* Loaded under its original path, so names derived from it match. */
-    int rc = text ? ts_experiment_load_reg(x, exp_path, text, 0, NULL, reg, e)
+    int rc = text ? ts_experiment_load_stop(x, exp_path, text, 0, NULL, reg,
+                                            stop, e)
                   : (e->code ? e->code : TS_EIO);
     free(text);
     free(exp_path);
@@ -111,7 +113,8 @@ static int probe(void *ctx, ts_sandbox *sb, ts_err *e)
     ts_experiment *x = NULL;
     ts_sweep sw;
     char hash[65];
-    int rc = read_experiment(m->first, m->reg, &x, &sw, hash, e);
+    /* NULL: the parent stops this child on a signal (cli/sandbox.h). */
+    int rc = read_experiment(m->first, m->reg, NULL, &x, &sw, hash, e);
     if (rc)
         return rc;
     DIR *d = opendir(m->dir);
@@ -199,7 +202,7 @@ static int merge(const merge_args *pa, ts_registry *reg, const ts_cli_env *env)
     char hash[65];
     long n = 0;
     if (!rc)
-        rc = read_experiment(first, reg, &x, &sw, hash, &e);
+        rc = read_experiment(first, reg, env->stop, &x, &sw, hash, &e);
     if (!rc) {
         rc = ts_points_load_stop(&sw, a.dir, hash, 0, env->stop, &n, &e);
         /* Ctrl-C while reading: stop before writing (exit 130, no file). */

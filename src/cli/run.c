@@ -165,9 +165,10 @@ static int prepare(run_state *s)
     s->reg = ts_cli_registry(&a->plugins, &s->e);
     if (!s->reg)
         return s->e.code;
-    int rc = ts_experiment_load_reg(&s->x, a->exp_path,
-                                    a->exp_path ? NULL : ts_default_experiment,
-                                    a->n_set, a->set, s->reg, &s->e);
+    int rc = ts_experiment_load_stop(&s->x, a->exp_path,
+                                     a->exp_path ? NULL : ts_default_experiment,
+                                     a->n_set, a->set, s->reg, s->env->stop,
+                                     &s->e);
     if (rc)
         return rc;
     if (!a->out) {
@@ -185,8 +186,10 @@ static int prepare(run_state *s)
     ts_points_dir(a->out, s->dir, sizeof s->dir);
     rc = ts_cli_experiment_hash(s->x, s->reg, s->hash, &s->e);
     if (!rc)
-        rc = ts_points_load(&s->sw, s->dir, s->hash, a->force, &s->resumed,
-                            &s->e);
+        rc = ts_points_load_stop(&s->sw, s->dir, s->hash, a->force,
+                                 s->env->stop, &s->resumed, &s->e);
+    if (!rc && s->env->stop && *s->env->stop) /* before anything exists */
+        rc = TS_ERROR(&s->e, TS_EINTR, "interrupted before the first point");
     if (!rc && mkdir(s->dir, 0777) != 0 && errno != EEXIST)
         rc = TS_ERROR(&s->e, TS_ECREATE, "%s: cannot create: %s", s->dir,
                       strerror(errno));
