@@ -77,7 +77,7 @@ static int lay_out(const char *dir, const ts_dpo_config *cfg, char *msg,
     }
     ts_dpo_model_init_random(m, 1);
     snprintf(p, sizeof p, "%s/gpt2_124M.bin", dir);
-    int rc = ts_dpo_checkpoint_save(m, p, &e);
+    int rc = ts_dpo_checkpoint_save(m, p, NULL, &e);
     ts_dpo_model_free(m);
     if (rc) {
         snprintf(msg, len, "%s", e.msg);

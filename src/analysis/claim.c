@@ -106,7 +106,7 @@ int ts_claim_run_text(const char *name, const char *text,
                       const ts_check_opts *o, ts_claim_run *r, ts_err *e)
 {
     memset(r, 0, sizeof *r);
-    int rc = ts_experiment_load(&r->x, name, text, 0, NULL, e);
+    int rc = ts_experiment_load_stop(&r->x, name, text, 0, NULL, NULL, o->stop, e);
     if (rc)
         return rc;
     const long P = r->x->n_points;

@@ -243,6 +243,14 @@ int ts_out_finish(ts_outfile *o, int ok, ts_err *e)
     }
     const char *why = NULL;
     struct stat st;
+    /* The last look at the flag, after all the work and before the
+     * rename: a stop that came after the command's last poll still
+     * discards the output (a signal after this check finds the work
+     * done and the file complete). */
+    if (ok && o->stop && *o->stop) {
+        rc = TS_ERROR(e, TS_EINTR, "%s: interrupted: not written", o->path);
+        ok = 0;
+    }
     if (ok && o->fd >= 0 && fsync(o->fd) != 0)
         why = strerror(errno);
     if (o->fd >= 0 && close(o->fd) != 0 && !why)

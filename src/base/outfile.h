@@ -19,6 +19,7 @@
 #ifndef TS_OUTFILE_H
 #define TS_OUTFILE_H
 
+#include <signal.h>
 #include <stdio.h>
 
 #include "base/err.h"
@@ -28,6 +29,11 @@ typedef struct ts_outfile {
     char *tmp;    /* the temporary sibling, created by ts_out_open    */
     int fd;       /* open on tmp, or -1 once closed                    */
     unsigned long long dev, ino; /* tmp's identity, checked at commit */
+    /* NULL after opening; a command sets it to its SIGINT/SIGTERM flag so
+     * that ts_out_finish looks once more just before the rename: a signal
+     * after the command's last poll must not leave a complete file and
+     * exit 0 (README "Safety"). */
+    const volatile sig_atomic_t *stop;
 } ts_outfile;
 
 /* Refuse an existing non-regular path; create the temporary (and remove
@@ -60,7 +66,10 @@ int ts_out_open_stream(ts_outfile *o, const char *path, FILE **f, ts_err *e);
 int ts_out_close_stream(ts_outfile *o, FILE *f, int ok, ts_err *e);
 
 /* ok: fsync, close and rename into place (TS_EIO when any of it fails,
- * the temporary then removed); !ok: remove the temporary.  Frees o. */
+ * the temporary then removed); !ok: remove the temporary.  When o->stop
+ * is set and *o->stop is nonzero, the temporary is removed instead of
+ * renamed, whatever ok says: TS_EINTR "PATH: interrupted: not written"
+ * (an existing OUT is left as it was).  Frees o. */
 int ts_out_finish(ts_outfile *o, int ok, ts_err *e);
 
 /* Would writing path succeed?  Creates and removes a temporary, so a

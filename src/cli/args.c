@@ -115,8 +115,10 @@ long ts_cli_set_split(const char *s, double *v)
 }
 
 int ts_cli_h5_finish(ts_h5file *f, int bad, const char *path,
-                     const char *what, ts_err *e)
+                     const char *what, const volatile sig_atomic_t *stop,
+                     ts_err *e)
 {
+    f->out.stop = stop;
     if (bad) {
         ts_h5_close(f, 0, e);
         return TS_ERROR(e, TS_EIO, "%s: %s failed", path, what);

@@ -68,9 +68,11 @@ void ts_cli_arg_require(struct argp_state *state, const void *given,
  * KEY (s up to the '='), or -1 when s is not of that form. */
 long ts_cli_set_split(const char *s, double *v);
 
-/* The end of a result file: kept when nothing failed (!bad), else
- * discarded with TS_EIO "PATH: WHAT failed". */
+/* The end of a result file: kept when nothing failed (!bad) and *stop
+ * (SIGINT/SIGTERM) is still down just before the rename, else discarded:
+ * TS_EIO "PATH: WHAT failed", or TS_EINTR. */
 int ts_cli_h5_finish(ts_h5file *f, int bad, const char *path,
-                     const char *what, ts_err *e);
+                     const char *what, const volatile sig_atomic_t *stop,
+                     ts_err *e);
 
 #endif

@@ -703,7 +703,8 @@ static int write_h5(const br_cmd *c, const char *path,
         H5Dclose(ss);
     if (sq >= 0)
         H5Dclose(sq);
-    return ts_cli_h5_finish(&f, !ok, path, "writing the best-response table", e);
+    return ts_cli_h5_finish(&f, !ok, path, "writing the best-response table",
+                            c->stop, e);
 }
 
 /* ------------------------------------------------------------------ */

@@ -74,7 +74,8 @@ static const struct argp argp = {
 };
 
 static int write_rows(const ts_claim_list *l, const char *path,
-                      const char *cmdline, const char *plugins, ts_err *e)
+                      const char *cmdline, const char *plugins,
+                      const volatile sig_atomic_t *stop, ts_err *e)
 {
     ts_h5file f;
     int rc = ts_h5_create(&f, path, e);
@@ -128,7 +129,7 @@ static int write_rows(const ts_claim_list *l, const char *path,
     free(rel);
     free(v);
     free(pass);
-    return ts_cli_h5_finish(&f, bad, path, "writing the check results", e);
+    return ts_cli_h5_finish(&f, bad, path, "writing the check results", stop, e);
 }
 
 /* Every id known, before any runs: "--claims prop1,bogus" must not spend
@@ -253,7 +254,7 @@ static int check(check_args *pa, const ts_mechanism_type *const *subj,
     printf("%d claims checked: %d passed, %d failed\n", npass + nfail, npass, nfail);
     char plugins[4096];
     ts_registry_provenance(reg, plugins, sizeof plugins);
-    if (a.out && write_rows(&l, a.out, env->command_line, plugins, &e)) {
+    if (a.out && write_rows(&l, a.out, env->command_line, plugins, env->stop, &e)) {
         fprintf(stderr, "truthsim check: %s\n", e.msg);
         status = ts_cli_exit_code(e.code);
     }

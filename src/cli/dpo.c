@@ -443,7 +443,7 @@ static int write_results(const cli *c, const dpo_run *r,
         return rc;
     rc = ts_dpo_write_h5(c->out, r->mt, c->o.epochs, r->sft, c->sft_epochs,
                          r->test ? &r->ev : NULL, at,
-                         (int)(sizeof at / sizeof at[0]), e);
+                         (int)(sizeof at / sizeof at[0]), c->o.stop, e);
     if (rc && c->save)
         remove(c->save);
     return rc;

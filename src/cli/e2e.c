@@ -73,7 +73,8 @@ void ts_cli_e2e_free(ts_cli_e2e *r)
 }
 
 int ts_cli_e2e_write(const ts_cli_e2e *r, const char *out, const char *dir,
-                     const char *command_line, ts_err *e)
+                     const char *command_line,
+                     const volatile sig_atomic_t *stop, ts_err *e)
 {
     long missing = 0, C = r->ps.n_points;
     for (long c = 0; c < C; c++)
@@ -81,7 +82,7 @@ int ts_cli_e2e_write(const ts_cli_e2e *r, const char *out, const char *dir,
     if (missing)
         return TS_ERROR(e, TS_EINPUT, "%s: %ld of %ld points missing: rerun the "
                         "same truthsim run to finish them", dir, missing, C);
-    return ts_e2e_exp_write(r->x, r->res, out, command_line, e);
+    return ts_e2e_exp_write(r->x, r->res, out, command_line, stop, e);
 }
 
 /* Everything one run holds. */
@@ -118,7 +119,7 @@ static int prepare(e2e_run *s)
         rc = ts_out_probe(s->out, &s->e);
     if (!rc)
         rc = ts_points_resume(&s->r.ps, s->dir, s->r.hash, a->force,
-                              &s->resumed, &s->e);
+                              s->env->stop, &s->resumed, &s->e);
     s->skip = rc ? NULL : malloc((size_t)s->r.ps.n_points);
     if (!rc && !s->skip)
         rc = TS_ERROR(&s->e, TS_ENOMEM, "out of memory");
@@ -215,7 +216,7 @@ static int finish(e2e_run *s, int rc)
     }
     if (!rc)
         rc = ts_cli_e2e_write(&s->r, s->out, s->dir, s->env->command_line,
-                              &s->e);
+                              s->env->stop, &s->e);
     if (!rc && s->a->timing)
         fprintf(stderr, "truthsim run: thread-seconds: simulation %.3f, "
                 "aggregation %.3f, DPO %.3f\n", s->tm.simulation,

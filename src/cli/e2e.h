@@ -6,6 +6,8 @@
 #ifndef TS_CLI_E2E_H
 #define TS_CLI_E2E_H
 
+#include <signal.h>
+
 #include "e2e/e2e_exp.h"
 #include "results/points.h"
 
@@ -26,8 +28,10 @@ int ts_cli_e2e_from_text(ts_cli_e2e *r, const char *path, const char *canon,
 void ts_cli_e2e_free(ts_cli_e2e *r);
 
 /* The result file (ts_e2e_exp_write); every cell must be done, else
- * TS_EINPUT naming how many are missing from dir. */
+ * TS_EINPUT naming how many are missing from dir.  stop (may be NULL) is
+ * looked at once more before the rename (base/outfile.h): TS_EINTR. */
 int ts_cli_e2e_write(const ts_cli_e2e *r, const char *out, const char *dir,
-                     const char *command_line, ts_err *e);
+                     const char *command_line,
+                     const volatile sig_atomic_t *stop, ts_err *e);
 
 #endif

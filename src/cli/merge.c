@@ -97,7 +97,8 @@ static void merged_free(merged *m)
     memset(m, 0, sizeof *m);
 }
 
-static int read_experiment(const char *first, ts_registry *reg, merged *m,
+static int read_experiment(const char *first, ts_registry *reg,
+                           const volatile sig_atomic_t *stop, merged *m,
                            ts_err *e)
 {
     char *exp_path = NULL, *source = NULL;
@@ -112,7 +113,8 @@ static int read_experiment(const char *first, ts_registry *reg, merged *m,
         memcpy(m->hash, m->e2e.hash, sizeof m->hash);
     } else if (!rc) {
         /* Loaded under its original path, so names derived from it match. */
-        rc = ts_experiment_load_reg(&m->x, exp_path, text, 0, NULL, reg, e);
+        rc = ts_experiment_load_stop(&m->x, exp_path, text, 0, NULL, reg,
+                                     stop, e);
         if (!rc)
             rc = ts_sweep_alloc(&m->sw, m->x, e);
         m->have_sw = !rc;
@@ -135,12 +137,13 @@ static int merged_write(merged *m, const char *dir, const char *out,
                         ts_registry *reg, const ts_cli_env *env, ts_err *e)
 {
     if (m->is_e2e)
-        return ts_cli_e2e_write(&m->e2e, out, dir, env->command_line, e);
+        return ts_cli_e2e_write(&m->e2e, out, dir, env->command_line,
+                                env->stop, e);
     char plugins[4096];
     ts_registry_provenance(reg, plugins, sizeof plugins);
     ts_provenance prov = {.command_line = env->command_line,
                           .plugins = plugins};
-    return ts_sweep_write(&m->sw, out, &prov, e);
+    return ts_sweep_write_stop(&m->sw, out, &prov, env->stop, e);
 }
 
 /* The child's pass (cli/sandbox.h): every point file read as
@@ -152,7 +155,8 @@ static int probe(void *ctx, ts_sandbox *sb, ts_err *e)
     const merge_in *mi = ctx;
     ts_sandbox_note(sb, mi->first);
     merged m;
-    int rc = read_experiment(mi->first, mi->reg, &m, e);
+    /* NULL: the parent stops this child on a signal (cli/sandbox.h). */
+    int rc = read_experiment(mi->first, mi->reg, NULL, &m, e);
     if (rc)
         return rc;
     DIR *d = opendir(mi->dir);
@@ -237,7 +241,7 @@ static int merge(const merge_args *pa, ts_registry *reg, const ts_cli_env *env)
     merged mg;
     long n = 0;
     if (!rc)
-        rc = read_experiment(first, reg, &mg, &e);
+        rc = read_experiment(first, reg, env->stop, &mg, &e);
     if (!rc) {
         rc = ts_points_load_all(mg.ps, a.dir, mg.hash, 0, env->stop, &n, &e);
         /* Ctrl-C while reading: stop before writing (exit 130, no file). */

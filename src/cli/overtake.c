@@ -96,7 +96,7 @@ static int write_file(const char *out, const char *const *names, int rows,
     for (int k = 0; k < 3; k++)
         if (sc[k] >= 0)
             H5Dclose(sc[k]);
-    return ts_cli_h5_finish(&f, bad, out, "writing", e);
+    return ts_cli_h5_finish(&f, bad, out, "writing", env->stop, e);
 }
 
 int ts_cli_overtake(int argc, char **argv, const ts_cli_env *env)

@@ -216,10 +216,10 @@ static int run_all(const replay_args *a, const ts_registry *reg,
     ts_replay_summary sum = {0};
     if (!rc && !compare)
         rc = ts_replay_write(&out[0], rp, mt[0], a->seed, a->csv,
-                             env->command_line, a->out, &e);
+                             env->command_line, a->out, env->stop, &e);
     else if (!rc && !(rc = ts_replay_summarise(out, n, a->seed, &sum, &e)))
         rc = ts_replay_write_many(out, mt, n, &sum, rp, a->seed, a->csv,
-                                  env->command_line, a->out, &e);
+                                  env->command_line, a->out, env->stop, &e);
     if (!rc)
         rc = ts_cli_provenance_plugins(reg, a->out, &e);
     if (rc)

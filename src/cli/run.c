@@ -163,9 +163,10 @@ static int prepare(run_state *s)
     s->reg = ts_cli_registry(&a->plugins, &s->e);
     if (!s->reg)
         return s->e.code;
-    int rc = ts_experiment_load_reg(&s->x, a->exp_path,
-                                    a->exp_path ? NULL : ts_default_experiment,
-                                    a->n_set, a->set, s->reg, &s->e);
+    int rc = ts_experiment_load_stop(&s->x, a->exp_path,
+                                     a->exp_path ? NULL : ts_default_experiment,
+                                     a->n_set, a->set, s->reg, s->env->stop,
+                                     &s->e);
     if (rc)
         return rc;
     if (!a->out) {
@@ -185,8 +186,8 @@ static int prepare(run_state *s)
     ts_points ps;
     ts_points_of_sweep(&ps, &s->sw, NULL);
     if (!rc)
-        rc = ts_points_resume(&ps, s->dir, s->hash, a->force, &s->resumed,
-                              &s->e);
+        rc = ts_points_resume(&ps, s->dir, s->hash, a->force, s->env->stop,
+                              &s->resumed, &s->e);
     return rc;
 }
 
@@ -300,6 +301,8 @@ static int write_result(run_state *s, double t_start)
     ts_err we;
     ts_err_clear(&we);
     double t_merge = ts_now();
+    /* Not ts_sweep_write_stop: run keeps its finished work when stopped
+     * (README), and report() makes a stop exit 130. */
     int wrc = ts_sweep_write(&s->sw, s->a.out, &prov, &we);
     t_merge = ts_now() - t_merge;
     const run_clock *clk = &s->clk;
@@ -406,6 +409,10 @@ int ts_cli_run(int argc, char **argv, const ts_cli_env *env)
         run_here(&s);
     }
     ts_progress_finish(&s.prog);
+    /* A stop after the last point's poll: the file is still written (run
+     * keeps finished work), but the run says it was interrupted (130). */
+    if (env->stop && *env->stop && !s.failed)
+        s.interrupted = 1;
     if (s.failed && s.finished == 0) {
         fprintf(stderr, "truthsim run: %s\n", s.e.msg);
         run_state_free(&s);

@@ -123,13 +123,15 @@ int ts_dpo_checkpoint_load(ts_dpo_model *m, const char *path, ts_err *e)
     return TS_OK;
 }
 
-int ts_dpo_checkpoint_save(const ts_dpo_model *m, const char *path, ts_err *e)
+int ts_dpo_checkpoint_save(const ts_dpo_model *m, const char *path,
+                           const volatile sig_atomic_t *stop, ts_err *e)
 {
     ts_outfile out; /* a safe temporary beside path (outfile.h) */
     FILE *f = NULL;
     int rc = ts_out_open_stream(&out, path, &f, e);
     if (rc)
         return rc;
+    out.stop = stop;
     int32_t h[HEADER_INTS] = {0};
     h[0] = TS_DPO_CKPT_MAGIC;
     h[1] = TS_DPO_CKPT_VERSION;

@@ -8,6 +8,8 @@
 #ifndef TS_DPO_CHECKPOINT_H
 #define TS_DPO_CHECKPOINT_H
 
+#include <signal.h>
+
 #include "dpo/dpo_model.h"
 
 #define TS_DPO_CKPT_MAGIC 20240326
@@ -17,7 +19,10 @@
 int ts_dpo_checkpoint_config(const char *path, ts_dpo_config *cfg, ts_err *e);
 /* Load the parameters into m, whose config must equal the file's. */
 int ts_dpo_checkpoint_load(ts_dpo_model *m, const char *path, ts_err *e);
-/* Write m's parameters to path (through path.tmp, renamed when complete). */
-int ts_dpo_checkpoint_save(const ts_dpo_model *m, const char *path, ts_err *e);
+/* Write m's parameters to path (through a temporary, renamed when
+ * complete and no stop was asked for: *stop set gives TS_EINTR and no
+ * file; stop may be NULL). */
+int ts_dpo_checkpoint_save(const ts_dpo_model *m, const char *path,
+                           const volatile sig_atomic_t *stop, ts_err *e);
 
 #endif

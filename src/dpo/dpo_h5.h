@@ -21,6 +21,6 @@ typedef struct ts_dpo_h5_attr {
 int ts_dpo_write_h5(const char *path, const ts_dpo_metrics *metrics,
                     int epochs, const double *sft_loss, int sft_epochs,
                     const ts_dpo_eval *ev, const ts_dpo_h5_attr *attrs,
-                    int nattrs, ts_err *e);
+                    int nattrs, const volatile sig_atomic_t *stop, ts_err *e);
 
 #endif

@@ -55,7 +55,7 @@ static const char *command_line(const ts_dpo_h5_attr *attrs, int n)
 int ts_dpo_write_h5(const char *path, const ts_dpo_metrics *metrics,
                     int epochs, const double *sft_loss, int sft_epochs,
                     const ts_dpo_eval *ev, const ts_dpo_h5_attr *attrs,
-                    int nattrs, ts_err *e)
+                    int nattrs, const volatile sig_atomic_t *stop, ts_err *e)
 {
     double *col = malloc(((size_t)epochs + 1) * sizeof *col);
     if (!col)
@@ -68,6 +68,7 @@ int ts_dpo_write_h5(const char *path, const ts_dpo_metrics *metrics,
         free(col);
         return rc;
     }
+    out.stop = stop;
     hid_t f = H5Fcreate(out.tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
     int bad = f < 0;
     if (!bad) {
@@ -111,7 +112,7 @@ int ts_dpo_write_h5(const char *path, const ts_dpo_metrics *metrics,
         bad = (H5Fclose(f) < 0) || bad;
     }
     rc = ts_out_finish(&out, !bad, e);
-    if (bad)
+    if (bad && rc != TS_EINTR)
         rc = TS_ERROR(e, TS_EIO, "%s: cannot write the HDF5 file", path);
     free(col);
     return rc;

@@ -494,13 +494,13 @@ int ts_dpo_trainer_save(ts_dpo_trainer *tr, const char *path, ts_err *e)
 {
     ts_dpo_model *m = tr->m;
     if (!tr->lora)
-        return ts_dpo_checkpoint_save(m, path, e);
+        return ts_dpo_checkpoint_save(m, path, tr->opt.stop, e);
     real *keep = malloc(m->num_params * sizeof(real));
     if (!keep)
         return TS_ERROR(e, TS_ENOMEM, "out of memory for the export");
     memcpy(keep, m->params_memory, m->num_params * sizeof(real));
     ts_dpo_lora_merge(tr->lora, m);
-    int rc = ts_dpo_checkpoint_save(m, path, e);
+    int rc = ts_dpo_checkpoint_save(m, path, tr->opt.stop, e);
     memcpy(m->params_memory, keep, m->num_params * sizeof(real));
     free(keep);
     return rc;

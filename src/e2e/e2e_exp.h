@@ -104,6 +104,7 @@ int ts_e2e_exp_run(const ts_e2e_exp *x, const ts_e2e_run_opts *o, double *out,
 /* Means over replicas and 95 % CI half-widths of out into one HDF5 file
  * (complete or absent). */
 int ts_e2e_exp_write(const ts_e2e_exp *x, const double *out,
-                     const char *path, const char *command_line, ts_err *e);
+                     const char *path, const char *command_line,
+                     const volatile sig_atomic_t *stop, ts_err *e);
 
 #endif

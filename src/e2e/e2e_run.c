@@ -371,7 +371,8 @@ static int write_body(hid_t f, const ts_e2e_exp *x, const double *mean,
 }
 
 int ts_e2e_exp_write(const ts_e2e_exp *x, const double *out,
-                     const char *path, const char *command_line, ts_err *e)
+                     const char *path, const char *command_line,
+                     const volatile sig_atomic_t *stop, ts_err *e)
 {
     const size_t n = (size_t)TS_E2E_N_METRIC *
                      (size_t)ts_e2e_exp_cells(x) * (size_t)x->rounds;
@@ -385,6 +386,7 @@ int ts_e2e_exp_write(const ts_e2e_exp *x, const double *out,
     ts_h5file f;
     int rc = ts_h5_create(&f, path, e);
     if (!rc) {
+        f.out.stop = stop;
         int wr = write_body(f.id, x, mean, ci, command_line);
         if (wr)
             TS_ERROR(e, TS_EIO, "%s: cannot write the results", path);

@@ -16,6 +16,7 @@
 #ifndef TS_EXPERIMENT_H
 #define TS_EXPERIMENT_H
 
+#include <signal.h>
 #include <stdint.h>
 
 #include "game/game.h"
@@ -112,6 +113,14 @@ int ts_experiment_load(ts_experiment **out, const char *path, const char *text,
 int ts_experiment_load_reg(ts_experiment **out, const char *path,
                            const char *text, int n_set, char *const *set,
                            struct ts_registry *reg, ts_err *e);
+/* The same, polling *stop (the caller's SIGINT/SIGTERM flag; NULL: never
+ * stops) while the grid's points are resolved, which takes tens of
+ * seconds for a grid of 10^7 points: TS_EINTR "PATH: interrupted while
+ * loading", nothing kept. */
+int ts_experiment_load_stop(ts_experiment **out, const char *path,
+                            const char *text, int n_set, char *const *set,
+                            struct ts_registry *reg,
+                            const volatile sig_atomic_t *stop, ts_err *e);
 void ts_experiment_free(ts_experiment *x);
 
 /* Resolve point idx (0 <= idx < n_points). */

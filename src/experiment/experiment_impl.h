@@ -27,7 +27,9 @@ int ts_yaml_load_text(ts_experiment *x, ts_err *e);
 int ts_yaml_apply_set(ts_experiment *x, const char *arg, ts_err *e);
 
 /* Check the values and fill the experiment's fields, axes and point count;
- * resolves every grid point once, so preconditions fail at start-up. */
-int ts_experiment_interpret(ts_experiment *x, ts_err *e);
+ * resolves every grid point once, so preconditions fail at start-up,
+ * polling *stop (may be NULL) as it goes: TS_EINTR. */
+int ts_experiment_interpret(ts_experiment *x, const volatile sig_atomic_t *stop,
+                            ts_err *e);
 
 #endif

@@ -87,6 +87,14 @@ int ts_experiment_load_reg(ts_experiment **out, const char *path,
                            const char *text, int n_set, char *const *set,
                            struct ts_registry *reg, ts_err *e)
 {
+    return ts_experiment_load_stop(out, path, text, n_set, set, reg, NULL, e);
+}
+
+int ts_experiment_load_stop(ts_experiment **out, const char *path,
+                            const char *text, int n_set, char *const *set,
+                            struct ts_registry *reg,
+                            const volatile sig_atomic_t *stop, ts_err *e)
+{
     *out = NULL;
     ts_experiment *x = calloc(1, sizeof *x);
     if (!x)
@@ -117,7 +125,7 @@ int ts_experiment_load_reg(ts_experiment **out, const char *path,
     for (int k = 0; !rc && k < n_set; k++)
         rc = ts_yaml_apply_set(x, set[k], e);
     if (!rc)
-        rc = ts_experiment_interpret(x, e);
+        rc = ts_experiment_interpret(x, stop, e);
     if (rc) {
         ts_experiment_free(x);
         return rc;

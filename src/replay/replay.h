@@ -66,7 +66,8 @@ void ts_replay_out_free(ts_replay_out *o);
 int ts_replay_write(const ts_replay_out *o, const ts_reports *rp,
                     const ts_mechanism_type *mt, uint64_t seed,
                     const char *input_path, const char *command_line,
-                    const char *path, ts_err *e);
+                    const char *path, const volatile sig_atomic_t *stop,
+                    ts_err *e);
 
 /* ------------------------------------------------------------------ */
 /* Several mechanisms on one file of reports (compare.c).              */
@@ -103,6 +104,6 @@ int ts_replay_write_many(const ts_replay_out *o,
                          const ts_replay_summary *s, const ts_reports *rp,
                          uint64_t seed, const char *input_path,
                          const char *command_line, const char *path,
-                         ts_err *e);
+                         const volatile sig_atomic_t *stop, ts_err *e);
 
 #endif

@@ -167,12 +167,14 @@ static int finish(ts_h5file *f, int rc, const char *path, ts_err *e)
 int ts_replay_write(const ts_replay_out *o, const ts_reports *rp,
                     const ts_mechanism_type *mt, uint64_t seed,
                     const char *input_path, const char *command_line,
-                    const char *path, ts_err *e)
+                    const char *path, const volatile sig_atomic_t *stop,
+                    ts_err *e)
 {
     ts_h5file f;
     int rc = ts_h5_create(&f, path, e);
     if (rc)
         return rc;
+    f.out.stop = stop;
     rc = write_replay(f.id, o, mt);
     if (write_input_attrs(f.id, rp, seed, input_path, command_line) && !rc)
         rc = TS_EIO;
@@ -257,12 +259,13 @@ int ts_replay_write_many(const ts_replay_out *o,
                          const ts_replay_summary *s, const ts_reports *rp,
                          uint64_t seed, const char *input_path,
                          const char *command_line, const char *path,
-                         ts_err *e)
+                         const volatile sig_atomic_t *stop, ts_err *e)
 {
     ts_h5file f;
     int rc = ts_h5_create(&f, path, e);
     if (rc)
         return rc;
+    f.out.stop = stop;
     rc = write_summary(f.id, o, mt, s);
     for (int k = 0; !rc && k < n; k++) {
         hid_t g = H5Gcreate2(f.id, mt[k]->name, H5P_DEFAULT, H5P_DEFAULT,

@@ -585,10 +585,14 @@ static int render_picture(write_ctx *w, const ts_plot_picture *p,
     return rc;
 }
 
-/* Everything is written: rename it all into place. */
-static int rename_all(pending_list *pend, ts_err *e)
+/* Everything is written: rename it all into place, unless a stop came
+ * after the last poll (one look before the first rename: every picture or
+ * none; base/outfile.h). */
+static int rename_all(pending_list *pend, const volatile sig_atomic_t *stop,
+                      const char *h5path, ts_err *e)
 {
-    int rc = TS_OK;
+    int rc = stop && *stop ? TS_ERROR(e, TS_EINTR, "%s: interrupted", h5path)
+                           : TS_OK;
     for (size_t k = 0; k < pend->n; k++) {
         int r = ts_out_finish(&pend->f[k], rc == TS_OK, e);
         if (!rc)
@@ -672,7 +676,7 @@ int ts_plot_write_pictures(const ts_plot_picture_list *pl, const char *h5path,
             rc = TS_ERROR(e, TS_EINTR, "%s: interrupted", h5path);
     }
     if (!rc)
-        rc = rename_all(&w.pend, e);
+        rc = rename_all(&w.pend, o->stop, h5path, e);
     if (!rc) {
         out->rendered = gnuplot != NULL;
         out->dir = dir;

@@ -360,9 +360,12 @@ int ts_points_load_all(ts_points *ps, const char *dir, const char *hash,
 }
 
 int ts_points_resume(ts_points *ps, const char *dir, const char *hash,
-                     int force, long *n_loaded, ts_err *e)
+                     int force, const volatile sig_atomic_t *stop,
+                     long *n_loaded, ts_err *e)
 {
-    int rc = ts_points_load_all(ps, dir, hash, force, NULL, n_loaded, e);
+    int rc = ts_points_load_all(ps, dir, hash, force, stop, n_loaded, e);
+    if (!rc && stop && *stop) /* before anything exists */
+        rc = TS_ERROR(e, TS_EINTR, "interrupted before the first point");
     if (!rc && mkdir(dir, 0777) != 0 && errno != EEXIST)
         rc = TS_ERROR(e, TS_ECREATE, "%s: cannot create: %s", dir,
                       strerror(errno));

@@ -49,10 +49,12 @@ int ts_points_load_all(ts_points *ps, const char *dir, const char *hash,
                        int force, const volatile sig_atomic_t *stop,
                        long *n_loaded, ts_err *e);
 /* A run's start: the points an earlier run of the same experiment left
- * in dir (as ts_points_load_all, without a stop), then dir created if
- * need be and a SIGKILLed run's temporaries in it removed. */
+ * in dir (ts_points_load_all), then -- unless stop is up: TS_EINTR before
+ * anything exists -- dir created if need be and a SIGKILLed run's
+ * temporaries in it removed. */
 int ts_points_resume(ts_points *ps, const char *dir, const char *hash,
-                     int force, long *n_loaded, ts_err *e);
+                     int force, const volatile sig_atomic_t *stop,
+                     long *n_loaded, ts_err *e);
 
 /* OUT.h5.points -- the directory of point files for output path out. */
 void ts_points_dir(const char *out, char *buf, size_t len);

@@ -8,6 +8,8 @@
 #ifndef TS_RESULTS_H
 #define TS_RESULTS_H
 
+#include <signal.h>
+
 #include "base/provenance.h"
 #include "engine/engine.h"
 
@@ -83,5 +85,10 @@ void ts_sweep_add_point(ts_sweep *sw, const ts_point *pt,
  * write leaves no file behind. */
 int ts_sweep_write(const ts_sweep *sw, const char *path,
                    const ts_provenance *prov, ts_err *e);
+/* The same, and no file either when *stop (SIGINT/SIGTERM; stop may be
+ * NULL) is set just before the rename: TS_EINTR (base/outfile.h). */
+int ts_sweep_write_stop(const ts_sweep *sw, const char *path,
+                        const ts_provenance *prov,
+                        const volatile sig_atomic_t *stop, ts_err *e);
 
 #endif

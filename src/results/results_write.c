@@ -428,10 +428,18 @@ static int write_experiment_attrs(const ts_sweep *sw, hid_t root)
 int ts_sweep_write(const ts_sweep *sw, const char *path,
                    const ts_provenance *prov, ts_err *e)
 {
+    return ts_sweep_write_stop(sw, path, prov, NULL, e);
+}
+
+int ts_sweep_write_stop(const ts_sweep *sw, const char *path,
+                        const ts_provenance *prov,
+                        const volatile sig_atomic_t *stop, ts_err *e)
+{
     ts_h5file f;
     int rc = ts_h5_create(&f, path, e);
     if (rc)
         return rc;
+    f.out.stop = stop;
     hid_t root = f.id;
     sweep_scales sc = {.mech = -1, .strat = -1, .worker = -1, .rep = -1,
                        .slot = -1};

@@ -61,7 +61,7 @@ static void test_checkpoint_roundtrip(void **state)
     assert_int_equal(s[0], 640);
     assert_int_equal(s[4], 1536);
     const char *path = "test_dpo_ckpt.bin";
-    assert_int_equal(ts_dpo_checkpoint_save(a, path, &e), TS_OK);
+    assert_int_equal(ts_dpo_checkpoint_save(a, path, NULL, &e), TS_OK);
     size_t len;
     int32_t *raw = read_file(path, &len);
     assert_int_equal(len, 1024 + 4 * n);
@@ -363,7 +363,7 @@ static void test_h5(void **state)
     ts_dpo_eval ev = {40, 0.85, 0.5, 0.375};
     ts_dpo_h5_attr at[2] = {{"beta", NULL, 0.01}, {"preset", "small", 0}};
     assert_int_equal(ts_dpo_write_h5("test_dpo.h5", m, 2, NULL, 0, &ev, at, 2,
-                                     &e), TS_OK);
+                                     NULL, &e), TS_OK);
     hid_t f = H5Fopen("test_dpo.h5", H5F_ACC_RDONLY, H5P_DEFAULT);
     assert_true(f >= 0);
     double x[2] = {NAN, NAN}, a = NAN;
@@ -384,7 +384,7 @@ static void test_h5(void **state)
     remove("test_dpo.h5");
     /* an unwritable place leaves nothing behind */
     assert_int_equal(ts_dpo_write_h5("no/such/dir/x.h5", m, 2, NULL, 0, &ev,
-                                     at, 2, &e), TS_ECREATE);
+                                     at, 2, NULL, &e), TS_ECREATE);
 }
 
 int main(void)

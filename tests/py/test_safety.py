@@ -182,15 +182,27 @@ def _catches_sigint(pid):
     return False
 
 
-def interrupted(args, cwd, sig=signal.SIGINT):
-    """Run truthsim, send sig as soon as it handles it; (status, stderr)."""
+def interrupted(args, cwd, sig=signal.SIGINT, after=None, delay=0.0,
+                timeout=120):
+    """Run truthsim, send sig as soon as it handles it (and, given after, a
+    path relative to cwd, once that exists; then delay seconds more);
+    (status, stderr)."""
     p = subprocess.Popen([TRUTHSIM, *args], cwd=cwd, stdout=subprocess.DEVNULL,
                          stderr=subprocess.PIPE, text=True)
     t0 = time.time()
     while not _catches_sigint(p.pid) and time.time() - t0 < 10:
         time.sleep(0.001)
+    while after and not os.path.exists(os.path.join(cwd, after)) and \
+            p.poll() is None and time.time() - t0 < 60:
+        time.sleep(0.005)
+    time.sleep(delay)
     p.send_signal(sig)
-    _, err = p.communicate(timeout=120)
+    try:
+        _, err = p.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        _, err = p.communicate()
+        return None, err
     return p.returncode, err
 
 
@@ -212,7 +224,11 @@ def test_every_command_stops_on_sigint():
           "--budget", "0", "--samples", "200000", "--sweep", "epsilon=0,0.1,0.2",
           "-O", "o.h5"], ["o.h5"]),
         (["overtake", "--replicas", "50", "-o", "o.h5"], ["o.h5"]),
-        (["check", "--claims", "prop1", "-o", "o.h5"], ["o.h5"]),
+        # prop1 takes 0.1 s: thm1 at 100 times its replicas (~4 s, polled
+        # by the engine) so that here too the signal lands before the
+        # last poll
+        (["check", "--claims", "prop1,thm1", "--scale", "100", "-o", "o.h5"],
+         ["o.h5"]),
     ]
     for sig in (signal.SIGINT, signal.SIGTERM):
         for args, outs in cases:
@@ -294,13 +310,38 @@ def test_huge_grid_refused_before_loading():
     assert time.time() - t0 < 10
 
 
+def test_sigterm_while_a_big_grid_loads():
+    # 55 KB of YAML, 4000 x 4000 = 1.6e7 points inside both caps: resolving
+    # them all at load took ~30 s of CPU without looking at the stop flag,
+    # and then the run wrote a 2.3 GB file of empty points.
+    d = fresh()
+    ts = ", ".join(str(t) for t in range(10, 4010))
+    eps = ", ".join("0.%04d" % k for k in range(4000))
+    write(os.path.join(d, "big.yaml"), TINY.replace("T: [10, 20]", "T: [%s]" % ts)
+          .replace("replicas: 2", "replicas: 1") + "epsilon: [%s]\n" % eps)
+    assert os.path.getsize(os.path.join(d, "big.yaml")) < 100000
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        t0 = time.time()
+        # 0.3 s: past the parsing, inside the resolution of the points
+        rc, err = interrupted(["run", "-q", "big.yaml", "-o", "big.h5"], d, sig,
+                              delay=0.3, timeout=20)
+        assert rc == 130, (sig, rc, err)
+        assert time.time() - t0 < 10, time.time() - t0
+        assert "big.yaml: interrupted while loading" in err, err
+        assert sorted(os.listdir(d)) == ["big.yaml", "d.csv", "r.csv", "tiny.yaml"], \
+            os.listdir(d)
+
+
 # --- Item 7: wrong answers without an error ------------------------------
 
 def test_integer_axis_longer_than_4096():
     d = fresh()
     y = write(os.path.join(d, "long.yaml"), TINY.replace(
         "T: [10, 20]", "T: [%s]" % ", ".join(str(t) for t in range(1, 4101))))
-    rc, err = interrupted(["run", "-q", "long.yaml", "-o", "long.h5"], d)
+    # Signalled once the points directory exists, i.e. after loading (a
+    # stop while loading writes nothing); the run keeps what it has.
+    rc, err = interrupted(["run", "-q", "long.yaml", "-o", "long.h5"], d,
+                          after="long.h5.points")
     assert rc == 130, (rc, err)
     with h5py.File(os.path.join(d, "long.h5"), "r") as f:
         T = f["T"][...]

@@ -599,7 +599,7 @@ static void write_and_read_back(void **unused)
     ts_err_clear(&e);
     int before = count_entries();
     int rc = ts_replay_write(&o, &rp, &ts_mech_ours, 42, path,
-                             "truthsim replay --mechanism ours", out, &e);
+                             "truthsim replay --mechanism ours", out, NULL, &e);
     if (rc)
         fail_msg("write: %s", e.msg);
     assert_int_equal(count_entries(), before + 1); /* no temporary left */
@@ -643,7 +643,7 @@ static void write_and_read_back(void **unused)
     before = count_entries();
     snprintf(out, sizeof out, "%s/no/such/dir/out.h5", dir);
     ts_err_clear(&e);
-    assert_int_equal(ts_replay_write(&o, &rp, &ts_mech_ours, 42, path, NULL, out, &e),
+    assert_int_equal(ts_replay_write(&o, &rp, &ts_mech_ours, 42, path, NULL, out, NULL, &e),
                      TS_ECREATE);
     assert_true(strstr(e.msg, out) == e.msg);
     assert_int_equal(count_entries(), before);
@@ -653,7 +653,7 @@ static void write_and_read_back(void **unused)
     assert_int_equal(mkdir(out, 0700), 0);
     before = count_entries();
     ts_err_clear(&e);
-    assert_int_equal(ts_replay_write(&o, &rp, &ts_mech_ours, 42, path, NULL, out, &e),
+    assert_int_equal(ts_replay_write(&o, &rp, &ts_mech_ours, 42, path, NULL, out, NULL, &e),
                      TS_ECREATE);
     assert_true(strstr(e.msg, out) == e.msg);
     assert_int_equal(count_entries(), before);
