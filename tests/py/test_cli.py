@@ -12,7 +12,7 @@ import time
 import h5py
 import numpy as np
 
-from tsutil import EXPERIMENTS, FLU, TRUTHSIM, main, run, tmpdir, write
+from tsutil import EXPERIMENTS, FLU, TRUTHSIM, datasets, main, run, tmpdir, write
 
 D = tmpdir()
 
@@ -28,19 +28,6 @@ seed: 11
 trajectory: true
 """
 
-
-def datasets(path):
-    """Every dataset's bytes, by name (attributes are provenance)."""
-    out = {}
-    with h5py.File(path, "r") as f:
-        def visit(name, obj):
-            if isinstance(obj, h5py.Dataset):
-                v = obj[...]
-                # Variable-length strings hold pointers: compare their text.
-                out[name] = (repr(v.tolist()).encode() if v.dtype == object
-                             else v.tobytes())
-        f.visititems(visit)
-    return out
 
 
 def test_xarray_opens_axes_as_coordinates():

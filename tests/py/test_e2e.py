@@ -19,7 +19,7 @@ import time
 import h5py
 import numpy as np
 
-from tsutil import EXPERIMENTS, TRUTHSIM, main, run, tmpdir, write
+from tsutil import EXPERIMENTS, TRUTHSIM, datasets, main, run, tmpdir, write
 
 MPI = os.path.abspath(sys.argv[3]) if len(sys.argv) > 3 else None
 
@@ -83,7 +83,7 @@ def test_committed_files_load_and_plot():
             "--set", "replicas=1", "--set", "m=4", "--set", "m_test=4",
             "--set", "dpo.epochs=1",
             "--set", "mechanisms=[median, ours]")
-    p = run("plot", os.path.join(d, "f12.h5"), "-o", d)
+    run("plot", os.path.join(d, "f12.h5"), "-o", d)
     assert os.path.exists(os.path.join(d, "fig12_win_rate.tsv"))
     assert os.path.exists(os.path.join(d, "fig12_win_rate_size.tsv"))
 
@@ -156,16 +156,6 @@ dpo: {epochs: 1}
 """
 D = tmpdir()
 
-
-def datasets(path):
-    out = {}
-    with h5py.File(path, "r") as f:
-        def visit(name, obj):
-            if isinstance(obj, h5py.Dataset):
-                v = obj[...]
-                out[name] = repr(v.tolist()).encode() if v.dtype == object else v.tobytes()
-        f.visititems(visit)
-    return out
 
 
 def full_grid():

@@ -11,7 +11,7 @@ import time
 import h5py
 import numpy as np
 
-from tsutil import TRUTHSIM, main, run, tmpdir, write
+from tsutil import TRUTHSIM, datasets, main, run, tmpdir, write
 
 D = tmpdir()
 MPI = os.path.abspath(sys.argv[3]) if len(sys.argv) > 3 else None
@@ -29,16 +29,6 @@ replicas: 2
 seed: 5
 """
 
-
-def datasets(path):
-    out = {}
-    with h5py.File(path, "r") as f:
-        def visit(name, obj):
-            if isinstance(obj, h5py.Dataset):
-                v = obj[...]
-                out[name] = repr(v.tolist()).encode() if v.dtype == object else v.tobytes()
-        f.visititems(visit)
-    return out
 
 
 def full_result():

@@ -37,6 +37,22 @@ def write(path, text):
     return path
 
 
+def datasets(path):
+    """Every dataset's bytes, by name (attributes are provenance): equal
+    dicts mean bitwise-equal results."""
+    import h5py
+    out = {}
+    with h5py.File(path, "r") as f:
+        def visit(name, obj):
+            if isinstance(obj, h5py.Dataset):
+                v = obj[...]
+                # Variable-length strings hold pointers: compare their text.
+                out[name] = (repr(v.tolist()).encode() if v.dtype == object
+                             else v.tobytes())
+        f.visititems(visit)
+    return out
+
+
 def main(ns):
     tests = sorted((k, v) for k, v in ns.items()
                    if k.startswith("test_") and callable(v))
