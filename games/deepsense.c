@@ -38,7 +38,7 @@
  * scale for the other state: every SU then believes pi_c, which is right.
  *
  * Parameters and defaults: su_noise_db, su_bias_db and bias_aware as
- * `spectrum`'s (spectrum.h, ts_spectrum_default_noise_db / _bias_db); the
+ * `spectrum`'s (spectrum.h, ts_spectrum_su_noise_gain); the
  * scene's snr_db, p_on and p_off are the data's.
  *
  * Randomness (game.h): the `state` stream gives one ts_rng_below per
@@ -94,13 +94,12 @@ typedef struct deepsense_state {
 
 static int check(const ts_shape *g, const ts_params *p, ts_err *e)
 {
-    for (int k = P_SU_NOISE_DB; k <= P_SU_BIAS_DB; k++)
-        if ((p->set[k] || p->len[k] > 0) && p->len[k] != g->N)
-            return TS_ERROR(e, TS_EINPUT,
-                            "deepsense: '%s' has %d numbers but needs %d (one "
-                            "per SU, N)",
-                            params[k].name, p->len[k], g->N);
-    return TS_OK;
+    int rc = ts_spectrum_check_len("deepsense", params, p, P_SU_NOISE_DB,
+                                   g->N, "one per SU, N", e);
+    if (!rc)
+        rc = ts_spectrum_check_len("deepsense", params, p, P_SU_BIAS_DB,
+                                   g->N, "one per SU, N", e);
+    return rc;
 }
 
 static void defaults(const ts_shape *g, ts_params *p)
@@ -120,8 +119,6 @@ static size_t state_size(const ts_shape *g)
            (3 * N + 2 * C * N + nw + 2 * W * nw + 3 * nn / 2 + nn) *
                sizeof(double);
 }
-
-static double from_db(double db) { return pow(10.0, db / 10.0); }
 
 static int init(void *vst, const ts_shape *g, const ts_params *p, ts_err *e)
 {
@@ -144,13 +141,9 @@ static int init(void *vst, const ts_shape *g, const ts_params *p, ts_err *e)
     st->oz = st->ou + 3 * st->nn / 2;
     const int aware = (int)p->v[P_BIAS_AWARE];
     for (int i = 0; i < N; i++) {
-        const double g_i = from_db(p->len[P_SU_BIAS_DB] == N
-                                       ? p->vec[P_SU_BIAS_DB][i]
-                                       : ts_spectrum_default_bias_db(N, i));
-        st->w[st->orho + (size_t)i] =
-            from_db(p->len[P_SU_NOISE_DB] == N
-                        ? p->vec[P_SU_NOISE_DB][i]
-                        : ts_spectrum_default_noise_db(N, i));
+        double g_i;
+        ts_spectrum_su_noise_gain(p, P_SU_NOISE_DB, P_SU_BIAS_DB, N, i,
+                                  &st->w[st->orho + (size_t)i], &g_i);
         /* The reading g_i x divided by the gain the SU believes in. */
         st->w[st->ogain + (size_t)i] = aware ? 1.0 : g_i;
     }

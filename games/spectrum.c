@@ -233,14 +233,21 @@ static void defaults(const ts_shape *g, ts_params *p)
      * vector): see ts_spectrum_default_noise_db and _bias_db. */
 }
 
-static int check_len(const ts_params *p, int k, int want, const char *what,
-                     ts_err *e)
+int ts_spectrum_check_len(const char *pop, const ts_param_spec *spec,
+                          const ts_params *p, int k, int want,
+                          const char *what, ts_err *e)
 {
     if ((p->set[k] || p->len[k] > 0) && p->len[k] != want)
         return TS_ERROR(e, TS_EINPUT,
-                        "spectrum: '%s' has %d numbers but needs %d (%s)",
-                        params[k].name, p->len[k], want, what);
+                        "%s: '%s' has %d numbers but needs %d (%s)", pop,
+                        spec[k].name, p->len[k], want, what);
     return TS_OK;
+}
+
+static int check_len(const ts_params *p, int k, int want, const char *what,
+                     ts_err *e)
+{
+    return ts_spectrum_check_len("spectrum", params, p, k, want, what, e);
 }
 
 static int check(const ts_shape *g, const ts_params *p, ts_err *e)
@@ -253,22 +260,31 @@ static int check(const ts_shape *g, const ts_params *p, ts_err *e)
     return rc;
 }
 
+static double from_db(double db) { return pow(10.0, db / 10.0); }
+
 /* The documented default rules, SU i 0-based (spectrum.h). */
-double ts_spectrum_default_noise_db(int N, int i)
+static double default_noise_db(int N, int i)
 {
     if (i == 0)
         return -10.0;
     return N > 2 ? 9.0 * (double)(i - 1) / (double)(N - 2) : 4.5;
 }
 
-double ts_spectrum_default_bias_db(int N, int i)
+static double default_bias_db(int N, int i)
 {
     if (i == 0)
         return 0.0;
     return N > 2 ? 0.5 + 1.5 * (double)(i - 1) / (double)(N - 2) : 1.25;
 }
 
-static double from_db(double db) { return pow(10.0, db / 10.0); }
+void ts_spectrum_su_noise_gain(const ts_params *p, int k_noise, int k_bias,
+                               int N, int i, double *rho, double *g)
+{
+    *rho = from_db(p->len[k_noise] == N ? p->vec[k_noise][i]
+                                        : default_noise_db(N, i));
+    *g = from_db(p->len[k_bias] == N ? p->vec[k_bias][i]
+                                     : default_bias_db(N, i));
+}
 
 /* ------------------------------------------------------------------ */
 /* State.                                                               */
@@ -317,12 +333,9 @@ static int init(void *vst, const ts_shape *g, const ts_params *p, ts_err *e)
     const int aware = (int)p->v[P_BIAS_AWARE];
     double *A = st->w + st->oA, *B = st->w + st->oB, *nu = st->w + st->onu;
     for (int i = 0; i < N; i++) {
-        const double rho = from_db(p->len[P_SU_NOISE_DB] == N
-                                       ? p->vec[P_SU_NOISE_DB][i]
-                                       : ts_spectrum_default_noise_db(N, i));
-        const double g_i = from_db(p->len[P_SU_BIAS_DB] == N
-                                       ? p->vec[P_SU_BIAS_DB][i]
-                                       : ts_spectrum_default_bias_db(N, i));
+        double rho, g_i;
+        ts_spectrum_su_noise_gain(p, P_SU_NOISE_DB, P_SU_BIAS_DB, N, i, &rho,
+                                  &g_i);
         /* The reading e = g_i x is divided by the gain the SU believes in. */
         const double gain = aware ? 1.0 : g_i;
         const double v0 = 1.0 + rho;

@@ -90,11 +90,18 @@ int ts_spectrum_prompt_db(const void *st, int j, int *c,
 int ts_spectrum_prompt_text(const void *st, int j, char *buf, size_t len,
                             ts_err *e);
 
-/* The default SU noise and bias in dB of SU i (0-based) of N, shared
- * with `deepsense`: -10 dB and 0 dB for SU 1, then evenly 0 .. 9 dB and
- * 0.5 .. 2 dB for SUs 2..N (4.5 and 1.25 at N = 2). */
-double ts_spectrum_default_noise_db(int N, int i);
-double ts_spectrum_default_bias_db(int N, int i);
+/* The SUs' own parameters, shared with `deepsense`.  SU i's (0-based, of
+ * N) noise rho_i and gain g_i in linear units from the vector parameters
+ * k_noise (su_noise_db) and k_bias (su_bias_db) of p when they hold N
+ * numbers, else by the default rules: -10 dB and 0 dB for SU 1, then
+ * evenly 0 .. 9 dB and 0.5 .. 2 dB for SUs 2..N (4.5 and 1.25 at N = 2). */
+void ts_spectrum_su_noise_gain(const ts_params *p, int k_noise, int k_bias,
+                               int N, int i, double *rho, double *g);
+/* A vector parameter k set with other than `want` numbers: TS_EINPUT,
+ * "POP: 'NAME' has n numbers but needs want (WHAT)". */
+int ts_spectrum_check_len(const char *pop, const ts_param_spec *spec,
+                          const ts_params *p, int k, int want,
+                          const char *what, ts_err *e);
 
 /* ------------------------------------------------------------------ */
 /* The DeepSense files (games/spectrum_data.c).  Name MASK_dayD.bin: MASK
